@@ -1,0 +1,45 @@
+"""cdam: graph-centric Correlated Dense Associative Memory.
+
+Memories are nodes of a :class:`MemoryGraph`; links and transitions are its edges. The
+graph compiles to sparse couplings that drive :class:`CDAM` dynamics.
+"""
+
+from .dynamics import CDAM, Trajectory
+from .errors import (
+    CDAMError,
+    DuplicateKeyError,
+    EmptyGraphError,
+    FileFormatError,
+    GraphError,
+    ParameterError,
+    PatternError,
+    StateError,
+    UnknownNodeError,
+)
+from .graph import MemoryGraph
+from .measures import attractor_correlation, distance_profile, overlaps
+from .modes import Mode, classify_mode, phase_diagram, predict_mode
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CDAM",
+    "CDAMError",
+    "DuplicateKeyError",
+    "EmptyGraphError",
+    "FileFormatError",
+    "GraphError",
+    "MemoryGraph",
+    "Mode",
+    "ParameterError",
+    "PatternError",
+    "StateError",
+    "Trajectory",
+    "UnknownNodeError",
+    "attractor_correlation",
+    "classify_mode",
+    "distance_profile",
+    "overlaps",
+    "phase_diagram",
+    "predict_mode",
+]

@@ -1,0 +1,104 @@
+"""Private checks shared by the public modules; each raises a specific CDAMError."""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+import torch
+
+from .errors import ParameterError, PatternError, StateError
+
+
+def finite_real(name: str, value, *, minimum=None, strict_minimum=None) -> float:
+    """Return ``value`` as a float, refusing non-numbers, NaN, inf and out-of-range values."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        if isinstance(value, (np.ndarray, torch.Tensor)) and np.ndim(value) == 0:
+            value = float(value)
+        else:
+            raise ParameterError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ParameterError(f"{name} must be finite, got {value}; pass a finite real number")
+    if minimum is not None and value < minimum:
+        raise ParameterError(f"{name} must be >= {minimum}, got {value}")
+    if strict_minimum is not None and value <= strict_minimum:
+        raise ParameterError(f"{name} must be > {strict_minimum}, got {value}")
+    return value
+
+
+def positive_int(name: str, value, *, minimum: int = 1) -> int:
+    """Return ``value`` as an int >= ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ParameterError(f"{name} must be an integer, got {value!r}")
+    if value < minimum:
+        raise ParameterError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def choice(name: str, value, options) -> str:
+    """Return ``value`` if it is one of ``options``."""
+    if value not in options:
+        raise ParameterError(f"unknown {name} {value!r}; choose one of {', '.join(map(repr, options))}")
+    return value
+
+
+def _as_numpy(name: str, value, error) -> np.ndarray:
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().numpy()
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # ragged lists and similar
+        raise error(f"{name} could not be read as an array: {exc}") from None
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise error(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise error(f"{name} must be real, got complex dtype {arr.dtype}")
+    return arr
+
+
+def pattern_vector(value, n: int | None, *, key=None) -> np.ndarray:
+    """Return a finite 1-D float64 copy of a pattern, checking its length against ``n``."""
+    label = "pattern" if key is None else f"pattern of memory {key!r}"
+    arr = _as_numpy(label, value, PatternError)
+    if arr.ndim != 1:
+        raise PatternError(f"{label} must be 1-D, got shape {arr.shape}; flatten it first")
+    if arr.size == 0:
+        raise PatternError(f"{label} is empty; a pattern needs at least one neuron")
+    if n is not None and arr.size != n:
+        raise PatternError(
+            f"{label} has length {arr.size} but the graph's patterns have length {n}; "
+            "every memory needs one value per neuron"
+        )
+    out = arr.astype(np.float64, copy=True)
+    if not np.all(np.isfinite(out)):
+        bad = int(np.flatnonzero(~np.isfinite(out))[0])
+        raise PatternError(f"{label} holds a non-finite value ({out[bad]}) at neuron {bad}; patterns must be finite")
+    return out
+
+
+def state_batch(value, n: int, *, dtype: torch.dtype, device) -> tuple[torch.Tensor, bool]:
+    """Return a (B, n) tensor of a state or batch of states, and whether the input was 1-D."""
+    if isinstance(value, torch.Tensor):
+        if value.is_complex() or not (value.is_floating_point() or value.dtype in _INT_DTYPES):
+            raise StateError(f"x0 must hold real numbers, got dtype {value.dtype}")
+        x = value.detach()
+    else:
+        x = torch.from_numpy(np.ascontiguousarray(_as_numpy("x0", value, StateError)))
+    single = x.ndim == 1
+    if x.ndim not in (1, 2):
+        raise StateError(f"x0 must have shape (n,) or (B, n) with n = {n}, got {tuple(x.shape)}")
+    if single:
+        x = x.unsqueeze(0)
+    if x.shape[1] != n:
+        raise StateError(f"x0 has {x.shape[1]} neurons but the model has n = {n}; give shape (n,) or (B, n)")
+    if x.shape[0] == 0:
+        raise StateError("x0 is an empty batch; give at least one state")
+    x = x.to(device=device, dtype=dtype).clone()
+    if not torch.isfinite(x).all():
+        raise StateError("x0 holds NaN or inf; every entry of a state must be finite")
+    return x, single
+
+
+_INT_DTYPES = (torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8, torch.bool)

@@ -1,0 +1,352 @@
+"""CDAM: batched Correlated Dense Associative Memory dynamics on torch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from . import _validation as check
+from .backends.base import StorageBackend
+from .backends.slots import SOFTMAX_KINDS, DenseSlots, softmax_weights
+from .couplings import NORMALIZATIONS, Couplings
+from .couplings import compile as compile_graph
+from .errors import ParameterError
+from .measures import OverlapOperator
+
+__all__ = ["CDAM", "Trajectory"]
+
+
+@dataclass
+class Trajectory:
+    """The result of :meth:`CDAM.run`.
+
+    Attributes
+    ----------
+    final : torch.Tensor (B, n)
+        Final states, on the CPU (``np.asarray(traj.final)`` works).
+    states : torch.Tensor (T + 1, B, n) or None
+        Every state, index 0 the initial one, when ``record_states=True``.
+    overlaps : torch.Tensor (T + 1, B, p) or None
+        Overlaps of every state with every memory (``overlap_kind``; Pearson by default),
+        index 0 the initial state, when ``record_overlaps=True``.
+    attention : torch.Tensor (T + 1, B, p) or None
+        Attention weights at every state, when ``record_attention=True``.
+    final_attention : torch.Tensor (B, p)
+        Attention weights :math:`\\operatorname{softmax}(\\beta\\,\\sigma\\Xi)` at the final state.
+    cues : torch.Tensor (B,)
+        Index of the memory each run started from (all-starts), or the memory best
+        correlated with its initial state (``run``).
+    steps : int
+        Number of updates done (fewer than asked when ``tol`` stopped the run early).
+    """
+
+    final: torch.Tensor
+    final_attention: torch.Tensor
+    cues: torch.Tensor
+    steps: int
+    states: torch.Tensor | None = None
+    overlaps: torch.Tensor | None = None
+    attention: torch.Tensor | None = None
+    overlap_kind: str = "pearson"
+    params: dict = field(default_factory=dict)
+
+    @property
+    def batch_size(self) -> int:
+        return int(self.final.shape[0])
+
+    def final_overlaps(self, kind: str | None = None) -> torch.Tensor:
+        """Overlaps (B, p) of the final states; recorded ones when available."""
+        if self.overlaps is not None and (kind is None or kind == self.overlap_kind):
+            return self.overlaps[-1]
+        raise ParameterError("overlaps were not recorded; run with record_overlaps=True")
+
+
+class CDAM:
+    r"""Correlated Dense Associative Memory on a memory graph.
+
+    One step, for a batch of row states :math:`\sigma` (B, n):
+
+    .. math::
+
+        w = \operatorname{softmax}(\beta\,\sigma\,\Xi),\qquad
+        Q = (a\,\Xi + h\,\Xi M^\top)^\top,\qquad
+        \sigma \leftarrow \sigma + \eta\,\big((w Q - c\,\bar\xi) - \sigma\big)
+
+    ``a`` is auto-association (negative: anti-Hebbian), ``h`` hetero-association along
+    the graph's edges, ``c`` (``mean_coef``) the mean-subtraction coefficient. With
+    ``eta=1, a=1, h=0, mean_coef=0`` one step is the modern Hopfield update.
+
+    Parameters
+    ----------
+    graph : MemoryGraph
+    a, h : float
+        Auto- and hetero-association strengths (any finite reals).
+    beta : float
+        Inverse temperature, finite and >= 0.
+    eta : float
+        Step size in (0, 1].
+    mean_coef : float
+        ``c``. The paper's text writes 1/n; its figures used 1, the default.
+    normalization : {"sym", "row", "none"}
+    backend : "dense" or StorageBackend
+        Node storage. ``"dense"`` keeps one slot per memory (:class:`DenseSlots`).
+    softmax : {"stable", "legacy"}
+    direction : {"forward", "reverse"}
+        Forward: recalling mu moves toward its successors.
+    device, dtype
+        Where and in what precision the dynamics run.
+
+    Examples
+    --------
+    >>> import numpy as np, networkx as nx, cdam
+    >>> rng = np.random.default_rng(0)
+    >>> g = cdam.MemoryGraph.from_networkx(nx.cycle_graph(10), rng.random((500, 10)))
+    >>> model = cdam.CDAM(g, a=1.0, h=0.0)
+    >>> traj = model.all_starts(steps=100, noise=1.0, seed=0, record_overlaps=True)
+    >>> traj.overlaps.shape
+    torch.Size([101, 10, 10])
+    >>> bool((traj.overlaps[-1].argmax(dim=1) == traj.cues).all())
+    True
+    """
+
+    def __init__(
+        self,
+        graph,
+        a: float = 1.0,
+        h: float = 0.0,
+        beta: float = 1.0,
+        eta: float = 0.1,
+        mean_coef: float = 1.0,
+        normalization: str = "sym",
+        backend="dense",
+        device="cpu",
+        dtype: torch.dtype = torch.float32,
+        softmax: str = "stable",
+        direction: str = "forward",
+    ) -> None:
+        self.a = check.finite_real("a", a)
+        self.h = check.finite_real("h", h)
+        self.beta = check.finite_real("beta", beta, minimum=0.0)
+        self.eta = check.finite_real("eta", eta, strict_minimum=0.0)
+        if self.eta > 1.0:
+            raise ParameterError(f"eta must be in (0, 1], got {self.eta}; it is the fraction of the way moved per step")
+        self.mean_coef = check.finite_real("mean_coef", mean_coef)
+        self.normalization = check.choice("normalization", normalization, NORMALIZATIONS)
+        self.softmax = check.choice("softmax", softmax, SOFTMAX_KINDS)
+        self.graph = graph
+        self.couplings: Couplings = compile_graph(
+            graph, normalization, a=self.a, h=self.h, direction=direction, dtype=dtype, device=device
+        )
+        self.backend = self._make_backend(backend)
+        self._backend_spec = backend if isinstance(backend, str) else None
+        self._cache: dict = {}  # graph-only quantities (spectra) shared with with_strengths copies
+
+    def with_strengths(self, a: float, h: float) -> CDAM:
+        """A model on the same compiled graph with new ``a`` and ``h``; ``M`` is reused.
+
+        Only the value matrix is rebuilt, which makes parameter sweeps cheap.
+        """
+        if self._backend_spec is None:
+            raise ParameterError("with_strengths needs a named backend; build a new CDAM for a custom backend")
+        new = object.__new__(CDAM)
+        new.__dict__.update(self.__dict__)
+        new.a = check.finite_real("a", a)
+        new.h = check.finite_real("h", h)
+        new.couplings = self.couplings.with_strengths(new.a, new.h)
+        new.backend = new._make_backend(self._backend_spec)
+        return new
+
+    def _make_backend(self, backend) -> StorageBackend:
+        c = self.couplings
+        if isinstance(backend, StorageBackend):
+            backend.store(c.Xi.T, c.Q)
+            return backend
+        if backend == "dense":
+            return DenseSlots(c.Xi.T, c.Q, softmax=self.softmax)
+        raise ParameterError(f"unknown backend {backend!r}; use 'dense' or a StorageBackend instance")
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def n_neurons(self) -> int:
+        return self.couplings.n_neurons
+
+    @property
+    def n_memories(self) -> int:
+        return self.couplings.n_memories
+
+    @property
+    def device(self) -> torch.device:
+        return self.couplings.Xi.device
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self.couplings.Xi.dtype
+
+    @property
+    def M(self):
+        """The normalised coupling matrix (scipy CSR)."""
+        return self.couplings.M
+
+    def __repr__(self) -> str:
+        return (
+            f"CDAM(p={self.n_memories}, n={self.n_neurons}, a={self.a}, h={self.h}, beta={self.beta}, "
+            f"eta={self.eta}, mean_coef={self.mean_coef}, normalization={self.normalization!r})"
+        )
+
+    # ------------------------------------------------------------------ dynamics
+    def attention(self, x) -> torch.Tensor:
+        """Attention weights :math:`\\operatorname{softmax}(\\beta\\sigma\\Xi)` (B, p) for states ``x``."""
+        x, single = check.state_batch(x, self.n_neurons, dtype=self.dtype, device=self.device)
+        w = self._attention(x)
+        return w[0] if single else w
+
+    def _attention(self, sigma: torch.Tensor) -> torch.Tensor:
+        return softmax_weights(sigma @ self.couplings.Xi, self.beta, self.softmax)
+
+    def step(self, x) -> torch.Tensor:
+        """One update of a state (n,) or batch (B, n); returns a tensor of the same shape."""
+        sigma, single = check.state_batch(x, self.n_neurons, dtype=self.dtype, device=self.device)
+        sigma = self._step(sigma)
+        return sigma[0] if single else sigma
+
+    def _step(self, sigma: torch.Tensor) -> torch.Tensor:
+        read = self.backend.retrieve(sigma, self.beta).values
+        # sigma + eta((read - c xbar) - sigma), written as one fused pass over the batch
+        return sigma.mul_(1.0 - self.eta).add_(read, alpha=self.eta).sub_(self._shift)
+
+    @property
+    def _shift(self) -> torch.Tensor:
+        return (self.eta * self.mean_coef) * self.couplings.xbar
+
+    def run(
+        self,
+        x0,
+        steps: int = 100,
+        record_overlaps: bool = False,
+        *,
+        record_states: bool = False,
+        record_attention: bool = False,
+        overlap: str = "pearson",
+        tol: float | None = None,
+        cues=None,
+    ) -> Trajectory:
+        """Run the dynamics from ``x0`` for ``steps`` updates.
+
+        Parameters
+        ----------
+        x0 : array or tensor, (n,) or (B, n)
+        steps : int
+            Number of updates (0 allowed).
+        record_overlaps : bool
+            Record overlaps (T + 1, B, p) of every state with every memory.
+        record_states : bool
+            Record every state (T + 1, B, n).
+        record_attention : bool
+            Record the attention weights (T + 1, B, p) at every state.
+        overlap : {"pearson", "cosine", "dot"}
+        tol : float, optional
+            Stop early once no entry of any state moved by more than ``tol`` in a step.
+        cues : sequence of int, optional
+            Memory each run was cued with; defaults to the memory best correlated with x0.
+        """
+        steps = check.positive_int("steps", steps, minimum=0)
+        if tol is not None:
+            tol = check.finite_real("tol", tol, minimum=0.0)
+        sigma, _ = check.state_batch(x0, self.n_neurons, dtype=self.dtype, device=self.device)
+        op = OverlapOperator(self.couplings.Xi, overlap)
+        pearson = op if overlap == "pearson" else OverlapOperator(self.couplings.Xi, "pearson")
+        if cues is None:
+            cue_idx = pearson(sigma).argmax(dim=1).cpu()
+        else:
+            cue_idx = torch.as_tensor(np.asarray(cues), dtype=torch.long).cpu()
+        ov = [op(sigma).cpu()] if record_overlaps else None
+        st = [sigma.cpu().clone()] if record_states else None
+        at = [self._attention(sigma).cpu()] if record_attention else None
+        done = 0
+        for _ in range(steps):
+            prev = sigma.clone() if tol is not None else None
+            sigma = self._step(sigma)
+            done += 1
+            if ov is not None:
+                ov.append(op(sigma).cpu())
+            if st is not None:
+                st.append(sigma.cpu().clone())
+            if at is not None:
+                at.append(self._attention(sigma).cpu())
+            if prev is not None and float((sigma - prev).abs().max()) <= tol:
+                break
+        return Trajectory(
+            final=sigma.cpu(),
+            final_attention=self._attention(sigma).cpu(),
+            cues=cue_idx,
+            steps=done,
+            states=torch.stack(st) if st is not None else None,
+            overlaps=torch.stack(ov) if ov is not None else None,
+            attention=torch.stack(at) if at is not None else None,
+            overlap_kind=overlap,
+            params=self.params(),
+        )
+
+    def initial_states(self, noise: float = 1.0, seed: int | torch.Generator | None = 0) -> torch.Tensor:
+        """One start per memory: :math:`\\xi_\\mu + \\text{noise}\\,(U[0,1)^n - 1/2)`, shape (p, n)."""
+        noise = check.finite_real("noise", noise, minimum=0.0)
+        gen = seed if isinstance(seed, torch.Generator) else torch.Generator()
+        if seed is None:
+            gen.seed()
+        elif not isinstance(seed, torch.Generator):
+            gen.manual_seed(int(seed))
+        Xi = self.couplings.Xi
+        U = torch.rand(Xi.shape[1], Xi.shape[0], generator=gen, dtype=torch.float64)
+        return (Xi.T.to(torch.float64).cpu() + noise * (U - 0.5)).to(device=self.device, dtype=self.dtype)
+
+    def all_starts(
+        self, steps: int = 100, noise: float = 1.0, seed: int | torch.Generator | None = 0, **kwargs
+    ) -> Trajectory:
+        """Run one start per memory (B = p), cued by its pattern plus uniform noise.
+
+        Row ``mu`` of the result is the run started at memory ``mu``. Extra keyword
+        arguments go to :meth:`run`.
+        """
+        x0 = self.initial_states(noise, seed)
+        return self.run(x0, steps, cues=torch.arange(self.n_memories), **kwargs)
+
+    def energy(self, x) -> torch.Tensor:
+        r"""Energy of states ``x`` (n,) or (B, n), defined for ``a = 1``, ``h = 0``.
+
+        .. math::
+
+            E(\sigma) = -\frac1\beta \log\sum_\mu e^{\beta\,\sigma\cdot\xi_\mu}
+                        + \tfrac12\lVert\sigma\rVert^2 + c\,\bar\xi\cdot\sigma
+
+        For ``c = 0`` this is the modern Hopfield energy. The linear term makes it a
+        Lyapunov function of the mean-subtracted update too: with :math:`T(\sigma) =
+        \Xi\,\operatorname{softmax}(\beta\Xi^\top\sigma) - c\bar\xi` and step
+        :math:`\sigma' = \sigma + \eta(T - \sigma)`, convexity of log-sum-exp gives
+        :math:`E(\sigma') - E(\sigma) \le -\eta(1 - \eta/2)\lVert T - \sigma\rVert^2 \le 0`
+        for :math:`\eta \in (0, 1]`. No energy is known for ``a != 1`` or ``h != 0``.
+        """
+        if self.a != 1.0 or self.h != 0.0:
+            raise ParameterError(
+                f"no energy function is known for a={self.a}, h={self.h}; energy() needs a = 1 and h = 0"
+            )
+        if self.beta == 0.0:
+            raise ParameterError("energy() needs beta > 0 (the log-sum-exp term divides by beta)")
+        sigma, single = check.state_batch(x, self.n_neurons, dtype=self.dtype, device=self.device)
+        lse = torch.logsumexp(self.beta * (sigma @ self.couplings.Xi), dim=1) / self.beta
+        E = -lse + 0.5 * (sigma * sigma).sum(dim=1) + self.mean_coef * (sigma @ self.couplings.xbar)
+        return E[0] if single else E
+
+    def params(self) -> dict:
+        """The model's parameters as a plain dict."""
+        return {
+            "a": self.a,
+            "h": self.h,
+            "beta": self.beta,
+            "eta": self.eta,
+            "mean_coef": self.mean_coef,
+            "normalization": self.normalization,
+            "softmax": self.softmax,
+            "direction": self.couplings.direction,
+        }

@@ -1,0 +1,614 @@
+"""MemoryGraph: memories as nodes, semantic links and transitions as weighted edges."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Hashable, Iterable, Iterator, Mapping
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+
+from . import _validation as check
+from .errors import (
+    DuplicateKeyError,
+    EmptyGraphError,
+    FileFormatError,
+    GraphError,
+    PatternError,
+    UnknownNodeError,
+)
+
+__all__ = ["MemoryGraph"]
+
+FILE_FORMAT = "cdam.MemoryGraph"
+FILE_VERSION = 1
+
+
+class MemoryGraph:
+    r"""A weighted graph whose nodes are memories, each holding one pattern vector.
+
+    Memories have hashable keys and real-valued patterns of a common length ``n`` (the
+    number of neurons), fixed by the first pattern added. Edges are either *links*
+    (undirected: "recalling u evokes v and v evokes u") or *transitions* (directed:
+    "recalling u evokes v"). Self-loops are allowed and parallel edges sum their weights,
+    so the weighted adjacency matrix is
+
+    .. math::
+
+        A_{\mu\nu} = \sum_{\text{transitions } \mu\to\nu} w
+                   + \sum_{\text{links } \{\mu,\nu\}} w ,
+
+    where an undirected self-loop ``{mu, mu}`` counts once. Node order is the order of
+    insertion: ``g.memories[i]`` is the key of column ``i`` of :attr:`patterns` and of
+    row ``i`` of every coupling matrix.
+
+    Weights may be negative (inhibitory links). Normalisations then use absolute degrees,
+    see :func:`cdam.couplings.normalize`.
+
+    Examples
+    --------
+    >>> import numpy as np, cdam
+    >>> g = cdam.MemoryGraph()
+    >>> rng = np.random.default_rng(0)
+    >>> for k in "abc":
+    ...     g.add_memory(k, rng.random(50))
+    >>> g.add_link("a", "b")
+    >>> g.add_transition("b", "c", weight=2.0)
+    >>> len(g), g.n_neurons, g.index("c")
+    (3, 50, 2)
+    >>> g.adjacency().toarray()
+    array([[0., 1., 0.],
+           [1., 0., 2.],
+           [0., 0., 0.]])
+    """
+
+    def __init__(self, metadata: Mapping | None = None) -> None:
+        self._keys: list[Hashable] = []
+        self._index: dict[Hashable, int] = {}
+        self._rows = np.empty((0, 0), dtype=np.float64)  # (capacity, n), row i is memory i
+        self._n: int | None = None
+        self._links: dict[tuple[int, int], float] = {}
+        self._transitions: dict[tuple[int, int], float] = {}
+        self.metadata: dict = dict(metadata or {})
+
+    # ------------------------------------------------------------------ memories
+    def add_memory(self, key: Hashable, pattern) -> None:
+        """Add a memory ``key`` holding ``pattern`` (1-D, length ``n``, finite).
+
+        Raises
+        ------
+        DuplicateKeyError
+            If ``key`` is already a memory.
+        PatternError
+            If the pattern is not 1-D, has the wrong length, or holds NaN or inf.
+        """
+        self.add_memories([key], [pattern])
+
+    def add_memories(self, keys: Iterable[Hashable], patterns) -> None:
+        """Add several memories at once; all are checked before any is added.
+
+        ``patterns`` is a sequence of 1-D vectors, or an array of shape ``(n, m)`` whose
+        column ``j`` is the pattern of ``keys[j]`` (the same layout as :attr:`patterns`).
+        """
+        keys = list(keys)
+        if isinstance(patterns, np.ndarray) and patterns.ndim == 2:
+            if patterns.shape[1] != len(keys):
+                raise PatternError(
+                    f"patterns has shape {patterns.shape} but {len(keys)} keys were given; "
+                    "pass an (n, m) array with one column per key"
+                )
+            patterns = list(patterns.T)
+        else:
+            patterns = list(patterns)
+            if len(patterns) != len(keys):
+                raise PatternError(f"{len(keys)} keys but {len(patterns)} patterns; give one pattern per key")
+        seen = set()
+        n = self._n
+        rows = []
+        for key, pat in zip(keys, patterns):
+            _check_hashable(key)
+            if key in self._index or key in seen:
+                raise DuplicateKeyError(f"memory {key!r} already exists; keys must be unique")
+            seen.add(key)
+            vec = check.pattern_vector(pat, n, key=key)
+            n = vec.size
+            rows.append(vec)
+        if not rows:
+            return
+        self._append_rows(np.stack(rows), n)
+        for key in keys:
+            self._index[key] = len(self._keys)
+            self._keys.append(key)
+
+    def _append_rows(self, rows: np.ndarray, n: int) -> None:
+        p = len(self._keys)
+        if self._n is None:
+            self._n = n
+            self._rows = np.empty((max(16, rows.shape[0]), n), dtype=np.float64)
+        need = p + rows.shape[0]
+        if need > self._rows.shape[0]:
+            grown = np.empty((max(need, 2 * self._rows.shape[0]), self._n), dtype=np.float64)
+            grown[:p] = self._rows[:p]
+            self._rows = grown
+        self._rows[p:need] = rows
+
+    @classmethod
+    def from_patterns(cls, patterns, keys: Iterable[Hashable] | None = None) -> MemoryGraph:
+        """A graph with no edges whose memories are the columns of ``patterns`` (n, p).
+
+        Keys default to ``0 .. p-1``.
+
+        Examples
+        --------
+        >>> import numpy as np, cdam
+        >>> g = cdam.MemoryGraph.from_patterns(np.eye(4))
+        >>> g.memories
+        [0, 1, 2, 3]
+        """
+        arr = np.asarray(patterns)
+        if arr.ndim != 2:
+            raise PatternError(f"patterns must be a 2-D (n, p) array, got shape {arr.shape}")
+        g = cls()
+        g.add_memories(range(arr.shape[1]) if keys is None else keys, arr)
+        return g
+
+    @property
+    def memories(self) -> list[Hashable]:
+        """Keys of the memories, in node order."""
+        return list(self._keys)
+
+    def index(self, key: Hashable) -> int:
+        """Position of memory ``key`` in node order.
+
+        Raises
+        ------
+        UnknownNodeError
+            If no memory has this key.
+        """
+        try:
+            return self._index[key]
+        except (KeyError, TypeError):
+            raise UnknownNodeError(_unknown_message(key, self._keys)) from None
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __contains__(self, key) -> bool:
+        try:
+            return key in self._index
+        except TypeError:
+            return False
+
+    def __iter__(self) -> Iterator[Hashable]:
+        return iter(list(self._keys))
+
+    @property
+    def n_neurons(self) -> int | None:
+        """Length ``n`` of every pattern; None until the first memory is added."""
+        return self._n
+
+    @property
+    def patterns(self) -> np.ndarray:
+        """The patterns as a float64 array of shape ``(n, p)``; column ``i`` is memory ``i``.
+
+        A copy: changing it does not change the graph.
+        """
+        if self._n is None:
+            return np.empty((0, 0), dtype=np.float64)
+        return self._rows[: len(self._keys)].T.copy()
+
+    def pattern(self, key: Hashable) -> np.ndarray:
+        """A copy of the pattern of memory ``key``."""
+        return self._rows[self.index(key)].copy()
+
+    # ------------------------------------------------------------------ edges
+    def add_link(self, u: Hashable, v: Hashable, weight: float = 1.0) -> None:
+        """Add an undirected link between memories ``u`` and ``v`` (both directions).
+
+        Adding the same link again adds its weight to the existing one.
+        """
+        self.add_links_from([(u, v, weight)])
+
+    def add_transition(self, u: Hashable, v: Hashable, weight: float = 1.0) -> None:
+        """Add a directed transition ``u -> v``: recalling ``u`` should evoke ``v``."""
+        self.add_transitions_from([(u, v, weight)])
+
+    def add_links_from(self, edges: Iterable) -> None:
+        """Add undirected links from ``(u, v)`` or ``(u, v, weight)`` tuples, all or none."""
+        for (i, j), w in self._checked_edges(edges, "link"):
+            key = (i, j) if i <= j else (j, i)
+            self._links[key] = self._links.get(key, 0.0) + w
+
+    def add_transitions_from(self, edges: Iterable) -> None:
+        """Add directed transitions from ``(u, v)`` or ``(u, v, weight)`` tuples, all or none."""
+        for key, w in self._checked_edges(edges, "transition"):
+            self._transitions[key] = self._transitions.get(key, 0.0) + w
+
+    def _checked_edges(self, edges: Iterable, kind: str) -> list[tuple[tuple[int, int], float]]:
+        checked = []
+        for edge in edges:
+            if not isinstance(edge, (tuple, list)) or len(edge) not in (2, 3):
+                raise GraphError(f"each {kind} must be (u, v) or (u, v, weight), got {edge!r}")
+            u, v = edge[0], edge[1]
+            w = edge[2] if len(edge) == 3 else 1.0
+            i, j = self.index(u), self.index(v)
+            w = check.finite_real(f"weight of {kind} {u!r} -> {v!r}", w)
+            checked.append(((i, j), w))
+        return checked
+
+    @property
+    def links(self) -> list[tuple[Hashable, Hashable, float]]:
+        """Undirected links as ``(u, v, weight)``, parallel links already summed."""
+        return [(self._keys[i], self._keys[j], w) for (i, j), w in self._links.items()]
+
+    @property
+    def transitions(self) -> list[tuple[Hashable, Hashable, float]]:
+        """Directed transitions as ``(u, v, weight)``, parallel ones already summed."""
+        return [(self._keys[i], self._keys[j], w) for (i, j), w in self._transitions.items()]
+
+    @property
+    def is_directed(self) -> bool:
+        """True when the graph holds at least one transition."""
+        return bool(self._transitions)
+
+    def number_of_edges(self) -> int:
+        """Number of distinct links plus distinct transitions."""
+        return len(self._links) + len(self._transitions)
+
+    def adjacency(self) -> sp.csr_matrix:
+        """The weighted adjacency ``A`` (p, p) as scipy CSR; ``A[mu, nu]`` is mu -> nu."""
+        p = len(self._keys)
+        rows, cols, vals = [], [], []
+        if self._transitions:
+            idx = np.array(list(self._transitions.keys()), dtype=np.int64)
+            rows.append(idx[:, 0])
+            cols.append(idx[:, 1])
+            vals.append(np.fromiter(self._transitions.values(), dtype=np.float64))
+        if self._links:
+            idx = np.array(list(self._links.keys()), dtype=np.int64)
+            w = np.fromiter(self._links.values(), dtype=np.float64)
+            off = idx[:, 0] != idx[:, 1]
+            rows += [idx[:, 0], idx[off, 1]]
+            cols += [idx[:, 1], idx[off, 0]]
+            vals += [w, w[off]]
+        if not rows:
+            return sp.csr_matrix((p, p), dtype=np.float64)
+        A = sp.coo_matrix(
+            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(p, p)
+        ).tocsr()  # duplicates (a link and a transition on one pair) sum here
+        A.sum_duplicates()
+        return A
+
+    def compile(self, normalization: str = "sym", **kwargs):
+        """Compile to :class:`cdam.couplings.Couplings`; see :func:`cdam.couplings.compile`."""
+        from .couplings import compile as _compile
+
+        return _compile(self, normalization=normalization, **kwargs)
+
+    def require_nonempty(self) -> None:
+        """Raise :class:`EmptyGraphError` if the graph has no memories."""
+        if not self._keys:
+            raise EmptyGraphError("the memory graph is empty; add memories with add_memory(key, pattern) first")
+
+    def copy(self) -> MemoryGraph:
+        """An independent copy."""
+        g = MemoryGraph(json.loads(json.dumps(self.metadata)) if _jsonable(self.metadata) else dict(self.metadata))
+        if self._keys:
+            g.add_memories(self._keys, self.patterns)
+        g._links = dict(self._links)
+        g._transitions = dict(self._transitions)
+        return g
+
+    def __repr__(self) -> str:
+        kind = "directed" if self.is_directed else "undirected"
+        return (
+            f"MemoryGraph({len(self)} memories, n={self._n}, {len(self._links)} links, "
+            f"{len(self._transitions)} transitions, {kind})"
+        )
+
+    # ------------------------------------------------------------------ networkx
+    @classmethod
+    def from_networkx(
+        cls, G: nx.Graph, patterns=None, *, pattern_attr: str = "pattern", weight: str = "weight"
+    ) -> MemoryGraph:
+        """Build a memory graph from a networkx graph.
+
+        Parameters
+        ----------
+        G : networkx.Graph, DiGraph, MultiGraph or MultiDiGraph
+            Nodes become memories (keys are the node names, in ``G``'s node order).
+            Undirected edges become links, directed edges transitions; parallel edges sum.
+        patterns : mapping, array or None
+            A mapping ``node -> vector``, or an array of shape ``(n, p)`` whose column ``i``
+            is the pattern of the ``i``-th node of ``G``. None reads the node attribute
+            ``pattern_attr``.
+        weight : str
+            Edge attribute holding the weight; a missing attribute means 1.
+
+        Examples
+        --------
+        >>> import networkx as nx, numpy as np, cdam
+        >>> G = nx.cycle_graph(5)
+        >>> g = cdam.MemoryGraph.from_networkx(G, np.random.default_rng(0).random((100, 5)))
+        >>> len(g), len(g.links)
+        (5, 5)
+        """
+        nodes = list(G.nodes)
+        if patterns is None:
+            missing = [u for u in nodes if pattern_attr not in G.nodes[u]]
+            if missing:
+                raise PatternError(
+                    f"node {missing[0]!r} has no {pattern_attr!r} attribute; pass patterns= as a mapping "
+                    "or an (n, p) array, or set the attribute on every node"
+                )
+            pats = [G.nodes[u][pattern_attr] for u in nodes]
+        elif isinstance(patterns, Mapping):
+            missing = [u for u in nodes if u not in patterns]
+            if missing:
+                raise PatternError(f"patterns has no entry for node {missing[0]!r}; give one pattern per node")
+            pats = [patterns[u] for u in nodes]
+        else:
+            arr = patterns.detach().cpu().numpy() if hasattr(patterns, "detach") else np.asarray(patterns)
+            if arr.ndim != 2 or arr.shape[1] != len(nodes):
+                raise PatternError(
+                    f"patterns has shape {arr.shape} but G has {len(nodes)} nodes; pass an (n, p) array "
+                    "with one column per node in G's node order"
+                )
+            pats = list(arr.T)
+        edges = [(u, v, d.get(weight, 1.0)) for u, v, d in G.edges(data=True)]
+        g = cls(metadata=dict(G.graph) if _jsonable(dict(G.graph)) else None)
+        g.add_memories(nodes, pats)
+        if G.is_directed():
+            g.add_transitions_from(edges)
+        else:
+            g.add_links_from(edges)
+        return g
+
+    def to_networkx(self, pattern_attr: str = "pattern") -> nx.Graph:
+        """A networkx ``Graph`` (no transitions) or ``DiGraph`` (links become two arcs).
+
+        Each node carries a copy of its pattern in ``pattern_attr``; edges carry ``weight``.
+        """
+        G = nx.DiGraph() if self.is_directed else nx.Graph()
+        G.graph.update(self.metadata)
+        for i, key in enumerate(self._keys):
+            G.add_node(key, **{pattern_attr: self._rows[i].copy()})
+        A = self.adjacency().tocoo()
+        for i, j, w in zip(A.row, A.col, A.data):
+            if self.is_directed or i <= j:
+                G.add_edge(self._keys[i], self._keys[j], weight=float(w))
+        return G
+
+    # ------------------------------------------------------------------ torch_geometric
+    def to_pyg(self, dtype=None):
+        """A torch_geometric ``Data`` with ``x`` (p, n), ``edge_index`` and ``edge_weight``.
+
+        Links appear once in each direction, as torch_geometric's undirected graphs do.
+        ``data.memory_keys`` holds the keys in node order. ``dtype`` defaults to float64 so
+        the round trip through :meth:`from_pyg` is exact; pass ``torch.float32`` for layers.
+        """
+        import torch
+        from torch_geometric.data import Data
+
+        dtype = torch.float64 if dtype is None else dtype
+        A = self.adjacency().tocoo()
+        rows = self._rows[: len(self._keys)] if self._n is not None else np.empty((0, 0))
+        data = Data(
+            x=torch.as_tensor(rows, dtype=dtype).clone(),
+            edge_index=torch.as_tensor(np.vstack([A.row, A.col]), dtype=torch.long),
+            edge_weight=torch.as_tensor(A.data, dtype=dtype),
+        )
+        data.memory_keys = list(self._keys)
+        return data
+
+    @classmethod
+    def from_pyg(cls, data, keys: Iterable[Hashable] | None = None) -> MemoryGraph:
+        """Build a memory graph from a torch_geometric ``Data``.
+
+        ``data.x`` (p, n) holds the patterns; ``edge_weight`` defaults to ones. Duplicate
+        edges sum. An edge set that is symmetric (with equal weights) becomes undirected
+        links, anything else directed transitions. Keys come from ``keys``, else
+        ``data.memory_keys``, else ``0 .. p-1``.
+        """
+        import torch
+        from torch_geometric.utils import coalesce, is_undirected
+
+        if getattr(data, "x", None) is None:
+            raise PatternError("data.x is missing; it must hold the patterns as a (p, n) tensor")
+        x = data.x
+        if x.ndim != 2:
+            raise PatternError(f"data.x must be 2-D (p, n), got shape {tuple(x.shape)}")
+        p = x.shape[0]
+        if keys is None:
+            keys = getattr(data, "memory_keys", None)
+        keys = list(range(p)) if keys is None else list(keys)
+        if len(keys) != p:
+            raise GraphError(f"{len(keys)} keys for {p} nodes; give one key per row of data.x")
+        ei = data.edge_index if getattr(data, "edge_index", None) is not None else torch.empty((2, 0), dtype=torch.long)
+        ew = getattr(data, "edge_weight", None)
+        ew = torch.ones(ei.shape[1], dtype=torch.float64) if ew is None else ew.to(torch.float64)
+        if ei.numel() and (int(ei.min()) < 0 or int(ei.max()) >= p):
+            raise GraphError(f"edge_index refers to node {int(ei.max())} but data.x has {p} rows")
+        ei, ew = coalesce(ei, ew, num_nodes=p, reduce="sum")
+        g = cls()
+        g.add_memories(keys, list(x.detach().cpu().numpy()))
+        src, dst, w = ei[0].tolist(), ei[1].tolist(), ew.tolist()
+        if ei.numel() and is_undirected(ei, ew, num_nodes=p):
+            g.add_links_from([(keys[i], keys[j], wt) for i, j, wt in zip(src, dst, w) if i <= j])
+        else:
+            g.add_transitions_from([(keys[i], keys[j], wt) for i, j, wt in zip(src, dst, w)])
+        return g
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path) -> None:
+        """Save to ``path`` exactly: keys, patterns (float64 bits), links, transitions, metadata.
+
+        The file is a NumPy ``.npz`` archive (no pickle) holding the arrays and a JSON
+        header with format name and version. The write is atomic: a temporary file in the
+        same folder is renamed over ``path``, so an interrupted save never leaves a broken
+        file under the target name.
+
+        Keys may be str, int, float, bool, None or tuples of these; metadata must be JSON.
+        """
+        header = {
+            "format": FILE_FORMAT,
+            "version": FILE_VERSION,
+            "n": self._n,
+            "keys": [_encode_key(k) for k in self._keys],
+            "metadata": self.metadata,
+        }
+        try:
+            header_bytes = json.dumps(header, allow_nan=False).encode()
+        except (TypeError, ValueError) as exc:
+            raise GraphError(f"metadata cannot be saved as JSON ({exc}); keep it to str, numbers, lists, dicts") from None
+        arrays = {
+            "header": np.frombuffer(header_bytes, dtype=np.uint8),
+            "patterns": self._rows[: len(self._keys)] if self._n is not None else np.empty((0, 0)),
+            "link_index": _pairs(self._links),
+            "link_weight": np.fromiter(self._links.values(), dtype=np.float64, count=len(self._links)),
+            "transition_index": _pairs(self._transitions),
+            "transition_weight": np.fromiter(
+                self._transitions.values(), dtype=np.float64, count=len(self._transitions)
+            ),
+        }
+        atomic_savez(path, arrays)
+
+    @classmethod
+    def load(cls, path) -> MemoryGraph:
+        """Load a graph written by :meth:`save`.
+
+        Raises
+        ------
+        FileFormatError
+            If the file is truncated, corrupted, not a cdam graph, or of a newer version.
+        """
+        arrays = read_npz(path, ["header", "patterns", "link_index", "link_weight", "transition_index", "transition_weight"])
+        header = parse_header(arrays["header"], FILE_FORMAT, FILE_VERSION, path)
+        try:
+            keys = [_decode_key(k) for k in header["keys"]]
+            pats = arrays["patterns"]
+            if pats.dtype != np.float64 or pats.ndim != 2 or pats.shape[0] != len(keys):
+                raise ValueError("pattern array does not match the keys")
+            if keys and pats.shape[1] != header["n"]:
+                raise ValueError("pattern length does not match the header")
+            g = cls(metadata=header.get("metadata") or {})
+            if keys:
+                g.add_memories(keys, list(pats))
+            for name, adder in (("link", g.add_links_from), ("transition", g.add_transitions_from)):
+                idx, w = arrays[f"{name}_index"], arrays[f"{name}_weight"]
+                if idx.ndim != 2 or idx.shape[1] != 2 or w.shape != (idx.shape[0],):
+                    raise ValueError(f"{name} arrays have inconsistent shapes")
+                if idx.size and (idx.min() < 0 or idx.max() >= len(keys)):
+                    raise ValueError(f"{name} index out of range")
+                adder([(keys[i], keys[j], float(x)) for (i, j), x in zip(idx.tolist(), w)])
+        except FileFormatError:
+            raise
+        except (ValueError, TypeError, KeyError, IndexError) as exc:
+            raise FileFormatError(f"{path!s} is not a valid cdam graph file: {exc}") from None
+        return g
+
+
+# ---------------------------------------------------------------------- helpers
+def _check_hashable(key) -> None:
+    try:
+        hash(key)
+    except TypeError:
+        raise GraphError(f"memory keys must be hashable, got {type(key).__name__} {key!r}") from None
+
+
+def _unknown_message(key, keys) -> str:
+    shown = ", ".join(repr(k) for k in keys[:5]) + (", ..." if len(keys) > 5 else "")
+    return f"unknown memory {key!r}; add it with add_memory first (known: {shown or 'none'})"
+
+
+def _jsonable(obj) -> bool:
+    try:
+        json.dumps(obj, allow_nan=False)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def _pairs(edges: dict) -> np.ndarray:
+    return np.array(list(edges.keys()), dtype=np.int64).reshape(-1, 2)
+
+
+def _encode_key(key):
+    if key is None or isinstance(key, (bool, str)):
+        return {"t": type(key).__name__, "v": key}
+    if isinstance(key, int):
+        return {"t": "int", "v": key}
+    if isinstance(key, float):
+        if key != key or key in (float("inf"), float("-inf")):
+            raise GraphError(f"key {key!r} cannot be saved; use finite floats, str or int keys")
+        return {"t": "float", "v": key}
+    if isinstance(key, tuple):
+        return {"t": "tuple", "v": [_encode_key(k) for k in key]}
+    if isinstance(key, (np.integer, np.floating)):
+        return _encode_key(key.item())
+    raise GraphError(
+        f"key {key!r} of type {type(key).__name__} cannot be saved; use str, int, float, bool, None or tuples of these"
+    )
+
+
+def _decode_key(obj):
+    t, v = obj["t"], obj["v"]
+    if t == "tuple":
+        return tuple(_decode_key(k) for k in v)
+    expected = {"NoneType": type(None), "bool": bool, "str": str, "int": int, "float": (float, int)}
+    if t not in expected or not isinstance(v, expected[t]) or (t == "int" and isinstance(v, bool)):
+        raise ValueError(f"bad key record {obj!r}")
+    return float(v) if t == "float" else v
+
+
+def atomic_savez(path, arrays: dict) -> None:
+    """Write ``arrays`` to ``path`` as an uncompressed .npz, atomically (temp file + rename)."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".cdam-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, **arrays)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def read_npz(path, names: list[str]) -> dict[str, np.ndarray]:
+    """Read the named arrays of a cdam .npz file, refusing anything that is not one."""
+    try:
+        with np.load(os.fspath(path), allow_pickle=False) as npz:
+            missing = [k for k in names if k not in npz.files]
+            if missing:
+                raise FileFormatError(f"{path!s} is not a cdam file: it lacks {missing}")
+            return {k: npz[k] for k in names}
+    except FileFormatError:
+        raise
+    except FileNotFoundError:
+        raise
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+        raise FileFormatError(f"{path!s} is not a readable cdam file (truncated or corrupted?): {exc}") from None
+
+
+def parse_header(raw: np.ndarray, fmt: str, version: int, path) -> dict:
+    """Decode and check the JSON header of a cdam file."""
+    try:
+        header = json.loads(raw.astype(np.uint8).tobytes().decode())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise FileFormatError(f"{path!s} has a corrupted header: {exc}") from None
+    if not isinstance(header, dict) or header.get("format") != fmt:
+        raise FileFormatError(f"{path!s} is not a {fmt} file (format {header.get('format') if isinstance(header, dict) else None!r})")
+    v = header.get("version")
+    if not isinstance(v, int) or v > version:
+        raise FileFormatError(
+            f"{path!s} has format version {v!r}; this cdam reads versions up to {version}: upgrade cdam"
+        )
+    return header

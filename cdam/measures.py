@@ -1,0 +1,191 @@
+"""Overlaps, attractor correlations and graph-distance profiles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.csgraph as csgraph
+import torch
+
+from . import _validation as check
+from .errors import StateError
+
+__all__ = [
+    "OVERLAP_KINDS",
+    "DistanceProfile",
+    "OverlapOperator",
+    "attractor_correlation",
+    "distance_profile",
+    "overlaps",
+    "pearson_matrix",
+]
+
+OVERLAP_KINDS = ("pearson", "cosine", "dot")
+
+
+def _normalise_rows(x: torch.Tensor, center: bool) -> torch.Tensor:
+    # A zero-variance (or zero) vector has no defined correlation; it gets overlap 0.
+    if center:
+        x = x - x.mean(dim=-1, keepdim=True)
+    norm = torch.linalg.vector_norm(x, dim=-1, keepdim=True)
+    return torch.where(norm > 0, x / torch.where(norm > 0, norm, torch.ones_like(norm)), torch.zeros_like(x))
+
+
+class OverlapOperator:
+    r"""Overlaps of states with fixed patterns, one matrix product per call.
+
+    For ``kind="pearson"`` the patterns are centred and scaled once; each call centres and
+    scales the states (B, n) and multiplies:
+
+    .. math::
+
+        m_{b\mu} = \frac{(\sigma_b - \bar\sigma_b)\cdot(\xi_\mu - \bar\xi_\mu)}
+                        {\lVert\sigma_b - \bar\sigma_b\rVert\,\lVert\xi_\mu - \bar\xi_\mu\rVert}.
+
+    ``"cosine"`` skips the centring; ``"dot"`` is the raw product :math:`\sigma\cdot\xi`.
+    A constant state or pattern has no defined correlation and gets overlap 0.
+
+    Parameters
+    ----------
+    Xi : torch.Tensor (n, p)
+    kind : {"pearson", "cosine", "dot"}
+    """
+
+    def __init__(self, Xi: torch.Tensor, kind: str = "pearson"):
+        self.kind = check.choice("overlap kind", kind, OVERLAP_KINDS)
+        if kind == "dot":
+            self.basis = Xi
+        else:
+            self.basis = _normalise_rows(Xi.T, center=kind == "pearson").T.contiguous()
+
+    def __call__(self, states: torch.Tensor) -> torch.Tensor:
+        if self.kind != "dot":
+            states = _normalise_rows(states, center=self.kind == "pearson")
+        out = states @ self.basis
+        return out.clamp_(-1.0, 1.0) if self.kind != "dot" else out
+
+
+def overlaps(states, patterns, kind: str = "pearson") -> np.ndarray:
+    """Overlaps (B, p) of states (B, n) with the columns of ``patterns`` (n, p).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Xi = np.array([[0., 1.], [1., 0.], [2., 2.]])
+    >>> overlaps(Xi.T, Xi).round(3)
+    array([[1. , 0.5],
+           [0.5, 1. ]])
+    """
+    X = torch.as_tensor(np.asarray(patterns, dtype=np.float64))
+    S = torch.as_tensor(np.atleast_2d(np.asarray(states, dtype=np.float64)))
+    if X.ndim != 2 or S.shape[-1] != X.shape[0]:
+        raise StateError(f"states of width {S.shape[-1]} do not match patterns of shape {tuple(X.shape)} (n, p)")
+    return OverlapOperator(X, kind)(S).numpy()
+
+
+def pearson_matrix(X) -> np.ndarray:
+    """Pearson correlation between the rows of ``X`` (B, n), as a (B, B) float64 array.
+
+    Rows with zero variance correlate 0 with everything (1 with themselves).
+    """
+    X = torch.as_tensor(np.asarray(X, dtype=np.float64))
+    Z = _normalise_rows(X, center=True)
+    C = (Z @ Z.T).clamp_(-1.0, 1.0).numpy()
+    np.fill_diagonal(C, 1.0)
+    return C
+
+
+def attractor_correlation(trajectory) -> np.ndarray:
+    """Pearson correlation (B, B) between the final states of a batch of runs.
+
+    With :meth:`cdam.CDAM.all_starts`, row ``mu`` is the run cued with memory ``mu``.
+
+    Parameters
+    ----------
+    trajectory : Trajectory or array (B, n)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> attractor_correlation(np.array([[0., 1., 2.], [0., 2., 4.], [2., 1., 0.]]))
+    array([[ 1.,  1., -1.],
+           [ 1.,  1., -1.],
+           [-1., -1.,  1.]])
+    """
+    final = getattr(trajectory, "final", trajectory)
+    final = final.detach().cpu().numpy() if isinstance(final, torch.Tensor) else np.asarray(final)
+    if final.ndim != 2:
+        raise StateError(f"need final states of shape (B, n), got {final.shape}")
+    return pearson_matrix(final)
+
+
+@dataclass(frozen=True)
+class DistanceProfile:
+    """Mean, standard deviation and count of correlations by graph distance.
+
+    ``distance[i]`` is a shortest-path length; ``mean[i]`` the mean over ordered pairs
+    (mu != nu) at that distance. Unreachable pairs are collected under ``inf``.
+    """
+
+    distance: np.ndarray
+    mean: np.ndarray
+    std: np.ndarray
+    count: np.ndarray
+
+    def as_dict(self) -> dict[float, float]:
+        return {float(d): float(m) for d, m in zip(self.distance, self.mean)}
+
+    def at(self, d) -> float:
+        hit = np.flatnonzero(self.distance == d)
+        if hit.size == 0:
+            raise KeyError(f"no pair at distance {d}; distances present: {self.distance.tolist()}")
+        return float(self.mean[hit[0]])
+
+
+def shortest_path_lengths(graph, directed: bool | None = None) -> np.ndarray:
+    """Hop distances (p, p) between memories, ``inf`` where unreachable.
+
+    Edges of any non-zero weight count as one hop. ``directed`` defaults to whether the
+    graph holds transitions.
+    """
+    A = graph.adjacency()
+    A = sp.csr_matrix((np.ones_like(A.data), A.indices, A.indptr), shape=A.shape)
+    A.eliminate_zeros()
+    directed = graph.is_directed if directed is None else directed
+    return csgraph.shortest_path(A, directed=directed, unweighted=True)
+
+
+def distance_profile(correlation, graph, *, directed: bool | None = None) -> DistanceProfile:
+    """Mean correlation between memories as a function of their shortest-path distance.
+
+    Parameters
+    ----------
+    correlation : array (p, p) or Trajectory
+        E.g. :func:`attractor_correlation` of an all-starts run (row mu = run cued by mu).
+    graph : MemoryGraph
+        Its node order must match the rows of ``correlation``.
+
+    Examples
+    --------
+    >>> import numpy as np, networkx as nx, cdam
+    >>> g = cdam.MemoryGraph.from_networkx(nx.cycle_graph(6), np.eye(6))
+    >>> C = np.eye(6)
+    >>> distance_profile(C, g).as_dict()
+    {1.0: 0.0, 2.0: 0.0, 3.0: 0.0}
+    """
+    C = correlation if isinstance(correlation, np.ndarray) else attractor_correlation(correlation)
+    C = np.asarray(C, dtype=np.float64)
+    p = len(graph)
+    if C.shape != (p, p):
+        raise StateError(f"correlation has shape {C.shape} but the graph has {p} memories; need ({p}, {p})")
+    D = shortest_path_lengths(graph, directed)
+    off = ~np.eye(p, dtype=bool)
+    d, c = D[off], C[off]
+    keys, inverse, counts = np.unique(d, return_inverse=True, return_counts=True)
+    sums = np.bincount(inverse, weights=c, minlength=keys.size)
+    sq = np.bincount(inverse, weights=c * c, minlength=keys.size)
+    mean = sums / counts
+    std = np.sqrt(np.maximum(sq / counts - mean**2, 0.0))
+    return DistanceProfile(keys, mean, std, counts)

@@ -1,0 +1,298 @@
+"""The four dynamical modes of CDAM: theory (predict) and observation (classify)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+import torch
+
+from . import _validation as check
+from .errors import ParameterError, StateError
+
+__all__ = [
+    "Mode",
+    "PhaseDiagram",
+    "classify_mode",
+    "classify_runs",
+    "coupling_extremes",
+    "phase_diagram",
+    "predict_mode",
+    "predict_modes",
+    "top_eigenvalue",
+]
+
+#: A run whose time-averaged attention spreads over more memories than this (participation
+#: ratio) is wide; the narrow mixture is the cue plus its direct neighbours (measured: 1-3
+#: on cycles, regular graphs and the karate club; wide runs 3.3-30).
+NARROW_SPREAD = 3.0
+#: Mean pairwise correlation of final states above which all starts share one state.
+QUIESCENT_CORRELATION = 0.75
+
+
+class Mode(enum.Enum):
+    """Dynamical regime of CDAM (SPEC 1.3)."""
+
+    AUTO = "auto"
+    NARROW_HETERO = "narrow_hetero"
+    WIDE_HETERO = "wide_hetero"
+    QUIESCENT = "quiescent"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def top_eigenvalue(M) -> float:
+    """Largest real part among the eigenvalues of ``M`` (1 for ``sym`` on a connected graph)."""
+    M = sp.csr_matrix(M)
+    p = M.shape[0]
+    if M.nnz == 0:
+        return 0.0
+    symmetric = abs(M - M.T).max() <= 1e-12 * max(abs(M).max(), 1.0)
+    if p <= 2000:
+        dense = M.toarray()
+        ev = np.linalg.eigvalsh(dense) if symmetric else np.linalg.eigvals(dense).real
+        return float(ev.max())
+    if symmetric:
+        return float(spla.eigsh(M, k=1, which="LA", return_eigenvectors=False)[0])
+    return float(spla.eigs(M, k=1, which="LR", return_eigenvectors=False)[0].real)
+
+
+def coupling_extremes(M) -> np.ndarray:
+    """Largest off-diagonal coupling out of each memory, ``max_{nu != mu} M[mu, nu]`` (p,).
+
+    Memories without outgoing off-diagonal couplings get 0.
+    """
+    M = sp.csr_matrix(M).tocoo()
+    off = M.row != M.col
+    out = np.full(M.shape[0], -np.inf)
+    np.maximum.at(out, M.row[off], M.data[off])
+    out[np.isneginf(out)] = 0.0
+    return out
+
+
+def _spectral(model) -> tuple[np.ndarray, float]:
+    cache = getattr(model, "_cache", None)
+    if cache is None or "spectral" not in cache:
+        value = (coupling_extremes(model.M), top_eigenvalue(model.M))
+        if cache is None:
+            return value
+        cache["spectral"] = value
+    return cache["spectral"]
+
+
+def _exceeds(x: float, y: float) -> bool:
+    # Strict x > y beyond round-off: lambda1 of a connected sym graph is 1 only to ~1e-16,
+    # and a boundary such as a + h * lambda1 = 0 must not flip on that last bit.
+    return x - y > 1e-9 * max(1.0, abs(x), abs(y))
+
+
+def _mode_from(a: float, h: float, m_max: float, lam1: float) -> Mode:
+    if _exceeds(a, 0.0) and _exceeds(a, h * m_max):
+        return Mode.AUTO
+    if _exceeds(a, 0.0):
+        return Mode.NARROW_HETERO
+    if _exceeds(a + h * lam1, 0.0):
+        return Mode.WIDE_HETERO
+    return Mode.QUIESCENT
+
+
+def predict_mode(model, memory=None) -> Mode:
+    r"""The dynamical mode that theory (SPEC 1.3) predicts for a model.
+
+    With :math:`m_\max` the largest off-diagonal coupling out of the attended memory and
+    :math:`\lambda_1` the top eigenvalue of ``M``:
+
+    ============================  ===========================================
+    auto-association              :math:`a > \max(0, h\,m_\max)`
+    narrow hetero-association     :math:`0 < a \le h\,m_\max`
+    wide hetero-association       :math:`a \le 0 < a + h\lambda_1`
+    neutral quiescence            :math:`a + h\lambda_1 \le 0`
+    ============================  ===========================================
+
+    The boundary :math:`a = h\,m_\max` (with ``a > 0``) counts as narrow, since
+    auto-association needs the cue to win strictly.
+
+    Parameters
+    ----------
+    model : CDAM
+    memory : key, optional
+        Use this memory's :math:`m_\max`. By default the largest over all memories: the
+        model is auto-associative only when every memory is.
+
+    Examples
+    --------
+    >>> import numpy as np, networkx as nx, cdam
+    >>> g = cdam.MemoryGraph.from_networkx(nx.cycle_graph(30), np.random.default_rng(0).random((100, 30)))
+    >>> [str(predict_mode(cdam.CDAM(g, a=a, h=h))) for a, h in [(1, 0), (0.5, 2), (-1, 2), (-1, 1)]]
+    ['auto', 'narrow_hetero', 'wide_hetero', 'quiescent']
+    """
+    m, lam1 = _spectral(model)
+    m_max = float(m[model.graph.index(memory)] if memory is not None else m.max(initial=0.0))
+    return _mode_from(model.a, model.h, m_max, lam1)
+
+
+def predict_modes(model) -> list[Mode]:
+    """Predicted mode for each memory as the cue, in node order (see :func:`predict_mode`)."""
+    m, lam1 = _spectral(model)
+    return [_mode_from(model.a, model.h, float(x), lam1) for x in m]
+
+
+def _window_attention(trajectory) -> torch.Tensor:
+    att = trajectory.attention
+    if att is None:
+        return trajectory.final_attention.double()
+    half = att.shape[0] // 2
+    return att[half:].double().mean(dim=0)
+
+
+def classify_runs(trajectory, graph=None) -> list[Mode]:
+    r"""Observed mode of each run of a batch, from what its attention did.
+
+    The attention weights are averaged over the second half of the run (recorded with
+    ``record_attention=True``; otherwise the final attention is used). A run is
+
+    - ``AUTO`` when its cue keeps at least half of the attention;
+    - ``NARROW_HETERO`` when it left the cue for a mixture of at most ``NARROW_SPREAD``
+      memories (participation ratio :math:`1/\sum_\mu \bar w_\mu^2`): the cue and its
+      direct neighbours;
+    - ``WIDE_HETERO`` when the attention spreads over more memories than that.
+
+    Quiescence is a property of the whole batch; see :func:`classify_mode`.
+    """
+    W = _window_attention(trajectory)
+    cues = torch.as_tensor(trajectory.cues, dtype=torch.long)
+    if graph is not None and W.shape[1] != len(graph):
+        raise StateError(f"the trajectory has {W.shape[1]} memories but the graph has {len(graph)}")
+    on_cue = W[torch.arange(W.shape[0]), cues]
+    spread = 1.0 / (W * W).sum(dim=1)
+    out = []
+    for c, s in zip(on_cue.tolist(), spread.tolist()):
+        if c >= 0.5:
+            out.append(Mode.AUTO)
+        elif s <= NARROW_SPREAD:
+            out.append(Mode.NARROW_HETERO)
+        else:
+            out.append(Mode.WIDE_HETERO)
+    return out
+
+
+def is_quiescent(trajectory) -> bool:
+    """True when every start ended in one common state (mean pairwise correlation high)."""
+    from .measures import attractor_correlation
+
+    B = trajectory.batch_size
+    if B < 2:
+        return False
+    C = attractor_correlation(trajectory)
+    return float((C.sum() - np.trace(C)) / (B * (B - 1))) >= QUIESCENT_CORRELATION
+
+
+def classify_mode(trajectory, graph=None) -> Mode:
+    """The mode the dynamics showed, from a batch of runs (ideally all-starts).
+
+    ``QUIESCENT`` when all starts end in one pattern-unspecific state (mean pairwise
+    correlation of final states >= ``QUIESCENT_CORRELATION``). Otherwise ``AUTO`` when
+    every run stays on its cue, and else the more common of narrow and wide among the runs
+    that left their cue (see :func:`classify_runs`); a tie counts as narrow.
+
+    Examples
+    --------
+    >>> import numpy as np, networkx as nx, cdam
+    >>> g = cdam.MemoryGraph.from_networkx(nx.cycle_graph(30), np.random.default_rng(0).random((1000, 30)))
+    >>> traj = cdam.CDAM(g, a=-2, h=3).all_starts(record_attention=True)
+    >>> str(classify_mode(traj, g))
+    'wide_hetero'
+    """
+    if is_quiescent(trajectory):
+        return Mode.QUIESCENT
+    runs = classify_runs(trajectory, graph)
+    left = [m for m in runs if m is not Mode.AUTO]
+    if not left:
+        return Mode.AUTO
+    wide = sum(m is Mode.WIDE_HETERO for m in left)
+    return Mode.WIDE_HETERO if wide > len(left) - wide else Mode.NARROW_HETERO
+
+
+@dataclass(frozen=True)
+class PhaseDiagram:
+    """Predicted and observed modes on an (h, a) grid; entry ``[i, j]`` is ``h[i], a[j]``."""
+
+    a_values: np.ndarray
+    h_values: np.ndarray
+    predicted: np.ndarray  # object array of Mode, (len(h), len(a))
+    observed: np.ndarray | None
+
+    @property
+    def agreement(self) -> float:
+        """Fraction of cells where observation matches prediction."""
+        if self.observed is None:
+            raise ParameterError("no observed modes: build the diagram with observe=True")
+        return float(np.mean(self.predicted == self.observed))
+
+    def plot(self, ax=None, which: str = "both"):
+        """Draw the diagram with matplotlib; see :func:`cdam.plot.plot_phase_diagram`."""
+        from .plot import plot_phase_diagram
+
+        return plot_phase_diagram(self, ax=ax, which=which)
+
+
+def phase_diagram(
+    graph,
+    a_values,
+    h_values,
+    *,
+    observe: bool = True,
+    steps: int = 100,
+    noise: float = 1.0,
+    seed: int = 0,
+    progress=None,
+    **model_kwargs,
+) -> PhaseDiagram:
+    """Predicted (and observed) modes over a grid of ``a`` and ``h``.
+
+    The graph is compiled once; each cell reuses ``M`` and only rebuilds the value
+    matrix, then runs all starts as one batch.
+
+    Parameters
+    ----------
+    graph : MemoryGraph
+    a_values, h_values : sequences of float
+    observe : bool
+        Also run the dynamics and classify what they do (costs one all-starts run a cell).
+    progress : callable, optional
+        Called with the iterable of cells; wrap it in a progress bar (e.g. ``tqdm``).
+    **model_kwargs
+        Passed to :class:`cdam.CDAM` (beta, eta, mean_coef, normalization, ...).
+
+    Examples
+    --------
+    >>> import numpy as np, networkx as nx, cdam
+    >>> g = cdam.MemoryGraph.from_networkx(nx.cycle_graph(30), np.random.default_rng(0).random((1000, 30)))
+    >>> d = phase_diagram(g, [1.0, -2.0], [0.0, 3.0])
+    >>> [[str(m) for m in row] for row in d.predicted]
+    [['auto', 'quiescent'], ['narrow_hetero', 'wide_hetero']]
+    >>> d.agreement
+    1.0
+    """
+    from .dynamics import CDAM
+
+    a_values = np.array([check.finite_real("a", a) for a in a_values])
+    h_values = np.array([check.finite_real("h", h) for h in h_values])
+    if a_values.size == 0 or h_values.size == 0:
+        raise ParameterError("a_values and h_values must each hold at least one value")
+    base = CDAM(graph, a=1.0, h=0.0, **model_kwargs)
+    x0 = base.initial_states(noise, seed)
+    cells = [(i, j) for i in range(h_values.size) for j in range(a_values.size)]
+    predicted = np.empty((h_values.size, a_values.size), dtype=object)
+    observed = np.empty_like(predicted) if observe else None
+    for i, j in progress(cells) if progress is not None else cells:
+        model = base.with_strengths(a_values[j], h_values[i])
+        predicted[i, j] = predict_mode(model)
+        if observe:
+            traj = model.run(x0, steps, record_attention=True, cues=torch.arange(model.n_memories))
+            observed[i, j] = classify_mode(traj, graph)
+    return PhaseDiagram(a_values, h_values, predicted, observed)
