@@ -35,6 +35,9 @@ class Trajectory:
         Attention weights at every state, when ``record_attention=True``.
     final_attention : torch.Tensor (B, p)
         Attention weights :math:`\\operatorname{softmax}(\\beta\\,\\sigma\\Xi)` at the final state.
+    late_attention : torch.Tensor (B, p), float64
+        Mean attention over the states of the second half of the run (t >= (T + 1) // 2,
+        the final state included): what the run attended to once transients died out.
     cues : torch.Tensor (B,)
         Index of the memory each run started from (all-starts), or the memory best
         correlated with its initial state (``run``).
@@ -44,6 +47,7 @@ class Trajectory:
 
     final: torch.Tensor
     final_attention: torch.Tensor
+    late_attention: torch.Tensor
     cues: torch.Tensor
     steps: int
     states: torch.Tensor | None = None
@@ -208,13 +212,16 @@ class CDAM:
     def step(self, x) -> torch.Tensor:
         """One update of a state (n,) or batch (B, n); returns a tensor of the same shape."""
         sigma, single = check.state_batch(x, self.n_neurons, dtype=self.dtype, device=self.device)
-        sigma = self._step(sigma)
+        sigma, _ = self._step(sigma)
         return sigma[0] if single else sigma
 
-    def _step(self, sigma: torch.Tensor) -> torch.Tensor:
-        read = self.backend.retrieve(sigma, self.beta).values
+    def _step(self, sigma: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Update ``sigma`` in place; also return the attention over memories it was read with."""
+        weights, read = self.backend.retrieve(sigma, self.beta)
+        if not isinstance(self.backend, DenseSlots):  # hidden units are not memories there
+            weights = self._attention(sigma)
         # sigma + eta((read - c xbar) - sigma), written as one fused pass over the batch
-        return sigma.mul_(1.0 - self.eta).add_(read, alpha=self.eta).sub_(self._shift)
+        return sigma.mul_(1.0 - self.eta).add_(read, alpha=self.eta).sub_(self._shift), weights
 
     @property
     def _shift(self) -> torch.Tensor:
@@ -264,10 +271,16 @@ class CDAM:
         ov = [op(sigma).cpu()] if record_overlaps else None
         st = [sigma.cpu().clone()] if record_states else None
         at = [self._attention(sigma).cpu()] if record_attention else None
+        # running mean of the attention over the second half of the run (t >= late), read off
+        # the weights each step computes anyway; classify_mode uses it
+        late, late_sum, late_count = (steps + 1) // 2, None, 0
         done = 0
-        for _ in range(steps):
+        for t in range(steps):
             prev = sigma.clone() if tol is not None else None
-            sigma = self._step(sigma)
+            sigma, weights = self._step(sigma)
+            if t >= late:
+                late_sum = weights.double() if late_sum is None else late_sum.add_(weights)
+                late_count += 1
             done += 1
             if ov is not None:
                 ov.append(op(sigma).cpu())
@@ -277,9 +290,12 @@ class CDAM:
                 at.append(self._attention(sigma).cpu())
             if prev is not None and float((sigma - prev).abs().max()) <= tol:
                 break
+        final_attention = self._attention(sigma)
+        late_sum = final_attention.double() if late_sum is None else late_sum.add_(final_attention)
         return Trajectory(
             final=sigma.cpu(),
-            final_attention=self._attention(sigma).cpu(),
+            final_attention=final_attention.cpu(),
+            late_attention=(late_sum / (late_count + 1)).cpu(),
             cues=cue_idx,
             steps=done,
             states=torch.stack(st) if st is not None else None,

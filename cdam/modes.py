@@ -26,9 +26,12 @@ __all__ = [
 ]
 
 #: A run whose time-averaged attention spreads over more memories than this (participation
-#: ratio) is wide; the narrow mixture is the cue plus its direct neighbours (measured: 1-3
-#: on cycles, regular graphs and the karate club; wide runs 3.3-30).
-NARROW_SPREAD = 3.0
+#: ratio) is wide. In the coefficient picture of SPEC 1.3 a narrow run locks into a pair (the
+#: cue and the neighbour it mixes with, ratio ~2), because a > 0 keeps the pair ahead of
+#: the pair's other neighbours; with a <= 0 no pair is stable and the mixture takes three or
+#: more memories. 2.5 is halfway between a pair and a triple. Measured medians: narrow
+#: 1.0-2.4, wide 2.6-13 (cycle, 4-regular ring, karate club; n = 1000).
+NARROW_SPREAD = 2.5
 #: Mean pairwise correlation of final states above which all starts share one state.
 QUIESCENT_CORRELATION = 0.75
 
@@ -142,23 +145,22 @@ def predict_modes(model) -> list[Mode]:
 
 
 def _window_attention(trajectory) -> torch.Tensor:
-    att = trajectory.attention
-    if att is None:
-        return trajectory.final_attention.double()
-    half = att.shape[0] // 2
-    return att[half:].double().mean(dim=0)
+    late = getattr(trajectory, "late_attention", None)
+    if late is not None:
+        return late.double()
+    return trajectory.final_attention.double()
 
 
 def classify_runs(trajectory, graph=None) -> list[Mode]:
     r"""Observed mode of each run of a batch, from what its attention did.
 
-    The attention weights are averaged over the second half of the run (recorded with
-    ``record_attention=True``; otherwise the final attention is used). A run is
+    The attention weights are averaged over the second half of the run
+    (``trajectory.late_attention``). A run is
 
     - ``AUTO`` when its cue keeps at least half of the attention;
     - ``NARROW_HETERO`` when it left the cue for a mixture of at most ``NARROW_SPREAD``
-      memories (participation ratio :math:`1/\sum_\mu \bar w_\mu^2`): the cue and its
-      direct neighbours;
+      memories (participation ratio :math:`1/\sum_\mu \bar w_\mu^2`): the cue and a
+      direct neighbour;
     - ``WIDE_HETERO`` when the attention spreads over more memories than that.
 
     Quiescence is a property of the whole batch; see :func:`classify_mode`.
@@ -203,7 +205,7 @@ def classify_mode(trajectory, graph=None) -> Mode:
     --------
     >>> import numpy as np, networkx as nx, cdam
     >>> g = cdam.MemoryGraph.from_networkx(nx.cycle_graph(30), np.random.default_rng(0).random((1000, 30)))
-    >>> traj = cdam.CDAM(g, a=-2, h=3).all_starts(record_attention=True)
+    >>> traj = cdam.CDAM(g, a=-2, h=3).all_starts()
     >>> str(classify_mode(traj, g))
     'wide_hetero'
     """
@@ -293,6 +295,6 @@ def phase_diagram(
         model = base.with_strengths(a_values[j], h_values[i])
         predicted[i, j] = predict_mode(model)
         if observe:
-            traj = model.run(x0, steps, record_attention=True, cues=torch.arange(model.n_memories))
+            traj = model.run(x0, steps, cues=torch.arange(model.n_memories))
             observed[i, j] = classify_mode(traj, graph)
     return PhaseDiagram(a_values, h_values, predicted, observed)

@@ -1,0 +1,299 @@
+"""The ``cdam`` command line."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+import networkx as nx
+import numpy as np
+
+from .errors import CDAMError, GraphError, PatternError
+
+DEFAULT_OUT = "cdam-output"
+
+
+class _Group(click.Group):
+    """Prints CDAMErrors as one line (exit 2) unless --debug was given."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except CDAMError as exc:
+            if ctx.params.get("debug"):
+                raise
+            click.secho(f"error: {exc}", fg="red", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors.")
+@click.version_option(package_name="cdam")
+def main(debug: bool) -> None:
+    """cdam: graph-centric Correlated Dense Associative Memory.
+
+    \b
+    Examples:
+      cdam demo                          # the four modes and the range of recall
+      cdam run edges.txt --a -0.5 --h 1.5
+      cdam phase-diagram --graph cycle:30
+    """
+
+
+def _progress(label: str):
+    def wrap(items):
+        items = list(items)
+        with click.progressbar(items, label=label, file=sys.stderr, show_pos=True) as bar:
+            yield from bar
+
+    return wrap
+
+
+def _fmt(x: float) -> str:
+    return f"{x:+.2f}"
+
+
+# ---------------------------------------------------------------------- demo
+@main.command()
+@click.option("--out", "out_dir", default=DEFAULT_OUT, show_default=True, type=click.Path(file_okay=False),
+              help="Folder for the PNG figures.")
+@click.option("--n", "n", default=1000, show_default=True, help="Neurons per pattern.")
+@click.option("--seed", default=0, show_default=True, help="Seed for patterns and start noise.")
+def demo(out_dir: str, n: int, seed: int) -> None:
+    """Run the paper's cycle experiments on built-in data.
+
+    Shows the four dynamical modes on a 30-memory cycle (SPEC 1.3), the range-of-recall
+    curves (SPEC 1.4) next to the paper's numbers, and a phase diagram; writes PNGs.
+
+    \b
+    Example:
+      cdam demo --out figures
+    """
+    from . import paper, plot
+    from .datasets import cycle_memory_graph
+    from .dynamics import CDAM
+    from .measures import attractor_correlation
+    from .modes import phase_diagram
+
+    t0 = time.perf_counter()
+    out = Path(out_dir)
+    click.echo(f"cdam demo: 30-memory cycle, n = {n}, sym, eta 0.1, beta 1, T 100, c 1 (seed {seed})\n")
+
+    click.secho("Dynamical modes (SPEC 1.3)", bold=True)
+    click.echo(f"  {'a':>5} {'h':>5}  {'paper':<14} {'predicted':<14} {'observed':<14}")
+    for row in paper.mode_table(n=n, seed=seed):
+        flag = "" if row.paper == row.predicted == row.observed else "  <- differs"
+        click.echo(f"  {row.a:>5g} {row.h:>5g}  {row.paper!s:<14} {row.predicted!s:<14} {row.observed!s:<14}{flag}")
+
+    click.secho("\nRange of recall: mean attractor correlation by graph distance (SPEC 1.4)", bold=True)
+    profiles = paper.range_of_recall(n=n, seeds=(seed,))
+    head = "".join(f"{'d=' + str(d):>8}" for d in paper.RANGE_DISTANCES)
+    click.echo(f"  {'(a, h)':<12}{'':6}{head}")
+    for (a, h), prof in profiles.items():
+        ours = "".join(f"{_fmt(prof.at(d)):>8}" for d in paper.RANGE_DISTANCES)
+        ref = "".join(f"{_fmt(v):>8}" for v in paper.RANGE_OF_RECALL[(a, h)])
+        click.echo(f"  {f'({a:g}, {h:g})':<12}{'cdam':<6}{ours}")
+        click.echo(f"  {'':<12}{'paper':<6}{ref}")
+
+    files = []
+    reference = {k: dict(zip(paper.RANGE_DISTANCES, v)) for k, v in paper.RANGE_OF_RECALL.items()}
+    files.append(plot.save_figure(plot.plot_range_of_recall(profiles, reference), out / "range_of_recall.png"))
+
+    g = cycle_memory_graph(30, n, seed=seed)
+    traj = CDAM(g, a=-2.0, h=3.0).all_starts(100, 1.0, seed=seed)
+    fig = plot.plot_attractor_correlation(
+        attractor_correlation(traj), title="attractor correlation, 30-cycle, wide mode (a=-2, h=3)"
+    )
+    files.append(plot.save_figure(fig, out / "attractor_correlation.png"))
+
+    diagram = phase_diagram(
+        g, np.linspace(-3, 2, 11), np.linspace(0, 4, 9), seed=seed, progress=_progress("phase diagram")
+    )
+    fig = plot.plot_phase_diagram(diagram)
+    fig.axes[0].set_title(f"30-cycle phase diagram: cells predicted, dots observed where different "
+                          f"(agreement {diagram.agreement:.0%})", fontsize=9)
+    files.append(plot.save_figure(fig, out / "phase_diagram.png"))
+
+    extra = _demo_extras(out)
+    files.extend(extra)
+    click.echo(f"\nFigures written to {out}/:")
+    for f in files:
+        click.echo(f"  {f.name}")
+    click.echo(f"done in {time.perf_counter() - t0:.1f} s")
+
+
+def _demo_extras(out: Path) -> list[Path]:
+    """Sections contributed by other modules (automata); each prints and returns its files."""
+    return []
+
+
+# ---------------------------------------------------------------------- graph input
+def _read_graph(path: str, directed: bool) -> nx.Graph:
+    if path.startswith("cycle:"):
+        try:
+            return nx.cycle_graph(int(path.split(":", 1)[1]))
+        except ValueError:
+            raise GraphError(f"built-in graph {path!r}: write cycle:P with an integer P, e.g. cycle:30") from None
+    if path == "karate":
+        G = nx.karate_club_graph()
+        return nx.Graph(G.edges())
+    p = Path(path)
+    if not p.exists():
+        raise GraphError(f"graph file {path!r} does not exist; give an edge list, a .graphml file, cycle:P or karate")
+    try:
+        if p.suffix.lower() in (".graphml", ".xml"):
+            G = nx.read_graphml(p)
+            return G.to_directed() if directed and not G.is_directed() else G
+        create = nx.DiGraph if directed else nx.Graph
+        G = nx.read_weighted_edgelist(p, create_using=create()) if _has_weights(p) else nx.read_edgelist(
+            p, create_using=create(), data=False
+        )
+    except (nx.NetworkXError, ValueError, TypeError, OSError) as exc:
+        raise GraphError(f"could not read {path!r} as an edge list ('u v [weight]' per line): {exc}") from None
+    return G
+
+
+def _has_weights(p: Path) -> bool:
+    for line in p.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            return len(line.split()) >= 3
+    return False
+
+
+def _memory_graph(graph: str, directed: bool, patterns: str | None, n: int, seed: int):
+    from .datasets import memory_graph_from_networkx
+    from .graph import MemoryGraph
+
+    G = _read_graph(graph, directed)
+    if G.number_of_nodes() == 0:
+        raise GraphError(f"{graph!r} has no nodes")
+    if patterns is None:
+        return memory_graph_from_networkx(G, n=n, seed=seed)
+    try:
+        arr = np.load(patterns, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise PatternError(f"could not read patterns from {patterns!r} (need a .npy array of shape (n, p)): {exc}")
+    return MemoryGraph.from_networkx(G, arr)
+
+
+_model_options = [
+    click.option("--a", "a", default=1.0, show_default=True, help="Auto-association strength (negative: anti-Hebbian)."),
+    click.option("--h", "h", default=0.0, show_default=True, help="Hetero-association strength."),
+    click.option("--beta", default=1.0, show_default=True, help="Inverse temperature."),
+    click.option("--eta", default=0.1, show_default=True, help="Step size in (0, 1]."),
+    click.option("--mean-coef", default=1.0, show_default=True, help="Mean-subtraction coefficient c."),
+    click.option("--normalization", type=click.Choice(["sym", "row", "none"]), default="sym", show_default=True),
+]
+_graph_options = [
+    click.option("--directed", is_flag=True, help="Read an edge list as directed transitions."),
+    click.option("--patterns", type=click.Path(dir_okay=False), default=None,
+                 help="A .npy array (n, p), one column per node in file order; default random U[0,1)."),
+    click.option("--n", "n", default=1000, show_default=True, help="Neurons per random pattern."),
+    click.option("--seed", default=0, show_default=True, help="Seed for random patterns and start noise."),
+]
+
+
+def _apply(options):
+    def deco(f):
+        for opt in reversed(options):
+            f = opt(f)
+        return f
+
+    return deco
+
+
+@main.command()
+@click.argument("graph")
+@_apply(_graph_options)
+@_apply(_model_options)
+@click.option("--steps", default=100, show_default=True, help="Updates per run.")
+@click.option("--noise", default=1.0, show_default=True, help="Start noise amplitude.")
+@click.option("--out", "out_dir", default=DEFAULT_OUT, show_default=True, type=click.Path(file_okay=False))
+def run(graph, directed, patterns, n, seed, a, h, beta, eta, mean_coef, normalization, steps, noise, out_dir):
+    """Run all-starts CDAM dynamics on a memory graph read from GRAPH.
+
+    GRAPH is an edge list ('u v [weight]' per line), a .graphml file, or a built-in
+    name: cycle:P or karate. Prints the predicted and observed mode and the correlation by
+    graph distance; writes the attractor-correlation matrix (.npy) and its figure.
+
+    \b
+    Example:
+      cdam run cycle:30 --a -0.5 --h 1.5
+    """
+    from . import plot
+    from .dynamics import CDAM
+    from .measures import attractor_correlation, distance_profile
+    from .modes import classify_mode, predict_mode
+
+    g = _memory_graph(graph, directed, patterns, n, seed)
+    model = CDAM(g, a=a, h=h, beta=beta, eta=eta, mean_coef=mean_coef, normalization=normalization)
+    click.echo(f"{g}\n{model}")
+    traj = model.all_starts(steps, noise, seed=seed)
+    C = attractor_correlation(traj)
+    click.echo(f"predicted mode: {predict_mode(model)}   observed mode: {classify_mode(traj, g)}")
+    prof = distance_profile(C, g)
+    click.echo("mean attractor correlation by graph distance:")
+    for d, m, c in zip(prof.distance, prof.mean, prof.count):
+        click.echo(f"  d={d:<5g} {m:+.3f}  ({c} pairs)")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    np.save(out / "attractor_correlation.npy", C)
+    fig = plot.plot_attractor_correlation(C, title=f"attractor correlation (a={a:g}, h={h:g})", labels=g.memories)
+    png = plot.save_figure(fig, out / "attractor_correlation.png")
+    click.echo(f"wrote {out / 'attractor_correlation.npy'} and {png}")
+
+
+@main.command("phase-diagram")
+@click.option("--graph", "graph", default="cycle:30", show_default=True, help="Edge list, .graphml, cycle:P or karate.")
+@_apply(_graph_options)
+@click.option("--a-range", nargs=3, type=float, default=(-3.0, 2.0, 11), show_default=True,
+              help="a from, to, number of values.")
+@click.option("--h-range", nargs=3, type=float, default=(0.0, 4.0, 9), show_default=True,
+              help="h from, to, number of values.")
+@click.option("--no-observe", is_flag=True, help="Only the theory's prediction (no simulation).")
+@click.option("--steps", default=100, show_default=True)
+@click.option("--out", "out_dir", default=DEFAULT_OUT, show_default=True, type=click.Path(file_okay=False))
+def phase_diagram_cmd(graph, directed, patterns, n, seed, a_range, h_range, no_observe, steps, out_dir):
+    """Predicted and observed dynamical modes over a grid of (a, h).
+
+    \b
+    Example:
+      cdam phase-diagram --graph karate --a-range -2 1 7 --h-range 0 3 7
+    """
+    from . import plot
+    from .modes import phase_diagram
+
+    g = _memory_graph(graph, directed, patterns, n, seed)
+    a_vals = np.linspace(a_range[0], a_range[1], _count(a_range[2]))
+    h_vals = np.linspace(h_range[0], h_range[1], _count(h_range[2]))
+    d = phase_diagram(g, a_vals, h_vals, observe=not no_observe, steps=steps, seed=seed,
+                      progress=None if no_observe else _progress("cells"))
+    short = {"auto": "A", "narrow_hetero": "N", "wide_hetero": "W", "quiescent": "Q"}
+    click.echo("rows h (top = largest), columns a; predicted/observed "
+               "(A auto, N narrow, W wide, Q quiescent)")
+    click.echo("        " + " ".join(f"{x:>5.2f}" for x in a_vals))
+    for i in range(h_vals.size - 1, -1, -1):
+        cells = []
+        for j in range(a_vals.size):
+            p = short[d.predicted[i, j].value]
+            o = short[d.observed[i, j].value] if d.observed is not None else "-"
+            cells.append(f"{p}/{o:<3}")
+        click.echo(f"h={h_vals[i]:5.2f} " + " ".join(cells))
+    if d.observed is not None:
+        click.echo(f"agreement: {d.agreement:.1%}")
+    png = plot.save_figure(plot.plot_phase_diagram(d, which="both" if d.observed is not None else "predicted"),
+                           Path(out_dir) / "phase_diagram.png")
+    click.echo(f"wrote {png}")
+
+
+def _count(x: float) -> int:
+    if x != int(x) or x < 1:
+        raise click.BadParameter(f"the number of values must be a positive integer, got {x}")
+    return int(x)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,94 @@
+"""The cdam command line."""
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from cdam.cli import main
+
+
+@pytest.fixture()
+def runner():
+    return CliRunner()
+
+
+def test_help_lists_commands(runner):
+    res = runner.invoke(main, ["--help"])
+    assert res.exit_code == 0
+    for cmd in ("demo", "run", "phase-diagram"):
+        assert cmd in res.output
+
+
+def test_demo_prints_tables_and_writes_figures(runner, tmp_path):
+    res = runner.invoke(main, ["demo", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert "Dynamical modes" in res.output and "Range of recall" in res.output
+    assert "differs" not in res.output.split("Range of recall")[0]
+    for name in ("range_of_recall.png", "attractor_correlation.png", "phase_diagram.png"):
+        f = tmp_path / name
+        assert f.exists() and f.read_bytes()[:4] == b"\x89PNG"
+    assert f"Figures written to {tmp_path}" in res.output
+
+
+def test_run_on_edge_list(runner, tmp_path):
+    edges = tmp_path / "edges.txt"
+    edges.write_text("# a weighted 6-cycle\n" + "".join(f"{i} {(i + 1) % 6} 1.0\n" for i in range(6)))
+    res = runner.invoke(main, ["run", str(edges), "--n", "300", "--a", "1", "--h", "0", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert "predicted mode: auto" in res.output and "observed mode: auto" in res.output
+    C = np.load(tmp_path / "attractor_correlation.npy")
+    assert C.shape == (6, 6)
+    np.testing.assert_allclose(np.diag(C), 1.0)
+
+
+def test_run_with_patterns_file_and_graphml(runner, tmp_path):
+    import networkx as nx
+
+    G = nx.path_graph(4)
+    nx.write_graphml(G, tmp_path / "g.graphml")
+    np.save(tmp_path / "pats.npy", np.random.default_rng(0).random((200, 4)))
+    res = runner.invoke(
+        main, ["run", str(tmp_path / "g.graphml"), "--patterns", str(tmp_path / "pats.npy"), "--out", str(tmp_path)]
+    )
+    assert res.exit_code == 0, res.output
+    assert "4 memories, n=200" in res.output
+
+
+def test_phase_diagram_command(runner, tmp_path):
+    res = runner.invoke(
+        main,
+        ["phase-diagram", "--graph", "cycle:12", "--n", "300", "--a-range", "-1", "1", "3",
+         "--h-range", "0", "2", "3", "--out", str(tmp_path)],
+    )
+    assert res.exit_code == 0, res.output
+    assert "agreement" in res.output
+    assert (tmp_path / "phase_diagram.png").exists()
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["run", "missing-file.txt"], "does not exist"),
+        (["run", "cycle:abc"], "cycle:P"),
+        (["run", "cycle:10", "--n", "50", "--eta", "0"], "eta must be"),
+        (["run", "cycle:10", "--n", "50", "--beta", "nan"], "beta must be finite"),
+    ],
+)
+def test_errors_are_one_line(runner, args, fragment, tmp_path):
+    res = runner.invoke(main, args + ["--out", str(tmp_path)])
+    assert res.exit_code == 2
+    assert fragment in res.output
+    assert "Traceback" not in res.output
+
+
+def test_patterns_of_wrong_shape(runner, tmp_path):
+    np.save(tmp_path / "bad.npy", np.zeros((50, 3)))
+    res = runner.invoke(main, ["run", "cycle:10", "--patterns", str(tmp_path / "bad.npy"), "--out", str(tmp_path)])
+    assert res.exit_code == 2
+    assert "one column per node" in res.output
+
+
+def test_debug_shows_traceback(runner, tmp_path):
+    res = runner.invoke(main, ["--debug", "run", "cycle:10", "--n", "50", "--eta", "0", "--out", str(tmp_path)])
+    assert res.exit_code != 0
+    assert res.exception is not None
