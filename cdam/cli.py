@@ -175,12 +175,14 @@ def _memory_graph(graph: str, directed: bool, patterns: str | None, n: int, seed
     try:
         arr = np.load(patterns, allow_pickle=False)
     except (OSError, ValueError) as exc:
-        raise PatternError(f"could not read patterns from {patterns!r} (need a .npy array of shape (n, p)): {exc}")
+        raise PatternError(
+            f"could not read patterns from {patterns!r} (need a .npy array of shape (n, p)): {exc}"
+        ) from None
     return MemoryGraph.from_networkx(G, arr)
 
 
 _model_options = [
-    click.option("--a", "a", default=1.0, show_default=True, help="Auto-association strength (negative: anti-Hebbian)."),
+    click.option("--a", "a", default=1.0, show_default=True, help="Auto-association (negative: anti-Hebbian)."),
     click.option("--h", "h", default=0.0, show_default=True, help="Hetero-association strength."),
     click.option("--beta", default=1.0, show_default=True, help="Inverse temperature."),
     click.option("--eta", default=0.1, show_default=True, help="Step size in (0, 1]."),

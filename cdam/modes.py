@@ -263,6 +263,7 @@ def phase_diagram(
     ----------
     graph : MemoryGraph
     a_values, h_values : sequences of float
+        Sorted ascending (duplicates dropped) in the result.
     observe : bool
         Also run the dynamics and classify what they do (costs one all-starts run a cell).
     progress : callable, optional
@@ -282,8 +283,8 @@ def phase_diagram(
     """
     from .dynamics import CDAM
 
-    a_values = np.array([check.finite_real("a", a) for a in a_values])
-    h_values = np.array([check.finite_real("h", h) for h in h_values])
+    a_values = np.unique([check.finite_real("a", a) for a in a_values])  # sorted, for plotting
+    h_values = np.unique([check.finite_real("h", h) for h in h_values])
     if a_values.size == 0 or h_values.size == 0:
         raise ParameterError("a_values and h_values must each hold at least one value")
     base = CDAM(graph, a=1.0, h=0.0, **model_kwargs)

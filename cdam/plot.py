@@ -110,7 +110,7 @@ def _extent(a, h):
     def edges(v):
         if v.size == 1:
             return v[0] - 0.5, v[0] + 0.5
-        step = np.diff(v).min() / 2
+        step = np.diff(np.sort(v)).min() / 2
         return v.min() - step, v.max() + step
 
     return (*edges(np.asarray(a)), *edges(np.asarray(h)))

@@ -191,12 +191,14 @@ def test_late_attention_equals_mean_of_recorded_attention(cycle30):
 
 
 def test_phase_diagram_grid(cycle30):
-    d = phase_diagram(cycle30, [1.0, 0.5, -2.0], [0.0, 2.0, 3.0])
+    d = phase_diagram(cycle30, [1.0, 0.5, -2.0, 1.0], [3.0, 0.0, 2.0])
+    np.testing.assert_array_equal(d.a_values, [-2.0, 0.5, 1.0])  # sorted, duplicate dropped
+    np.testing.assert_array_equal(d.h_values, [0.0, 2.0, 3.0])
     assert d.predicted.shape == (3, 3)
-    assert d.predicted[0, 0] is Mode.AUTO  # h=0, a=1
+    assert d.predicted[0, 2] is Mode.AUTO  # h=0, a=1
     assert d.predicted[1, 1] is Mode.NARROW_HETERO  # h=2, a=0.5
-    assert d.predicted[2, 2] is Mode.WIDE_HETERO  # h=3, a=-2
-    assert d.predicted[0, 2] is Mode.QUIESCENT  # h=0, a=-2
+    assert d.predicted[2, 0] is Mode.WIDE_HETERO  # h=3, a=-2
+    assert d.predicted[0, 0] is Mode.QUIESCENT  # h=0, a=-2
     assert d.agreement == 1.0
 
 
