@@ -16,9 +16,12 @@ __all__ = [
     "OVERLAP_KINDS",
     "DistanceProfile",
     "OverlapOperator",
+    "adjusted_rand_index",
     "attractor_correlation",
     "distance_profile",
+    "normalized_mutual_info",
     "overlaps",
+    "partition_labels",
     "pearson_matrix",
 ]
 
@@ -28,7 +31,10 @@ OVERLAP_KINDS = ("pearson", "cosine", "dot")
 def _normalise_rows(x: torch.Tensor, center: bool) -> torch.Tensor:
     # A zero-variance (or zero) vector has no defined correlation; it gets overlap 0.
     if center:
-        x = x - x.mean(dim=-1, keepdim=True)
+        # test constancy exactly: centring a constant row can leave a rounding residue
+        # (mean(0.1, ..., 0.1) != 0.1) that would otherwise be scaled up to unit norm
+        constant = x.amax(dim=-1, keepdim=True) == x.amin(dim=-1, keepdim=True)
+        x = torch.where(constant, torch.zeros_like(x), x - x.mean(dim=-1, keepdim=True))
     norm = torch.linalg.vector_norm(x, dim=-1, keepdim=True)
     return torch.where(norm > 0, x / torch.where(norm > 0, norm, torch.ones_like(norm)), torch.zeros_like(x))
 
@@ -151,8 +157,8 @@ def shortest_path_lengths(graph, directed: bool | None = None) -> np.ndarray:
     graph holds transitions.
     """
     A = graph.adjacency()
+    A.eliminate_zeros()  # before binarising: a zero-weight (or cancelled) edge is no hop
     A = sp.csr_matrix((np.ones_like(A.data), A.indices, A.indptr), shape=A.shape)
-    A.eliminate_zeros()
     directed = graph.is_directed if directed is None else directed
     return csgraph.shortest_path(A, directed=directed, unweighted=True)
 
@@ -175,7 +181,11 @@ def distance_profile(correlation, graph, *, directed: bool | None = None) -> Dis
     >>> distance_profile(C, g).as_dict()
     {1.0: 0.0, 2.0: 0.0, 3.0: 0.0}
     """
-    C = correlation if isinstance(correlation, np.ndarray) else attractor_correlation(correlation)
+    # only a Trajectory is reduced to its attractor correlation; a (p, p) list or tensor is
+    # the correlation itself (it used to be correlated a second time, silently)
+    C = attractor_correlation(correlation) if hasattr(correlation, "final") else correlation
+    if isinstance(C, torch.Tensor):
+        C = C.detach().cpu().numpy()
     C = np.asarray(C, dtype=np.float64)
     p = len(graph)
     if C.shape != (p, p):
@@ -185,7 +195,89 @@ def distance_profile(correlation, graph, *, directed: bool | None = None) -> Dis
     d, c = D[off], C[off]
     keys, inverse, counts = np.unique(d, return_inverse=True, return_counts=True)
     sums = np.bincount(inverse, weights=c, minlength=keys.size)
-    sq = np.bincount(inverse, weights=c * c, minlength=keys.size)
     mean = sums / counts
-    std = np.sqrt(np.maximum(sq / counts - mean**2, 0.0))
+    # two-pass variance: E[c^2] - E[c]^2 cancels catastrophically (equal values gave std ~4e-9)
+    sq = np.bincount(inverse, weights=(c - mean[inverse]) ** 2, minlength=keys.size)
+    std = np.sqrt(sq / counts)
     return DistanceProfile(keys, mean, std, counts)
+
+
+# ---------------------------------------------------------------------- partition agreement
+def partition_labels(partition, nodes=None) -> np.ndarray:
+    """Integer labels (one per node) from a partition given as labels or as a list of sets.
+
+    With a list of sets, ``nodes`` fixes the order (default: sorted union of the sets).
+    """
+    if isinstance(partition, (list, tuple)) and partition and isinstance(partition[0], (set, frozenset)):
+        where = {u: k for k, block in enumerate(partition) for u in block}
+        nodes = sorted(where) if nodes is None else list(nodes)
+        missing = [u for u in nodes if u not in where]
+        if missing:
+            raise StateError(f"node {missing[0]!r} is in no block of the partition")
+        return np.array([where[u] for u in nodes])
+    labels = np.asarray(partition)
+    if labels.ndim != 1:
+        raise StateError(f"labels must be 1-D, got shape {labels.shape}")
+    return np.unique(labels, return_inverse=True)[1]
+
+
+def _contingency(a, b, nodes=None) -> np.ndarray:
+    la, lb = partition_labels(a, nodes), partition_labels(b, nodes)
+    if la.size != lb.size:
+        raise StateError(f"the partitions label {la.size} and {lb.size} nodes; they must cover the same nodes")
+    if la.size == 0:
+        raise StateError("the partitions are empty")
+    table = np.zeros((la.max() + 1, lb.max() + 1))
+    np.add.at(table, (la, lb), 1.0)
+    return table
+
+
+def _entropy(counts: np.ndarray) -> float:
+    p = counts[counts > 0] / counts.sum()
+    return float(-(p * np.log(p)).sum())
+
+
+def normalized_mutual_info(a, b, nodes=None) -> float:
+    r"""Normalised mutual information of two partitions, :math:`I(A;B) / \tfrac12 (H(A) + H(B))`.
+
+    The arithmetic-mean normalisation (scikit-learn's default). Two trivial partitions
+    (one block each) score 1. Partitions are label arrays or lists of sets of nodes.
+
+    Examples
+    --------
+    >>> normalized_mutual_info([0, 0, 1, 1], [1, 1, 0, 0])
+    1.0
+    >>> round(normalized_mutual_info([0, 0, 1, 1], [0, 1, 0, 1]), 6)
+    0.0
+    """
+    t = _contingency(a, b, nodes)
+    ha, hb = _entropy(t.sum(axis=1)), _entropy(t.sum(axis=0))
+    if ha == 0.0 and hb == 0.0:
+        return 1.0
+    pij = t / t.sum()
+    pi, pj = pij.sum(axis=1, keepdims=True), pij.sum(axis=0, keepdims=True)
+    nz = pij > 0
+    mi = float((pij[nz] * np.log(pij[nz] / (pi @ pj)[nz])).sum())
+    return max(0.0, min(1.0, mi / (0.5 * (ha + hb))))
+
+
+def adjusted_rand_index(a, b, nodes=None) -> float:
+    """Adjusted Rand index of two partitions (Hubert and Arabie 1985); 1 for identical ones.
+
+    Examples
+    --------
+    >>> adjusted_rand_index([0, 0, 1, 1], [5, 5, 7, 7])
+    1.0
+    """
+    t = _contingency(a, b, nodes)
+
+    def pairs(x):
+        return float((x * (x - 1) / 2).sum())
+
+    n = t.sum()
+    index, ra, rb = pairs(t), pairs(t.sum(axis=1)), pairs(t.sum(axis=0))
+    expected = ra * rb / (n * (n - 1) / 2) if n > 1 else 0.0
+    top = 0.5 * (ra + rb)
+    if top == expected:
+        return 1.0
+    return (index - expected) / (top - expected)

@@ -16,6 +16,10 @@ from .measures import DistanceProfile, distance_profile
 from .modes import Mode, classify_mode, predict_mode
 
 __all__ = [
+    "KARATE_TABLE",
+    "KarateRow",
+    "faction_agreement",
+    "karate_table",
     "MODE_TABLE",
     "RANGE_OF_RECALL",
     "RANGE_DISTANCES",
@@ -103,4 +107,63 @@ def mode_table(settings=None, *, p: int = 30, n: int = 1000, seed: int = 0, step
         model = base.with_strengths(a, h)
         traj = model.run(x0, steps, cues=np.arange(p))
         rows.append(ModeRow(a, h, paper, predict_mode(model), classify_mode(traj, g)))
+    return rows
+
+
+#: SPEC 1.5: Zachary karate club, (a, h = 1 - a): within-faction C, between C, groups
+#: (components of C > 0.9), agreement with the two factions.
+KARATE_TABLE = {
+    1.0: (-0.03, -0.03, 34, 0.62),
+    0.0: (0.28, -0.23, 11, 0.94),
+    -0.5: (0.47, -0.33, 4, 0.97),
+    -2.0: (0.74, -0.44, 9, 0.97),
+}
+
+
+@dataclass(frozen=True)
+class KarateRow:
+    a: float
+    within: float
+    between: float
+    groups: int
+    agreement: float
+
+
+def faction_agreement(C, factions) -> float:
+    """Fraction of members put with their faction when C is cut into two groups.
+
+    Average-linkage clustering of ``1 - C`` cut into two clusters, matched to the two
+    factions the better way round.
+    """
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
+    D = np.clip(1.0 - C, 0.0, 2.0)
+    np.fill_diagonal(D, 0.0)
+    labels = fcluster(linkage(squareform(D, checks=False), "average"), 2, "maxclust")
+    truth = np.asarray(factions)
+    agree = np.mean((labels == labels[0]) == (truth == truth[0]))
+    return float(max(agree, 1.0 - agree))
+
+
+def karate_table(a_values=tuple(KARATE_TABLE), *, n: int = 1000, seed: int = 0, steps: int = 100) -> list[KarateRow]:
+    """SPEC 1.5's karate-club statistics for each ``a`` (h = 1 - a)."""
+    from scipy.sparse.csgraph import connected_components
+
+    from .datasets import karate_memory_graph
+    from .measures import attractor_correlation
+
+    g = karate_memory_graph(n=n, seed=seed)
+    club = np.array(g.metadata["club"])
+    same = club[:, None] == club[None, :]
+    off = ~np.eye(len(club), dtype=bool)
+    base = CDAM(g)
+    x0 = base.initial_states(1.0, seed)
+    rows = []
+    for a in a_values:
+        traj = base.with_strengths(a, 1.0 - a).run(x0, steps, cues=np.arange(len(club)))
+        C = attractor_correlation(traj)
+        groups = connected_components(C > 0.9, directed=False)[0]
+        rows.append(KarateRow(float(a), float(C[same & off].mean()), float(C[~same].mean()), int(groups),
+                              faction_agreement(C, club)))
     return rows
