@@ -280,4 +280,4 @@ def adjusted_rand_index(a, b, nodes=None) -> float:
     top = 0.5 * (ra + rb)
     if top == expected:
         return 1.0
-    return (index - expected) / (top - expected)
+    return float((index - expected) / (top - expected))

@@ -275,9 +275,9 @@ def phase_diagram(
     --------
     >>> import numpy as np, networkx as nx, cdam
     >>> g = cdam.MemoryGraph.from_networkx(nx.cycle_graph(30), np.random.default_rng(0).random((1000, 30)))
-    >>> d = phase_diagram(g, [1.0, -2.0], [0.0, 3.0])
+    >>> d = phase_diagram(g, [-2.0, 1.0], [0.0, 3.0])
     >>> [[str(m) for m in row] for row in d.predicted]
-    [['auto', 'quiescent'], ['narrow_hetero', 'wide_hetero']]
+    [['quiescent', 'auto'], ['wide_hetero', 'narrow_hetero']]
     >>> d.agreement
     1.0
     """
