@@ -21,13 +21,11 @@ from cdam.communities import multiscale
 from cdam.measures import adjusted_rand_index, normalized_mutual_info
 
 
-def _truth_from_attribute(G, attr):
-    blocks = {}
-    for u, d in G.nodes(data=True):
-        c = d[attr]
-        for key in (c if isinstance(c, (set, frozenset)) else [c]):
-            blocks.setdefault(key if not isinstance(c, (set, frozenset)) else frozenset(c), set()).add(u)
-    return list(blocks.values())
+def _truth(G):
+    """Planted blocks (networkx keeps them in G.graph["partition"]) or LFR communities."""
+    if "partition" in G.graph:
+        return [set(block) for block in G.graph["partition"]]
+    return [set(c) for c in {frozenset(G.nodes[u]["community"]) for u in G}]
 
 
 def graphs(quick: bool, seed: int):
@@ -36,12 +34,12 @@ def graphs(quick: bool, seed: int):
     yield "karate", G, [{u for u in K if K.nodes[u]["club"] == c} for c in ("Mr. Hi", "Officer")]
     for p_in, p_out in ((0.5, 0.02), (0.3, 0.05)):
         P = nx.planted_partition_graph(4, 32, p_in, p_out, seed=seed)
-        yield f"planted 4x32 ({p_in}, {p_out})", P, _truth_from_attribute(P, "block")
+        yield f"planted 4x32 ({p_in}, {p_out})", P, _truth(P)
     if quick:
         return
     S = nx.stochastic_block_model([40, 60, 80, 100], [[0.25, 0.02, 0.01, 0.01], [0.02, 0.2, 0.01, 0.02],
                                                        [0.01, 0.01, 0.15, 0.02], [0.01, 0.02, 0.02, 0.1]], seed=seed)
-    yield "SBM 40/60/80/100", S, _truth_from_attribute(S, "block")
+    yield "SBM 40/60/80/100", S, _truth(S)
     for mu in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6):
         try:
             L = nx.LFR_benchmark_graph(1000, 2.5, 1.5, mu, average_degree=20, max_degree=50,
@@ -50,7 +48,7 @@ def graphs(quick: bool, seed: int):
             print(f"LFR mu={mu}: generator did not converge for seed {seed}; skipped")
             continue
         L.remove_edges_from(nx.selfloop_edges(L))
-        yield f"LFR n=1000 mu={mu}", L, _truth_from_attribute(L, "community")
+        yield f"LFR n=1000 mu={mu}", L, _truth(L)
 
 
 def main(argv=None):
