@@ -357,6 +357,64 @@ def communities(graph, seed, n, a_values, do_plot, out_dir):
         click.echo(f"wrote {png}")
 
 
+@main.command()
+@click.option("--quick", is_flag=True, help="Small sizes (seconds), for a smoke test.")
+@click.option("--parts", default="abc", show_default=True, help="Which benchmarks: a (notebook), b (raw), c (scaling).")
+@click.option("--max-p", default=200_000, show_default=True, help="Largest number of memories for (c).")
+@click.option("--json", "json_path", default=None, type=click.Path(dir_okay=False), help="Write the results here.")
+@click.option("--out", "out_dir", default=DEFAULT_OUT, show_default=True, type=click.Path(file_okay=False))
+def bench(quick, parts, max_p, json_path, out_dir):
+    """Speed of cdam, as ratios measured side by side in this run.
+
+    \b
+    (a) all-starts with overlaps vs the notebook loop (p = 30, 60, 100; n = 1000)
+    (b) batched step vs raw torch matmuls (B = 1024, n = 2000, p = 4096)
+    (c) time per step and peak memory as p grows to 2e5 (mean degree 10, n = 1000, B = 64)
+
+    \b
+    Example:
+      cdam bench --parts ab --json bench.json
+    """
+    import json
+
+    import torch
+
+    from . import bench as B
+
+    results = {"torch": torch.__version__, "threads": torch.get_num_threads()}
+    click.echo(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    if "a" in parts:
+        rows = B.bench_notebook((30,), 300, 20, 2) if quick else B.bench_notebook()
+        results["a_notebook"] = rows
+        click.secho("(a) all-starts with overlaps: cdam vs the notebook loop (float64)", bold=True)
+        for r in rows:
+            click.echo(f"  p={r['p']:4d} n={r['n']} T={r['steps']}: notebook {r['notebook_s']:8.2f} s   "
+                       f"cdam {r['cdam_s']:8.4f} s   speed-up {r['speedup']:7.0f}x   "
+                       f"(max |difference| {r['max_abs_diff']:.1e})")
+    if "b" in parts:
+        r = B.bench_raw(64, 500, 512, 5, 2) if quick else B.bench_raw()
+        results["b_raw"] = r
+        click.secho("(b) batched step vs raw torch matmuls of the same shapes (float32)", bold=True)
+        click.echo(f"  B={r['B']} n={r['n']} p={r['p']}: raw {r['raw_gflops']:.1f} GFLOP/s, "
+                   f"cdam {r['cdam_gflops']:.1f} GFLOP/s = {r['fraction_of_raw']:.0%} of raw")
+    if "c" in parts:
+        ps = [p for p in (1_000, 3_000, 10_000, 30_000, 100_000, 200_000) if p <= max_p]
+        r = B.bench_scaling(ps[:2] if quick else ps)
+        results["c_scaling"] = r
+        click.secho("(c) scaling with the number of memories (mean degree 10, n = 1000, B = 64)", bold=True)
+        for row in r["rows"]:
+            click.echo(f"  p={row['p']:>7d}: {row['step_s'] * 1e3:9.2f} ms/step, build {row['build_s']:6.2f} s, "
+                       f"peak RSS {row['peak_rss_mb']:8.0f} MiB")
+        click.echo(f"  fit: time per step ~ p^{r['time_exponent']:.2f}")
+        from . import plot
+
+        fig = plot.plot_scaling(r)
+        click.echo(f"  wrote {plot.save_figure(fig, Path(out_dir) / 'scaling.png')}")
+    if json_path:
+        Path(json_path).write_text(json.dumps(results, indent=2))
+        click.echo(f"wrote {json_path}")
+
+
 def _count(x: float) -> int:
     if x != int(x) or x < 1:
         raise click.BadParameter(f"the number of values must be a positive integer, got {x}")

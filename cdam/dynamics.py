@@ -262,8 +262,8 @@ class CDAM:
         if tol is not None:
             tol = check.finite_real("tol", tol, minimum=0.0)
         sigma, _ = check.state_batch(x0, self.n_neurons, dtype=self.dtype, device=self.device)
-        op = OverlapOperator(self.couplings.Xi, overlap)
-        pearson = op if overlap == "pearson" else OverlapOperator(self.couplings.Xi, "pearson")
+        op = self._overlap_operator(overlap)
+        pearson = self._overlap_operator("pearson")
         if cues is None:
             cue_idx = pearson(sigma).argmax(dim=1).cpu()
         else:
@@ -304,6 +304,13 @@ class CDAM:
             overlap_kind=overlap,
             params=self.params(),
         )
+
+    def _overlap_operator(self, kind: str) -> OverlapOperator:
+        # the normalised pattern basis costs O(n p); build it once per model and kind
+        key = ("overlap", kind)
+        if key not in self._cache:
+            self._cache[key] = OverlapOperator(self.couplings.Xi, kind)
+        return self._cache[key]
 
     def initial_states(self, noise: float = 1.0, seed: int | torch.Generator | None = 0) -> torch.Tensor:
         """One start per memory: :math:`\\xi_\\mu + \\text{noise}\\,(U[0,1)^n - 1/2)`, shape (p, n)."""

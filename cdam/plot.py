@@ -13,6 +13,7 @@ __all__ = [
     "plot_overlaps",
     "plot_phase_diagram",
     "plot_range_of_recall",
+    "plot_scaling",
     "save_figure",
 ]
 
@@ -225,3 +226,19 @@ def _distinct_levels(levels, most: int):
         idx = np.unique(np.round(np.linspace(0, len(keep) - 1, most)).astype(int))
         keep = [keep[i] for i in idx]
     return keep
+
+
+def plot_scaling(result, ax=None):
+    """Time per step and peak memory against the number of memories (log-log)."""
+    fig, ax = _axes(ax, (6.5, 4))
+    rows = result["rows"]
+    p = [r["p"] for r in rows]
+    ax.loglog(p, [r["step_s"] for r in rows], "-o", color="#4c72b0", label="time per step")
+    ax.set_xlabel("number of memories p")
+    ax.set_ylabel("seconds per step", color="#4c72b0")
+    ax2 = ax.twinx()
+    ax2.loglog(p, [r["peak_rss_mb"] for r in rows], "--s", color="#dd8452", label="peak memory")
+    ax2.set_ylabel("peak resident memory (MiB)", color="#dd8452")
+    B, n = rows[0]["B"], rows[0]["n"]
+    ax.set_title(f"CDAM step cost, B={B}, n={n}, mean degree 10: time ~ p^{result['time_exponent']:.2f}", fontsize=9)
+    return fig

@@ -92,3 +92,17 @@ def test_debug_shows_traceback(runner, tmp_path):
     res = runner.invoke(main, ["--debug", "run", "cycle:10", "--n", "50", "--eta", "0", "--out", str(tmp_path)])
     assert res.exit_code != 0
     assert res.exception is not None
+
+
+def test_bench_quick_writes_json(runner, tmp_path):
+    import json
+
+    out = tmp_path / "bench.json"
+    res = runner.invoke(main, ["bench", "--quick", "--parts", "ab", "--json", str(out), "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    data = json.loads(out.read_text())
+    row = data["a_notebook"][0]
+    # the same update rule: cdam and the notebook loop agree to float64 round-off
+    assert row["max_abs_diff"] < 1e-10
+    assert row["speedup"] > 1.0
+    assert data["b_raw"]["cdam_gflops"] > 0
