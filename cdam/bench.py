@@ -143,7 +143,7 @@ def bench_scaling(ps=(1_000, 3_000, 10_000, 30_000, 100_000, 200_000), n: int = 
         rows.append({"p": p, "n": n, "B": B, "edges": g.number_of_edges(), "build_s": build,
                      "step_s": per_step, "peak_rss_mb": peak_rss_mb(),
                      "M_nnz": int(sp.csr_matrix(model.M).nnz)})
-        del model, g
+        model = g = None  # free this size before building the next
     logp = np.log([r["p"] for r in rows])
     logt = np.log([r["step_s"] for r in rows])
     k = float(np.polyfit(logp, logt, 1)[0]) if len(rows) > 1 else float("nan")
