@@ -22,13 +22,20 @@ def softmax_weights(scores: torch.Tensor, beta: float, kind: str = "stable") -> 
     give finite weights. ``"legacy"`` reproduces the authors' notebooks,
     :math:`(e^{\beta s} + \epsilon)/(\sum e^{\beta s} + \epsilon)` with no shift: every
     weight tends to 1 when all exponents fall below about -36, and it overflows above
-    about 709 (88 in float32). Use it only to reproduce those figures.
+    about 709 (it is computed in float64, as the notebooks' numpy did). Use it only to
+    reproduce those figures.
     """
     if kind == "stable":
         z = scores - scores.amax(dim=-1, keepdim=True)
         return torch.softmax(z.mul_(beta), dim=-1)
-    e = torch.exp(beta * scores)
-    return (e + _LEGACY_EPS) / (e.sum(dim=-1, keepdim=True) + _LEGACY_EPS)
+    # in float64 like the notebooks' numpy: float32 would overflow above 88, not 709
+    e = torch.exp(beta * scores.double())
+    if torch.isinf(e).any():
+        raise ParameterError(
+            f"the legacy softmax overflowed (a logit above 709, largest {float(beta * scores.max()):.4g}); "
+            "it reproduces the notebooks only where they did not overflow: use softmax='stable'"
+        )
+    return ((e + _LEGACY_EPS) / (e.sum(dim=-1, keepdim=True) + _LEGACY_EPS)).to(scores.dtype)
 
 
 class DenseSlots(StorageBackend):
