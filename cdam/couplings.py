@@ -57,7 +57,11 @@ def normalize(A, method: str = "sym") -> sp.csr_matrix:
     absA = abs(A)
     d_out = np.asarray(absA.sum(axis=1)).ravel()
     if method == "row":
-        return (sp.diags(_safe_power(d_out, -1.0)) @ A).tocsr()
+        # divide entry by entry: 1 / d overflows to inf for subnormal degrees (d < ~5.6e-309)
+        rows = np.repeat(np.arange(A.shape[0]), np.diff(A.indptr))
+        M = A.copy()
+        M.data = A.data / np.where(d_out > 0, d_out, 1.0)[rows]
+        return M
     d_in = np.asarray(absA.sum(axis=0)).ravel()
     return (sp.diags(_safe_power(d_out, -0.5)) @ A @ sp.diags(_safe_power(d_in, -0.5))).tocsr()
 

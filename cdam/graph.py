@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import uuid
 import zipfile
 from collections.abc import Hashable, Iterable, Iterator, Mapping
 
@@ -95,6 +95,8 @@ class MemoryGraph:
         column ``j`` is the pattern of ``keys[j]`` (the same layout as :attr:`patterns`).
         """
         keys = list(keys)
+        if hasattr(patterns, "detach"):  # a torch tensor: same (n, m) layout as an array, not rows
+            patterns = patterns.detach().cpu().numpy()
         if isinstance(patterns, np.ndarray) and patterns.ndim == 2:
             if patterns.shape[1] != len(keys):
                 raise PatternError(
@@ -465,6 +467,11 @@ class MemoryGraph:
             header_bytes = json.dumps(header, allow_nan=False).encode()
         except (TypeError, ValueError) as exc:
             raise GraphError(f"metadata cannot be saved as JSON ({exc}); keep it to str, numbers, lists, dicts") from None
+        if json.loads(header_bytes)["metadata"] != self.metadata:  # tuples, int keys: JSON would change them
+            raise GraphError(
+                "metadata would not load back unchanged (tuples become lists, non-str dict keys become str); "
+                "keep it to str keys, numbers, str, bool, None, lists and dicts"
+            )
         arrays = {
             "header": np.frombuffer(header_bytes, dtype=np.uint8),
             "patterns": self._rows[: len(self._keys)] if self._n is not None else np.empty((0, 0)),
@@ -538,17 +545,22 @@ def _pairs(edges: dict) -> np.ndarray:
 
 
 def _encode_key(key):
-    if key is None or isinstance(key, (bool, str)):
-        return {"t": type(key).__name__, "v": key}
+    # fixed type tags: type(key).__name__ named subclasses (numpy.str_ -> "str_") that load refused
+    if key is None:
+        return {"t": "NoneType", "v": None}
+    if isinstance(key, bool):
+        return {"t": "bool", "v": key}
+    if isinstance(key, str):
+        return {"t": "str", "v": str.__str__(key)}  # the characters, not a subclass __str__
     if isinstance(key, int):
-        return {"t": "int", "v": key}
+        return {"t": "int", "v": int(key)}
     if isinstance(key, float):
         if key != key or key in (float("inf"), float("-inf")):
             raise GraphError(f"key {key!r} cannot be saved; use finite floats, str or int keys")
-        return {"t": "float", "v": key}
+        return {"t": "float", "v": float(key)}
     if isinstance(key, tuple):
         return {"t": "tuple", "v": [_encode_key(k) for k in key]}
-    if isinstance(key, (np.integer, np.floating)):
+    if isinstance(key, (np.integer, np.floating, np.bool_)):
         return _encode_key(key.item())
     raise GraphError(
         f"key {key!r} of type {type(key).__name__} cannot be saved; use str, int, float, bool, None or tuples of these"
@@ -569,7 +581,10 @@ def atomic_savez(path, arrays: dict) -> None:
     """Write ``arrays`` to ``path`` as an uncompressed .npz, atomically (temp file + rename)."""
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".cdam-", suffix=".tmp", dir=folder)
+    # not mkstemp: its files are mode 0600, so every saved graph ended up unreadable to others;
+    # O_EXCL with mode 0666 gives a fresh private name and the permissions the umask asks for
+    tmp = os.path.join(folder, f".cdam-{uuid.uuid4().hex}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as fh:
             np.savez(fh, **arrays)
@@ -585,7 +600,10 @@ def atomic_savez(path, arrays: dict) -> None:
 def read_npz(path, names: list[str]) -> dict[str, np.ndarray]:
     """Read the named arrays of a cdam .npz file, refusing anything that is not one."""
     try:
-        with np.load(os.fspath(path), allow_pickle=False) as npz:
+        npz = np.load(os.fspath(path), allow_pickle=False)
+        if not isinstance(npz, np.lib.npyio.NpzFile):  # a bare .npy array: no archive, no context manager
+            raise FileFormatError(f"{path!s} is not a cdam file: it holds a single array, not an archive")
+        with npz:
             missing = [k for k in names if k not in npz.files]
             if missing:
                 raise FileFormatError(f"{path!s} is not a cdam file: it lacks {missing}")
@@ -594,7 +612,8 @@ def read_npz(path, names: list[str]) -> dict[str, np.ndarray]:
         raise
     except FileNotFoundError:
         raise
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, RuntimeError) as exc:
+        # RuntimeError (and its NotImplementedError): zipfile on corrupted flags/methods/encryption bits
         raise FileFormatError(f"{path!s} is not a readable cdam file (truncated or corrupted?): {exc}") from None
 
 

@@ -32,6 +32,8 @@ __all__ = [
 #: more memories. 2.5 is halfway between a pair and a triple. Measured medians: narrow
 #: 1.0-2.4, wide 2.6-13 (cycle, 4-regular ring, karate club; n = 1000).
 NARROW_SPREAD = 2.5
+#: Share of a run's time-averaged attention that its attended set must hold.
+ATTENDED_MASS = 0.9
 #: Mean pairwise correlation of final states above which all starts share one state.
 QUIESCENT_CORRELATION = 0.75
 
@@ -151,31 +153,58 @@ def _window_attention(trajectory) -> torch.Tensor:
     return trajectory.final_attention.double()
 
 
+def _attended_sets(W: torch.Tensor, mass: float) -> torch.Tensor:
+    """Boolean (B, p): per run, the fewest memories holding ``mass`` of the attention."""
+    w, order = torch.sort(W, dim=1, descending=True)
+    before = torch.cumsum(w, dim=1) - w  # mass of the memories ranked above each one
+    keep = before < mass
+    return torch.zeros_like(keep).scatter_(1, order, keep)
+
+
+def _is_clique(S: torch.Tensor, graph) -> torch.Tensor:
+    """Per run, whether the memories in ``S`` (B, p) are pairwise linked (either direction)."""
+    A = graph.adjacency()
+    A = ((abs(A) + abs(A.T)) > 0).astype(np.float64).tocsr()
+    A.setdiag(0.0)
+    A.eliminate_zeros()
+    Sd = S.double().numpy()
+    linked_pairs = np.asarray((A @ Sd.T).T * Sd).sum(axis=1)  # ordered pairs inside S with an edge
+    k = Sd.sum(axis=1)
+    return torch.as_tensor(linked_pairs >= k * (k - 1) - 0.5)
+
+
 def classify_runs(trajectory, graph=None) -> list[Mode]:
     r"""Observed mode of each run of a batch, from what its attention did.
 
     The attention weights are averaged over the second half of the run
-    (``trajectory.late_attention``). A run is
+    (``trajectory.late_attention``), and the *attended set* is the fewest memories holding
+    ``ATTENDED_MASS`` of that attention. A run is
 
     - ``AUTO`` when its cue keeps at least half of the attention;
-    - ``NARROW_HETERO`` when it left the cue for a mixture of at most ``NARROW_SPREAD``
-      memories (participation ratio :math:`1/\sum_\mu \bar w_\mu^2`): the cue and a
-      direct neighbour;
-    - ``WIDE_HETERO`` when the attention spreads over more memories than that.
+    - ``NARROW_HETERO`` when it left the cue for a mixture of directly linked memories:
+      the attended set is a clique of the graph (a single memory, an edge, a triangle...),
+      the mixture of a memory with its direct neighbours that ``a > 0`` keeps stable;
+    - ``WIDE_HETERO`` when the attention spreads further: the attended set holds two
+      memories that are not linked.
 
-    Quiescence is a property of the whole batch; see :func:`classify_mode`.
+    Without a graph, the participation ratio :math:`1/\sum_\mu \bar w_\mu^2` decides
+    instead (at most ``NARROW_SPREAD``: narrow). Quiescence is a property of the whole
+    batch; see :func:`classify_mode`.
     """
     W = _window_attention(trajectory)
     cues = torch.as_tensor(trajectory.cues, dtype=torch.long)
     if graph is not None and W.shape[1] != len(graph):
         raise StateError(f"the trajectory has {W.shape[1]} memories but the graph has {len(graph)}")
     on_cue = W[torch.arange(W.shape[0]), cues]
-    spread = 1.0 / (W * W).sum(dim=1)
+    if graph is not None:
+        narrow = _is_clique(_attended_sets(W, ATTENDED_MASS), graph)
+    else:
+        narrow = 1.0 / (W * W).sum(dim=1) <= NARROW_SPREAD
     out = []
-    for c, s in zip(on_cue.tolist(), spread.tolist()):
+    for c, nar in zip(on_cue.tolist(), narrow.tolist()):
         if c >= 0.5:
             out.append(Mode.AUTO)
-        elif s <= NARROW_SPREAD:
+        elif nar:
             out.append(Mode.NARROW_HETERO)
         else:
             out.append(Mode.WIDE_HETERO)

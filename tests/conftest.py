@@ -1,0 +1,108 @@
+"""Shared fixtures: small random memory graphs (session-scoped factories, hypothesis-safe)."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import settings
+
+import cdam
+
+# CI runs the same examples every time (a red CI is then reproducible); local runs explore.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
+
+
+@pytest.fixture(scope="module")
+def single_thread():
+    """Run a module's tests with one torch thread, then restore the setting.
+
+    Their tensors are tiny; intra-op threads only contend with each other (and with other
+    test runs) on a small shared machine, which made single steps up to 200x slower.
+    Use with ``pytestmark = pytest.mark.usefixtures("single_thread")``.
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def _random_graph(n=60, p=8, *, seed=0, kind="undirected", density=0.35, weights="positive", isolated=0):
+    """A random memory graph with U[0,1) patterns.
+
+    kind: "undirected" (links), "directed" (transitions) or "mixed" (both, with self-loops).
+    weights: "unit", "positive" (U[0.5, 2)) or "signed" (+-U[0.2, 2), about 40% negative).
+    isolated: how many extra memories get no edge at all (zero degree).
+    """
+    rng = np.random.default_rng(seed)
+    g = cdam.MemoryGraph()
+    for k in range(p + isolated):
+        g.add_memory(k, rng.random(n))
+
+    def weight():
+        if weights == "unit":
+            return 1.0
+        if weights == "positive":
+            return float(rng.uniform(0.5, 2.0))
+        w = float(rng.uniform(0.2, 2.0))
+        return w if rng.random() < 0.6 else -w
+
+    for i in range(p):
+        for j in range(p):
+            if i == j and kind != "mixed":
+                continue
+            if rng.random() >= density:
+                continue
+            if kind == "undirected" and i < j:
+                g.add_link(i, j, weight())
+            elif kind == "directed":
+                g.add_transition(i, j, weight())
+            elif kind == "mixed":
+                (g.add_link if rng.random() < 0.5 else g.add_transition)(i, j, weight())
+    return g
+
+
+@pytest.fixture(scope="session")
+def random_graph():
+    """Factory: ``random_graph(n, p, seed=..., kind=..., weights=..., isolated=...)``."""
+    return _random_graph
+
+
+def graph_state(g):
+    """Everything observable about a graph, to compare before and after a failed call."""
+    return (
+        g.memories,
+        g.patterns.copy(),
+        sorted(map(repr, g.links)),
+        sorted(map(repr, g.transitions)),
+        g.adjacency().toarray(),
+        g.n_neurons,
+        dict(g.metadata),
+    )
+
+
+@pytest.fixture(scope="session")
+def snapshot():
+    """Factory: ``snapshot(g)`` returns a comparable record of the graph's full contents."""
+    return graph_state
+
+
+@pytest.fixture(scope="session")
+def assert_same_graph():
+    """Factory: ``assert_same_graph(before, g)`` checks ``g`` still matches a snapshot."""
+
+    def check(before, g):
+        after = graph_state(g)
+        assert before[0] == after[0]
+        np.testing.assert_array_equal(before[1], after[1])
+        assert before[2] == after[2]
+        assert before[3] == after[3]
+        np.testing.assert_array_equal(before[4], after[4])
+        assert before[5] == after[5]
+        assert before[6] == after[6]
+
+    return check
