@@ -138,7 +138,9 @@ def test_mode_changes_only_across_a_boundary(a, h, da):
         assert order.index(hi) >= order.index(lo)
 
 
-def _ring(p, k, seed, n=400):
+def _ring(p, k, seed, n=1000):
+    # n = 1000 gives SPEC 1.3's sharpness kappa ~ 83; at n = 400 (kappa ~ 33) small a
+    # softens the narrow regime into quiescence on some draws
     return memory_graph_from_networkx(nx.circulant_graph(p, list(range(1, k + 1))), n=n, seed=seed)
 
 
@@ -165,7 +167,7 @@ def _far_from_boundaries(draw):
     return k, mode, a, h
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=_far_from_boundaries(), p=st.integers(16, 28), seed=st.integers(0, 10_000))
 def test_observed_mode_agrees_with_prediction_away_from_boundaries(case, p, seed):
     k, mode, a, h = case
