@@ -50,7 +50,7 @@ def normalize(A, method: str = "sym") -> sp.csr_matrix:
            [1., 0.]])
     """
     check.choice("normalization", method, NORMALIZATIONS)
-    A = sp.csr_matrix(A, dtype=np.float64)
+    A = sp.csr_matrix(A, dtype=np.float64, copy=True)  # never change the caller's matrix
     A.sum_duplicates()
     if method == "none":
         return A
@@ -76,7 +76,8 @@ def _safe_power(d: np.ndarray, exponent: float) -> np.ndarray:
 def _sparse_torch(M: sp.spmatrix, dtype, device) -> torch.Tensor:
     coo = M.tocoo()
     idx = torch.as_tensor(np.vstack([coo.row, coo.col]), dtype=torch.long)
-    return torch.sparse_coo_tensor(idx, torch.as_tensor(coo.data), coo.shape, check_invariants=False).coalesce().to(device=device, dtype=dtype)
+    T = torch.sparse_coo_tensor(idx, torch.as_tensor(coo.data), coo.shape, check_invariants=False)
+    return T.coalesce().to(device=device, dtype=dtype)
 
 
 def value_matrix(Xi: torch.Tensor, M: sp.spmatrix, a: float, h: float, direction: str = "forward") -> torch.Tensor:
@@ -139,7 +140,9 @@ class Couplings:
     def with_strengths(self, a: float, h: float) -> Couplings:
         """The same couplings with a new value matrix for ``a`` and ``h`` (M is reused)."""
         Q = value_matrix(self.Xi, self.M, a, h, self.direction)
-        return Couplings(self.Xi, self.M, self.xbar, Q, float(a), float(h), self.normalization, self.direction, self.keys)
+        return Couplings(
+            self.Xi, self.M, self.xbar, Q, float(a), float(h), self.normalization, self.direction, self.keys
+        )
 
 
 def compile(

@@ -12,7 +12,7 @@ from .backends.base import StorageBackend
 from .backends.slots import SOFTMAX_KINDS, DenseSlots, softmax_weights
 from .couplings import NORMALIZATIONS, Couplings
 from .couplings import compile as compile_graph
-from .errors import ParameterError
+from .errors import ParameterError, StateError
 from .measures import OverlapOperator
 
 __all__ = ["CDAM", "Trajectory"]
@@ -267,7 +267,14 @@ class CDAM:
         if cues is None:
             cue_idx = pearson(sigma).argmax(dim=1).cpu()
         else:
-            cue_idx = torch.as_tensor(np.asarray(cues), dtype=torch.long).cpu()
+            cue_idx = np.asarray(cues)
+            if cue_idx.shape != (sigma.shape[0],) or not np.issubdtype(cue_idx.dtype, np.integer):
+                raise StateError(f"cues must be {sigma.shape[0]} integer memory indices, one per run; got {cue_idx!r}")
+            if cue_idx.size and (cue_idx.min() < 0 or cue_idx.max() >= self.n_memories):
+                raise StateError(
+                    f"cues must index memories 0..{self.n_memories - 1}; got {cue_idx.min()}..{cue_idx.max()}"
+                )
+            cue_idx = torch.as_tensor(cue_idx, dtype=torch.long)
         ov = [op(sigma).cpu()] if record_overlaps else None
         st = [sigma.cpu().clone()] if record_states else None
         at = [self._attention(sigma).cpu()] if record_attention else None
@@ -290,6 +297,11 @@ class CDAM:
                 at.append(self._attention(sigma).cpu())
             if prev is not None and float((sigma - prev).abs().max()) <= tol:
                 break
+        if not torch.isfinite(sigma).all():
+            raise ParameterError(
+                f"the state overflowed {self.dtype} (|a|={self.a:g}, |h|={self.h:g}, beta={self.beta:g}); "
+                "use dtype=torch.float64 or smaller strengths"
+            )
         final_attention = self._attention(sigma)
         late_sum = final_attention.double() if late_sum is None else late_sum.add_(final_attention)
         return Trajectory(

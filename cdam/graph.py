@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import uuid
@@ -298,7 +299,7 @@ class MemoryGraph:
 
     def copy(self) -> MemoryGraph:
         """An independent copy."""
-        g = MemoryGraph(json.loads(json.dumps(self.metadata)) if _jsonable(self.metadata) else dict(self.metadata))
+        g = MemoryGraph(copy.deepcopy(self.metadata))
         if self._keys:
             g.add_memories(self._keys, self.patterns)
         g._links = dict(self._links)
@@ -375,6 +376,8 @@ class MemoryGraph:
 
         Each node carries a copy of its pattern in ``pattern_attr``; edges carry ``weight``.
         """
+        if None in self._index:
+            raise GraphError("networkx does not allow None as a node; relabel memory None before to_networkx()")
         G = nx.DiGraph() if self.is_directed else nx.Graph()
         G.graph.update(self.metadata)
         for i, key in enumerate(self._keys):
@@ -466,7 +469,9 @@ class MemoryGraph:
         try:
             header_bytes = json.dumps(header, allow_nan=False).encode()
         except (TypeError, ValueError) as exc:
-            raise GraphError(f"metadata cannot be saved as JSON ({exc}); keep it to str, numbers, lists, dicts") from None
+            raise GraphError(
+                f"metadata cannot be saved as JSON ({exc}); keep it to str, numbers, lists, dicts"
+            ) from None
         if json.loads(header_bytes)["metadata"] != self.metadata:  # tuples, int keys: JSON would change them
             raise GraphError(
                 "metadata would not load back unchanged (tuples become lists, non-str dict keys become str); "
@@ -493,7 +498,8 @@ class MemoryGraph:
         FileFormatError
             If the file is truncated, corrupted, not a cdam graph, or of a newer version.
         """
-        arrays = read_npz(path, ["header", "patterns", "link_index", "link_weight", "transition_index", "transition_weight"])
+        names = ["header", "patterns", "link_index", "link_weight", "transition_index", "transition_weight"]
+        arrays = read_npz(path, names)
         header = parse_header(arrays["header"], FILE_FORMAT, FILE_VERSION, path)
         try:
             keys = [_decode_key(k) for k in header["keys"]]
@@ -610,8 +616,8 @@ def read_npz(path, names: list[str]) -> dict[str, np.ndarray]:
             return {k: npz[k] for k in names}
     except FileFormatError:
         raise
-    except FileNotFoundError:
-        raise
+    except (FileNotFoundError, PermissionError, IsADirectoryError):
+        raise  # the file is missing or unreadable, not corrupted: say so as the OS did
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, RuntimeError) as exc:
         # RuntimeError (and its NotImplementedError): zipfile on corrupted flags/methods/encryption bits
         raise FileFormatError(f"{path!s} is not a readable cdam file (truncated or corrupted?): {exc}") from None
@@ -624,9 +630,12 @@ def parse_header(raw: np.ndarray, fmt: str, version: int, path) -> dict:
     except (ValueError, UnicodeDecodeError) as exc:
         raise FileFormatError(f"{path!s} has a corrupted header: {exc}") from None
     if not isinstance(header, dict) or header.get("format") != fmt:
-        raise FileFormatError(f"{path!s} is not a {fmt} file (format {header.get('format') if isinstance(header, dict) else None!r})")
+        found = header.get("format") if isinstance(header, dict) else None
+        raise FileFormatError(f"{path!s} is not a {fmt} file (format {found!r})")
     v = header.get("version")
-    if not isinstance(v, int) or v > version:
+    if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+        raise FileFormatError(f"{path!s} has an invalid format version {v!r}; the file is corrupted")
+    if v > version:
         raise FileFormatError(
             f"{path!s} has format version {v!r}; this cdam reads versions up to {version}: upgrade cdam"
         )

@@ -73,7 +73,8 @@ class DenseSlots(StorageBackend):
     def store(self, keys: torch.Tensor, values: torch.Tensor) -> None:
         if keys.ndim != 2 or values.ndim != 2 or keys.shape[0] != values.shape[0]:
             raise StateError(
-                f"keys (m, n) and values (m, d) need the same number of rows, got {tuple(keys.shape)} and {tuple(values.shape)}"
+                "keys (m, n) and values (m, d) need the same number of rows, "
+                f"got {tuple(keys.shape)} and {tuple(values.shape)}"
             )
         if self.keys is None:
             self.keys, self.values = keys.contiguous(), values.contiguous()
