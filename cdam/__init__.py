@@ -22,6 +22,21 @@ from .modes import Mode, classify_mode, phase_diagram, predict_mode
 
 __version__ = "0.1.0"
 
+_SUBMODULES = {
+    "automata", "backends", "bench", "communities", "couplings", "datasets", "dynamics", "errors", "gallery",
+    "graph", "measures", "modes", "paper", "plot", "retrieval", "sequences",
+}
+
+
+def __getattr__(name):
+    # cdam.automata, cdam.communities, ... on first use, so that `import cdam` stays light and
+    # optional extras (torch_geometric, matplotlib) load only when their module is used
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'cdam' has no attribute {name!r}")
+
 __all__ = [
     "CDAM",
     "CDAMError",

@@ -137,8 +137,12 @@ def demo(out_dir: str, n: int, seed: int) -> None:
 
 
 def _demo_extras(out: Path) -> list[Path]:
-    """Sections contributed by other modules (automata); each prints and returns its files."""
-    return []
+    """The family-tree automaton of SPEC 1.8: prints its runs, returns its figure."""
+    from .automata import family_tree_demo, plot_family_tree
+
+    click.secho("\nFinite automaton as memory sequences: the Simpsons family tree (SPEC 1.8)", bold=True)
+    click.echo(family_tree_demo())
+    return [Path(plot_family_tree(out / "family_tree.png"))]
 
 
 # ---------------------------------------------------------------------- graph input
@@ -413,6 +417,41 @@ def bench(quick, parts, max_p, json_path, out_dir):
     if json_path:
         Path(json_path).write_text(json.dumps(results, indent=2))
         click.echo(f"wrote {json_path}")
+
+
+@main.group()
+def automaton():
+    """Finite automata run as walks through memories (SPEC 1.8).
+
+    \b
+    Gallery: family_tree, parity, div3, vending_machine, number_lexer
+    (or a JSON file of your own; see automata/ for the format).
+    """
+
+
+@automaton.command("run")
+@click.argument("spec")
+@click.argument("word")
+@click.option("--n", "n", default=1000, show_default=True, help="Neurons per pattern.")
+@click.option("--seed", default=0, show_default=True, help="Seed for the state and symbol patterns.")
+@click.option("--plot", "plot_path", default=None, type=click.Path(dir_okay=False),
+              help="Write the overlap-over-time figure to this PNG.")
+def automaton_run(spec, word, n, seed, plot_path):
+    """Read WORD with the automaton SPEC and print the decoded state sequence.
+
+    SPEC is a gallery name or a JSON path. WORD is read character by character, or
+    split at spaces/commas for multi-character symbols ("wife son").
+
+    \b
+    Examples:
+      cdam automaton run parity 0110
+      cdam automaton run family_tree "wife son sister" --plot trace.png
+    """
+    from .automata import run_spec
+
+    if plot_path is not None:
+        Path(plot_path).parent.mkdir(parents=True, exist_ok=True)
+    click.echo(run_spec(spec, word, n_neurons=n, seed=seed, plot=plot_path))
 
 
 def _count(x: float) -> int:

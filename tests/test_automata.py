@@ -27,6 +27,7 @@ from cdam.automata import (
     family_tree_demo,
     format_run,
     load_automaton,
+    plot_family_tree,
     plot_trace,
     random_dfa,
     read_automaton,
@@ -227,7 +228,7 @@ def dfa_and_words(draw):
     return dfa, words, seed
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(dfa_and_words())
 def test_memory_run_is_exactly_the_reference_run(case):
     dfa, words, seed = case
@@ -395,6 +396,8 @@ def test_trace_and_plot(tmp_path):
     assert tr.state_names[int(np.argmax(tr.overlaps[-1]))] == tr.states[-1]
     assert min(tr.margins) >= m.min_margin
     out = plot_trace(tr, tmp_path / "trace.png")
+    assert open(out, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    out = plot_family_tree(tmp_path / "family.png", n_neurons=500)
     assert open(out, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
 
 

@@ -23,8 +23,9 @@ def test_demo_prints_tables_and_writes_figures(runner, tmp_path):
     res = runner.invoke(main, ["demo", "--out", str(tmp_path)])
     assert res.exit_code == 0, res.output
     assert "Dynamical modes" in res.output and "Range of recall" in res.output
+    assert "family tree" in res.output
     assert "differs" not in res.output.split("Range of recall")[0]
-    for name in ("range_of_recall.png", "attractor_correlation.png", "phase_diagram.png"):
+    for name in ("range_of_recall.png", "attractor_correlation.png", "phase_diagram.png", "family_tree.png"):
         f = tmp_path / name
         assert f.exists() and f.read_bytes()[:4] == b"\x89PNG"
     assert f"Figures written to {tmp_path}" in res.output
@@ -106,3 +107,29 @@ def test_bench_quick_writes_json(runner, tmp_path):
     assert row["max_abs_diff"] < 1e-10
     assert row["speedup"] > 1.0
     assert data["b_raw"]["cdam_gflops"] > 0
+
+
+def test_automaton_run_and_plot(runner, tmp_path):
+    png = tmp_path / "trace.png"
+    res = runner.invoke(main, ["automaton", "run", "family_tree", "wife son sister", "--plot", str(png)])
+    assert res.exit_code == 0, res.output
+    assert "states: Homer Marge Bart Lisa" in res.output and "accepted: yes" in res.output
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    res = runner.invoke(main, ["automaton", "run", "parity", "0110"])
+    assert "states: even even odd even even" in res.output
+
+
+def test_automaton_errors(runner):
+    res = runner.invoke(main, ["automaton", "run", "parity", "01x"])
+    assert res.exit_code == 2 and "not in the alphabet" in res.output
+    res = runner.invoke(main, ["automaton", "run", "no-such-automaton", "01"])
+    assert res.exit_code == 2 and "gallery names" in res.output
+
+
+def test_submodules_reachable_from_package():
+    import cdam
+
+    assert issubclass(cdam.automata.UndefinedTransition, cdam.CDAMError)
+    assert callable(cdam.communities.extract)
+    with pytest.raises(AttributeError):
+        cdam.no_such_module  # noqa: B018

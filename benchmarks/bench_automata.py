@@ -1,0 +1,111 @@
+"""Capacity and speed of automata simulated by CDAM memory (cdam.automata).
+
+Capacity protocol: for each n_neurons, random *complete* DFAs (``random_dfa(k, s, seed)``,
+pattern seed = the same seed) with s symbols and k states, k rising through a fixed ladder.
+An automaton counts as simulated exactly when compile-time verification passes (every
+transition, from its state's attractor, decodes to the target with margin >= 1/2 and settles
+onto the target's attractor) and 100 random words of length 15 give the reference run. The
+capacity is the largest k x s for which every seed passes, scanning k upward until the first
+failure. Defaults: beta 0.5, eta 0.1, 25% state block, tol 1e-3.
+
+Throughput: words of length 1..15 on a random 10 x 4 DFA at n = 1000, run in one batch by
+``run_many`` versus one at a time by ``run``; reported as words per second.
+
+Run:  python benchmarks/bench_automata.py [--quick] [--capacity] [--throughput]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import torch
+
+from cdam.automata import CapacityError, MemoryAutomaton, random_dfa
+
+LADDER = [2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 24, 32, 40, 48, 64, 80, 96, 128, 160, 192, 256]
+
+
+def random_words(dfa, count: int, max_len: int, seed: int) -> list[list]:
+    rng = np.random.default_rng(seed)
+    return [list(rng.choice(list(dfa.alphabet), size=int(rng.integers(1, max_len + 1)))) for _ in range(count)]
+
+
+def exact(n: int, k: int, s: int, seed: int, n_words: int = 100, beta: float = 0.5) -> bool:
+    dfa = random_dfa(k, s, seed=seed)
+    try:
+        m = MemoryAutomaton(dfa, n_neurons=n, seed=seed, beta=beta)
+    except CapacityError:
+        return False
+    words = random_words(dfa, n_words, 15, seed + 1000)
+    return m.run_many(words) == [dfa.run(w) for w in words]
+
+
+def capacity(n: int, s: int, seeds=(0, 1, 2), max_k: int = 256, budget_s: float = 300.0, beta: float = 0.5) -> str:
+    best, t0, last = None, time.perf_counter(), 0.0
+    for k in LADDER:
+        # the next rung costs about (k'/k)^2 the last one: stop before the budget is blown
+        if k > max_k or (best and time.perf_counter() - t0 + last * (k / best) ** 2 > budget_s):
+            return f">= {best} x {s}" if best else "-"
+        t = time.perf_counter()
+        if not all(exact(n, k, s, seed, beta=beta) for seed in seeds):
+            return f"{best} x {s}" if best else f"< 2 x {s}"
+        best, last = k, time.perf_counter() - t
+    return f">= {best} x {s}"
+
+
+def throughput(n_words: int = 1000, n_single: int = 40, n: int = 1000, seed: int = 0) -> dict:
+    dfa = random_dfa(10, 4, seed=seed)
+    m = MemoryAutomaton(dfa, n_neurons=n, seed=seed)
+    words = random_words(dfa, n_words, 15, seed)
+    t = time.perf_counter()
+    batched = m.run_many(words)
+    t_batch = time.perf_counter() - t
+    t = time.perf_counter()
+    single = [m.run(w) for w in words[:n_single]]
+    t_single = time.perf_counter() - t
+    assert single == batched[:n_single] == [dfa.run(w) for w in words[:n_single]]
+    assert batched == [dfa.run(w) for w in words]
+    return {
+        "words": n_words,
+        "batched_words_per_s": n_words / t_batch,
+        "single_words_per_s": n_single / t_single,
+        "speedup": (n_words / t_batch) / (n_single / t_single),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small sizes only")
+    ap.add_argument("--capacity", action="store_true")
+    ap.add_argument("--throughput", action="store_true")
+    ap.add_argument("--beta", type=float, default=0.5, help="inverse temperature (the paper: 0.5)")
+    ap.add_argument("--sizes", type=int, nargs="*", help="n_neurons values for the capacity table")
+    ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads (1 is fastest on a busy 2-core box)")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    both = not (args.capacity or args.throughput)
+    if args.capacity or both:
+        ns = args.sizes or ([250, 500] if args.quick else [250, 500, 1000, 2000])
+        print(
+            f"capacity (beta {args.beta}): largest random complete DFA (states x symbols) "
+            "simulated exactly for seeds 0, 1, 2"
+        )
+        print(f"{'n':>6} | {'2 symbols':>16} | {'4 symbols':>16} | {'8 symbols':>16}")
+        for n in ns:
+            t = time.perf_counter()
+            row = [capacity(n, s, max_k=256, beta=args.beta) for s in (2, 4, 8)]
+            print(
+                f"{n:>6} | " + " | ".join(f"{c:>16}" for c in row) + f"   ({time.perf_counter() - t:.0f} s)", flush=True
+            )
+    if args.throughput or both:
+        r = throughput(n_words=200 if args.quick else 1000, n_single=20 if args.quick else 40)
+        print(
+            f"throughput (10 x 4 DFA, n=1000, words of length 1-15): batched {r['batched_words_per_s']:.1f} words/s "
+            f"({r['words']} words), one by one {r['single_words_per_s']:.1f} words/s, speedup {r['speedup']:.1f}x"
+        )
+
+
+if __name__ == "__main__":
+    main()
