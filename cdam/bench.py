@@ -81,7 +81,7 @@ def bench_notebook(ps=(30, 60, 100), n: int = 1000, steps: int = 100, repeat: in
         nb_final, nb_ov = notebook_run(Xi, M, -0.5, 1.5, 1.0, 0.1, 1.0, x0n, 3)
         tr = model.run(x0, 3, record_overlaps=True)
         diff = max(float(np.abs(np.asarray(tr.final) - nb_final).max()),
-                   float(np.abs(tr.overlaps[1:].numpy().transpose(1, 0, 2) - nb_ov).max()))
+                   float(np.abs(tr.overlaps.numpy().transpose(1, 0, 2) - nb_ov).max()))
         rows.append(asdict(NotebookRow(p, n, steps, t_nb, t_cd, t_nb / t_cd, diff)))
     return rows
 

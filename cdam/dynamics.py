@@ -26,13 +26,19 @@ class Trajectory:
     ----------
     final : torch.Tensor (B, n)
         Final states, on the CPU (``np.asarray(traj.final)`` works).
-    states : torch.Tensor (T + 1, B, n) or None
-        Every state, index 0 the initial one, when ``record_states=True``.
-    overlaps : torch.Tensor (T + 1, B, p) or None
-        Overlaps of every state with every memory (``overlap_kind``; Pearson by default),
-        index 0 the initial state, when ``record_overlaps=True``.
-    attention : torch.Tensor (T + 1, B, p) or None
-        Attention weights at every state, when ``record_attention=True``.
+    initial : torch.Tensor (B, n)
+        The initial states ``x0``.
+    states : torch.Tensor (T, B, n) or None
+        The state after each update (``states[t]`` after update ``t + 1``; ``states[-1]`` is
+        ``final``), when ``record_states=True``.
+    overlaps : torch.Tensor (T, B, p) or None
+        Overlaps of the state after each update with every memory (``overlap_kind``;
+        Pearson by default), when ``record_overlaps=True``. Those of the initial state are
+        in ``initial_overlaps``; :meth:`overlaps_with_initial` joins the two.
+    initial_overlaps : torch.Tensor (B, p) or None
+        Overlaps of the initial state, when ``record_overlaps=True``.
+    attention : torch.Tensor (T, B, p) or None
+        Attention weights at the state after each update, when ``record_attention=True``.
     final_attention : torch.Tensor (B, p)
         Attention weights :math:`\\operatorname{softmax}(\\beta\\,\\sigma\\Xi)` at the final state.
     late_attention : torch.Tensor (B, p), float64
@@ -50,8 +56,10 @@ class Trajectory:
     late_attention: torch.Tensor
     cues: torch.Tensor
     steps: int
+    initial: torch.Tensor | None = None
     states: torch.Tensor | None = None
     overlaps: torch.Tensor | None = None
+    initial_overlaps: torch.Tensor | None = None
     attention: torch.Tensor | None = None
     overlap_kind: str = "pearson"
     params: dict = field(default_factory=dict)
@@ -60,11 +68,25 @@ class Trajectory:
     def batch_size(self) -> int:
         return int(self.final.shape[0])
 
+    def overlaps_with_initial(self) -> torch.Tensor:
+        """Overlaps (T + 1, B, p) from the initial state on: index 0 is ``x0``'s."""
+        if self.overlaps is None or self.initial_overlaps is None:
+            raise ParameterError("overlaps were not recorded; run with record_overlaps=True")
+        return torch.cat([self.initial_overlaps[None], self.overlaps])
+
     def final_overlaps(self, kind: str | None = None) -> torch.Tensor:
         """Overlaps (B, p) of the final states; recorded ones when available."""
-        if self.overlaps is not None and (kind is None or kind == self.overlap_kind):
-            return self.overlaps[-1]
-        raise ParameterError("overlaps were not recorded; run with record_overlaps=True")
+        if self.overlaps is None:
+            raise ParameterError("overlaps were not recorded; run with record_overlaps=True")
+        if kind is not None and kind != self.overlap_kind:
+            raise ParameterError(f"{self.overlap_kind} overlaps were recorded, not {kind}; run with overlap={kind!r}")
+        return self.overlaps[-1] if self.steps else self.initial_overlaps
+
+
+def _stack(items, empty_shape) -> torch.Tensor | None:
+    if items is None:
+        return None
+    return torch.stack(items) if items else torch.empty(empty_shape)
 
 
 class CDAM:
@@ -110,7 +132,7 @@ class CDAM:
     >>> model = cdam.CDAM(g, a=1.0, h=0.0)
     >>> traj = model.all_starts(steps=100, noise=1.0, seed=0, record_overlaps=True)
     >>> traj.overlaps.shape
-    torch.Size([101, 10, 10])
+    torch.Size([100, 10, 10])
     >>> bool((traj.overlaps[-1].argmax(dim=1) == traj.cues).all())
     True
     """
@@ -247,11 +269,12 @@ class CDAM:
         steps : int
             Number of updates (0 allowed).
         record_overlaps : bool
-            Record overlaps (T + 1, B, p) of every state with every memory.
+            Record overlaps (T, B, p) of the state after each update with every memory
+            (and those of ``x0`` in ``initial_overlaps``).
         record_states : bool
-            Record every state (T + 1, B, n).
+            Record the state after each update (T, B, n).
         record_attention : bool
-            Record the attention weights (T + 1, B, p) at every state.
+            Record the attention weights (T, B, p) at the state after each update.
         overlap : {"pearson", "cosine", "dot"}
         tol : float, optional
             Stop early once no entry of any state moved by more than ``tol`` in a step.
@@ -275,9 +298,11 @@ class CDAM:
                     f"cues must index memories 0..{self.n_memories - 1}; got {cue_idx.min()}..{cue_idx.max()}"
                 )
             cue_idx = torch.as_tensor(cue_idx, dtype=torch.long)
-        ov = [op(sigma).cpu()] if record_overlaps else None
-        st = [sigma.cpu().clone()] if record_states else None
-        at = [self._attention(sigma).cpu()] if record_attention else None
+        initial = sigma.cpu().clone()
+        initial_overlaps = op(sigma).cpu() if record_overlaps else None
+        ov = [] if record_overlaps else None
+        st = [] if record_states else None
+        at = [] if record_attention else None
         # running mean of the attention over the second half of the run (t >= late), read off
         # the weights each step computes anyway; classify_mode uses it
         late, late_sum, late_count = (steps + 1) // 2, None, 0
@@ -310,9 +335,11 @@ class CDAM:
             late_attention=(late_sum / (late_count + 1)).cpu(),
             cues=cue_idx,
             steps=done,
-            states=torch.stack(st) if st is not None else None,
-            overlaps=torch.stack(ov) if ov is not None else None,
-            attention=torch.stack(at) if at is not None else None,
+            initial=initial,
+            states=_stack(st, (0, *sigma.shape)),
+            overlaps=_stack(ov, (0, sigma.shape[0], self.n_memories)),
+            initial_overlaps=initial_overlaps,
+            attention=_stack(at, (0, sigma.shape[0], self.n_memories)),
             overlap_kind=overlap,
             params=self.params(),
         )

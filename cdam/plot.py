@@ -151,7 +151,7 @@ def plot_overlaps(trajectory, run: int = 0, labels=None, ax=None, top: int = 8, 
 
         raise ParameterError("the trajectory has no overlaps; run with record_overlaps=True")
     fig, ax = _axes(ax, (7, 4))
-    ov = trajectory.overlaps[:, run, :].numpy()
+    ov = trajectory.overlaps_with_initial()[:, run, :].numpy()  # step 0 is the cue
     keep = np.argsort(ov.max(axis=0))[::-1][:top]
     for mu in keep:
         name = labels[mu] if labels is not None else mu

@@ -125,9 +125,10 @@ def test_matches_numpy_reference(kind, method, direction):
         assert model.dtype == torch.float64
         traj = model.run(x0, steps=25, record_states=True)
         ref = ref_run(Xi, M, x0, a=a, h=h, beta=beta, eta=eta, c=c, steps=25, direction=direction)
-        assert traj.states.shape == (26, 3, 60)
+        assert traj.states.shape == (25, 3, 60)  # the state after each update (DESIGN: T, B, .)
         assert traj.steps == 25
-        assert_rel_close(traj.states.numpy(), ref)
+        assert_rel_close(traj.initial.numpy(), ref[0])
+        assert_rel_close(traj.states.numpy(), ref[1:])
         assert_rel_close(traj.final.numpy(), ref[-1])
         assert_rel_close(np.asarray(traj.final), ref[-1])
 
@@ -195,7 +196,9 @@ def test_steps_zero_returns_the_initial_state():
     X = np.random.default_rng(0).random((2, 60))
     traj = cdam.CDAM(g, dtype=torch.float64).run(X, steps=0, record_overlaps=True)
     np.testing.assert_array_equal(traj.final.numpy(), X)
-    assert traj.steps == 0 and tuple(traj.overlaps.shape) == (1, 2, 10)
+    assert traj.steps == 0 and tuple(traj.overlaps.shape) == (0, 2, 10)
+    assert tuple(traj.initial_overlaps.shape) == (2, 10)
+    np.testing.assert_array_equal(traj.final_overlaps().numpy(), traj.initial_overlaps.numpy())
 
 
 # ---------------------------------------------------------------------------- all-starts
@@ -293,7 +296,8 @@ def test_energy_never_increases(eta, beta, c, seed, noise):
     g = _graph("cycle", n=40, p=6, seed=seed % 7)
     model = cdam.CDAM(g, a=1.0, h=0.0, beta=beta, eta=eta, mean_coef=c, dtype=torch.float64)
     traj = model.all_starts(steps=20, noise=noise, seed=seed, record_states=True)
-    E = np.stack([model.energy(s).numpy() for s in traj.states])  # (T + 1, B)
+    states = torch.cat([traj.initial[None], traj.states])
+    E = np.stack([model.energy(s).numpy() for s in states])  # (T + 1, B)
     assert np.all(np.isfinite(E))
     dE = np.diff(E, axis=0)
     assert np.all(dE <= 1e-10 * (1.0 + np.abs(E[:-1]))), dE.max()
@@ -381,26 +385,28 @@ def test_record_overlaps_are_pearson_per_pair():
     x0 = rng.random((3, 50))
     model = cdam.CDAM(g, a=0.5, h=1.0, dtype=torch.float64)
     traj = model.run(x0, steps=5, record_overlaps=True, record_states=True, record_attention=True)
-    assert tuple(traj.overlaps.shape) == (6, 3, 6)
-    assert tuple(traj.attention.shape) == (6, 3, 6)
+    assert tuple(traj.overlaps.shape) == (5, 3, 6)
+    assert tuple(traj.attention.shape) == (5, 3, 6)
     ref = ref_run(Xi, ref_coupling(g.adjacency().toarray(), "sym"), x0, a=0.5, h=1.0, beta=1, eta=0.1, c=1, steps=5)
     expected = np.array(
         [[[np.corrcoef(ref[t, b], Xi[:, mu])[0, 1] for mu in range(6)] for b in range(3)] for t in range(6)]
     )
-    np.testing.assert_allclose(traj.overlaps.numpy(), expected, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(traj.overlaps.numpy(), expected[1:], rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(traj.initial_overlaps.numpy(), expected[0], rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(traj.overlaps_with_initial().numpy(), expected, rtol=1e-6, atol=1e-9)
     assert traj.overlap_kind == "pearson"
     np.testing.assert_allclose(traj.final_overlaps().numpy(), expected[-1], rtol=1e-6, atol=1e-9)
     w_ref = np.stack([ref_softmax(ref[t] @ Xi) for t in range(6)])
-    np.testing.assert_allclose(traj.attention.numpy(), w_ref, rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(traj.attention.numpy(), w_ref[1:], rtol=1e-6, atol=1e-12)
     np.testing.assert_allclose(traj.final_attention.numpy(), w_ref[-1], rtol=1e-6, atol=1e-12)
     # cues default to the memory best correlated with each start
     assert traj.cues.tolist() == expected[0].argmax(axis=1).tolist()
 
     cos = model.run(x0, steps=5, record_overlaps=True, overlap="cosine").overlaps.numpy()
     unit = ref / np.linalg.norm(ref, axis=-1, keepdims=True)
-    np.testing.assert_allclose(cos, unit @ (Xi / np.linalg.norm(Xi, axis=0)), rtol=1e-6)
+    np.testing.assert_allclose(cos, (unit @ (Xi / np.linalg.norm(Xi, axis=0)))[1:], rtol=1e-6)
     dot = model.run(x0, steps=5, record_overlaps=True, overlap="dot").overlaps.numpy()
-    np.testing.assert_allclose(dot, ref @ Xi, rtol=1e-6)
+    np.testing.assert_allclose(dot, (ref @ Xi)[1:], rtol=1e-6)
 
 
 def test_tol_stops_early():
@@ -410,8 +416,9 @@ def test_tol_stops_early():
     tol = 1e-4
     traj = model.run(x0, steps=2000, tol=tol, record_states=True)
     assert 1 < traj.steps < 2000
-    assert traj.states.shape[0] == traj.steps + 1
-    moves = np.abs(np.diff(traj.states.numpy(), axis=0)).max(axis=(1, 2))
+    assert traj.states.shape[0] == traj.steps
+    states = np.concatenate([traj.initial.numpy()[None], traj.states.numpy()])
+    moves = np.abs(np.diff(states, axis=0)).max(axis=(1, 2))
     assert moves[-1] <= tol  # the last step moved by at most tol ...
     assert np.all(moves[:-1] > tol)  # ... and it was the first such step
     full = model.run(x0, steps=40)

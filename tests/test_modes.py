@@ -187,7 +187,8 @@ def test_classify_runs_shapes_and_auto(cycle30):
 def test_late_attention_equals_mean_of_recorded_attention(cycle30):
     traj = cdam.CDAM(cycle30, a=-0.5, h=1.5).all_starts(steps=41, record_attention=True)
     assert traj.late_attention.shape == (30, 30)
-    expected = traj.attention[21:].double().mean(dim=0)  # states t >= (T + 1) // 2 = 21
+    # states t >= (T + 1) // 2 = 21; attention[t - 1] is the state after update t
+    expected = traj.attention[20:].double().mean(dim=0)
     torch.testing.assert_close(traj.late_attention, expected, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(traj.late_attention.sum(dim=1).numpy(), 1.0, rtol=1e-5)
 
