@@ -6,9 +6,12 @@ import networkx as nx
 import numpy as np
 
 from . import _validation as check
+from .case_task import CaseBatch, CaseSequenceTask
 from .graph import MemoryGraph
 
 __all__ = [
+    "CaseBatch",
+    "CaseSequenceTask",
     "cycle_memory_graph",
     "karate_memory_graph",
     "load_digits_patterns",
