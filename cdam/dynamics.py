@@ -187,9 +187,9 @@ class CDAM:
     def _make_backend(self, backend) -> StorageBackend:
         c = self.couplings
         if isinstance(backend, StorageBackend):
-            if backend.n_hidden:
+            if backend.n_stored:
                 raise ParameterError(
-                    f"the backend already holds {backend.n_hidden} hidden units; give CDAM a fresh backend "
+                    f"the backend already holds {backend.n_stored} associations; give CDAM a fresh backend "
                     "(storing this graph on top would mix two graphs' memories)"
                 )
             backend.store(c.Xi.T, c.Q)

@@ -17,6 +17,16 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _one_torch_thread_for_the_suite():
+    """Tests use tiny tensors: intra-op threads only contend (10-200x slower on a loaded
+    2-core machine). Speed is measured in benchmarks/, not here."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="module")
 def single_thread():
     """Run a module's tests with one torch thread, then restore the setting.

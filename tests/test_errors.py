@@ -353,3 +353,15 @@ def test_save_into_missing_folder_raises_oserror(tmp_path, graph):
     with pytest.raises(OSError):
         graph.save(tmp_path / "missing" / "g.cdam")
     assert not (tmp_path / "missing").exists()
+
+
+def test_backend_instance_cannot_hold_two_graphs():
+    from cdam.backends import DenseSlots
+
+    g = cdam.MemoryGraph.from_patterns(np.random.default_rng(0).random((20, 4)))
+    backend = DenseSlots()
+    cdam.CDAM(g, backend=backend)
+    assert backend.n_stored == 4
+    with pytest.raises(cdam.ParameterError, match="fresh backend"):
+        cdam.CDAM(g, backend=backend)
+    assert backend.n_stored == 4  # nothing appended by the refused call

@@ -143,6 +143,11 @@ class MHNAttention(nn.Module, StorageBackend):
         """Number of hidden units written so far (one per stored association)."""
         return 0 if self.fast_keys is None else int(self.fast_keys.shape[0])
 
+    @property
+    def n_stored(self) -> int:
+        """Associations written so far (one hidden unit each)."""
+        return self.n_hidden
+
     def extra_repr(self) -> str:
         return (
             f"{self.in_channels}, {self.value_channels}, key_channels={self.key_channels}, "

@@ -41,3 +41,9 @@ class StorageBackend(ABC):
     @abstractmethod
     def n_hidden(self) -> int:
         """Number of hidden units."""
+
+    @property
+    def n_stored(self) -> int | None:
+        """Associations written so far, for stores with one hidden unit per association
+        (None where hidden units are a fixed architecture, as in K-winner ensembles)."""
+        return None

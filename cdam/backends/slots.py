@@ -98,6 +98,10 @@ class DenseSlots(StorageBackend):
     def n_hidden(self) -> int:
         return 0 if self.keys is None else int(self.keys.shape[0])
 
+    @property
+    def n_stored(self) -> int:
+        return self.n_hidden
+
     def __repr__(self) -> str:
         shape = None if self.keys is None else tuple(self.keys.shape)
         return f"DenseSlots(keys={shape}, softmax={self.softmax!r})"
