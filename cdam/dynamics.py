@@ -242,11 +242,12 @@ class CDAM:
         sigma, _ = self._step(sigma)
         return sigma[0] if single else sigma
 
-    def _step(self, sigma: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Update ``sigma`` in place; also return the attention over memories it was read with."""
+    def _step(self, sigma: torch.Tensor, need_weights: bool = True) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Update ``sigma`` in place; also return the attention over memories it was read with
+        (when ``need_weights``; free for slots, one more product for other backends)."""
         weights, read = self.backend.retrieve(sigma, self.beta)
         if not isinstance(self.backend, DenseSlots):  # hidden units are not memories there
-            weights = self._attention(sigma)
+            weights = self._attention(sigma) if need_weights else None
         # sigma + eta((read - c xbar) - sigma), written as one fused pass over the batch
         return sigma.mul_(1.0 - self.eta).add_(read, alpha=self.eta).sub_(self._shift), weights
 
@@ -314,7 +315,7 @@ class CDAM:
         done = 0
         for t in range(steps):
             prev = sigma.clone() if tol is not None else None
-            sigma, weights = self._step(sigma)
+            sigma, weights = self._step(sigma, need_weights=t >= late)
             if t >= late:
                 late_sum = weights.double() if late_sum is None else late_sum.add_(weights)
                 late_count += 1

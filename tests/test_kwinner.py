@@ -90,7 +90,13 @@ def test_repr_and_protocol():
     assert m.n_hidden == 2000
     # SPEC 2: both networks have 100,000 connections per direction
     assert KWinnerMHN(1000, 100, 1).n_connections == 100_000
-    assert set(m.state_dict()) == {"index", "w_in", "w_out"}
+    assert set(m.state_dict()) == {"index", "w_in", "w_out", "stored"}
+    assert m.n_stored == 0
+    m.store(sparse(3, 1000, 100))
+    m.store(sparse(1, 1000, 100)[0])
+    assert m.n_stored == 4
+    m.reset_parameters()
+    assert m.n_stored == 0
 
 
 def test_state_dict_round_trip_refreshes_dense_cache():

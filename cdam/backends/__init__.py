@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from .attention import MHNAttention, MHNTransformer, MinimalTransformer, train_case_sequence
 from .base import Retrieval, StorageBackend
+from .kwinner import KWinnerMHN
 from .slots import DenseSlots
 
 if TYPE_CHECKING:
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CDAMConv",
     "DenseSlots",
+    "KWinnerMHN",
     "MHNAttention",
     "MHNTransformer",
     "MinimalTransformer",

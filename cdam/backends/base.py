@@ -44,6 +44,8 @@ class StorageBackend(ABC):
 
     @property
     def n_stored(self) -> int | None:
-        """Associations written so far, for stores with one hidden unit per association
-        (None where hidden units are a fixed architecture, as in K-winner ensembles)."""
+        """Associations written so far (None for a store that does not count them).
+
+        CDAM refuses a backend that already holds associations, so that one store never
+        mixes two graphs' memories."""
         return None
