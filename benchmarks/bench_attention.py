@@ -9,12 +9,12 @@ Prints seconds per operation (best of ``--repeat``), with the torch thread count
 from __future__ import annotations
 
 import argparse
-import time
 
 import networkx as nx
 import torch
 
 from cdam.backends.attention import CDAMConv, MHNAttention, train_case_sequence
+from cdam.bench import best_of
 
 CONFIGS = [
     ("transformer", False),
@@ -25,15 +25,6 @@ CONFIGS = [
     ("qk_mhn", False),
     ("qk_mhn", True),
 ]
-
-
-def best(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def main(argv=None):
@@ -57,12 +48,12 @@ def main(argv=None):
     m = MHNAttention(64, key_channels=64, beta=0.125)
     q, k, v = torch.randn(64, 16, 64), torch.randn(64, 256, 64), torch.randn(64, 256, 64)
     with torch.no_grad():
-        t = best(lambda: m(q, k, v), args.repeat)
+        t = best_of(lambda: m(q, k, v), args.repeat)
     print(f"MHNAttention forward, B 64, 16 queries, 256 items, width 64: {t * 1e3:.2f} ms")
     m.reset()
     m.store(k[0], v[0])
     with torch.no_grad():
-        t = best(lambda: m.retrieve(q[0], 0.125), args.repeat)
+        t = best_of(lambda: m.retrieve(q[0], 0.125), args.repeat)
     print(f"MHNAttention retrieve, 16 queries from 256 stored: {t * 1e3:.3f} ms")
 
     G = nx.barabasi_albert_graph(args.nodes, 5, seed=0)
@@ -75,7 +66,7 @@ def main(argv=None):
     dense = coo.to_dense()
     with torch.no_grad():
         for name, adj in (("edge_index", ei), ("torch.sparse COO", coo), ("dense", dense)):
-            t = best(lambda adj=adj: conv(x, adj), args.repeat)
+            t = best_of(lambda adj=adj: conv(x, adj), args.repeat)
             print(f"CDAMConv step, {n} nodes, {ei.shape[1]} edges, F 64, {name:16s}: {t * 1e3:.1f} ms")
 
 

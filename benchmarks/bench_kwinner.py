@@ -14,16 +14,8 @@ import time
 import torch
 
 from cdam.backends.kwinner import KWinnerMHN
+from cdam.bench import best_of
 from cdam.continual import KWINNER, ONE_WINNER, run_protocol, sparse_patterns
-
-
-def best(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def main(argv=None):
@@ -38,15 +30,15 @@ def main(argv=None):
         def build(cfg=cfg):
             return KWinnerMHN(1000, cfg.n_hidden, cfg.k, fan_in=cfg.fan_in, lr=cfg.lr, seed=0)
 
-        t_build = best(build, args.repeat)
+        t_build = best_of(build, args.repeat)
         t_store = float("inf")
         for _ in range(args.repeat):
             m = build()
             t = time.perf_counter()
             m.store(X)
             t_store = min(t_store, time.perf_counter() - t)
-        t_recall = best(lambda m=m: m.recall(X, 100), args.repeat)
-        t_run = best(lambda cfg=cfg: run_protocol(cfg, seed=0), 1)
+        t_recall = best_of(lambda m=m: m.recall(X, 100), args.repeat)
+        t_run = best_of(lambda cfg=cfg: run_protocol(cfg, seed=0), 1)
         each = t_store / args.patterns * 1e6
         print(
             f"{cfg.name:9s} (n_h {cfg.n_hidden}, k {cfg.k}, f {cfg.fan_in}, lr {cfg.lr}): "

@@ -44,7 +44,8 @@ def choice(name: str, value, options) -> str:
     return value
 
 
-def _as_numpy(name: str, value, error) -> np.ndarray:
+def as_numpy(name: str, value, error) -> np.ndarray:
+    """``value`` as a real numeric numpy array, or ``error`` naming ``name``."""
     if isinstance(value, torch.Tensor):
         value = value.detach().cpu().numpy()
     try:
@@ -61,7 +62,7 @@ def _as_numpy(name: str, value, error) -> np.ndarray:
 def pattern_vector(value, n: int | None, *, key=None) -> np.ndarray:
     """Return a finite 1-D float64 copy of a pattern, checking its length against ``n``."""
     label = "pattern" if key is None else f"pattern of memory {key!r}"
-    arr = _as_numpy(label, value, PatternError)
+    arr = as_numpy(label, value, PatternError)
     if arr.ndim != 1:
         raise PatternError(f"{label} must be 1-D, got shape {arr.shape}; flatten it first")
     if arr.size == 0:
@@ -85,7 +86,7 @@ def state_batch(value, n: int, *, dtype: torch.dtype, device) -> tuple[torch.Ten
             raise StateError(f"x0 must hold real numbers, got dtype {value.dtype}")
         x = value.detach()
     else:
-        x = torch.from_numpy(np.ascontiguousarray(_as_numpy("x0", value, StateError)))
+        x = torch.from_numpy(np.ascontiguousarray(as_numpy("x0", value, StateError)))
     single = x.ndim == 1
     if x.ndim not in (1, 2):
         raise StateError(f"x0 must have shape (n,) or (B, n) with n = {n}, got {tuple(x.shape)}")

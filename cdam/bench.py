@@ -17,7 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-__all__ = ["bench_notebook", "bench_raw", "bench_scaling", "notebook_run", "peak_rss_mb"]
+__all__ = ["best_of", "bench_notebook", "bench_raw", "bench_scaling", "notebook_run", "peak_rss_mb"]
 
 
 def notebook_run(Xi, M, a, h, beta, eta, c, x0, steps):
@@ -40,7 +40,8 @@ def notebook_run(Xi, M, a, h, beta, eta, c, x0, steps):
     return np.array(finals), np.array(overlaps)
 
 
-def _best_of(fn, repeat: int) -> float:
+def best_of(fn, repeat: int) -> float:
+    """Shortest wall time of ``repeat`` calls of ``fn`` (the least disturbed one)."""
     best = float("inf")
     for _ in range(repeat):
         t = time.perf_counter()
@@ -76,8 +77,8 @@ def bench_notebook(ps=(30, 60, 100), n: int = 1000, steps: int = 100, repeat: in
         model = CDAM(g, a=-0.5, h=1.5, dtype=torch.float64)
         x0 = model.initial_states(1.0, seed=0)
         Xi, M, x0n = g.patterns, model.M.toarray(), x0.numpy()
-        t_nb = _best_of(lambda: notebook_run(Xi, M, -0.5, 1.5, 1.0, 0.1, 1.0, x0n, steps), 1)  # noqa: B023
-        t_cd = _best_of(lambda: model.run(x0, steps, record_overlaps=True), repeat)  # noqa: B023
+        t_nb = best_of(lambda: notebook_run(Xi, M, -0.5, 1.5, 1.0, 0.1, 1.0, x0n, steps), 1)  # noqa: B023
+        t_cd = best_of(lambda: model.run(x0, steps, record_overlaps=True), repeat)  # noqa: B023
         nb_final, nb_ov = notebook_run(Xi, M, -0.5, 1.5, 1.0, 0.1, 1.0, x0n, 3)
         tr = model.run(x0, 3, record_overlaps=True)
         diff = max(float(np.abs(np.asarray(tr.final) - nb_final).max()),
@@ -104,8 +105,8 @@ def bench_raw(B: int = 1024, n: int = 2000, p: int = 4096, steps: int = 5, repea
             s = 0.9 * s + 0.1 * (w @ Q - xbar)
         return s
 
-    t_raw = _best_of(raw, repeat)
-    t_cd = _best_of(lambda: model.run(x0, steps), repeat)
+    t_raw = best_of(raw, repeat)
+    t_cd = best_of(lambda: model.run(x0, steps), repeat)
     flops = 2 * 2 * B * n * p * steps
     return {"B": B, "n": n, "p": p, "steps": steps, "raw_s": t_raw, "cdam_s": t_cd,
             "fraction_of_raw": t_raw / t_cd, "cdam_gflops": flops / t_cd / 1e9, "raw_gflops": flops / t_raw / 1e9}
@@ -139,7 +140,7 @@ def bench_scaling(ps=(1_000, 3_000, 10_000, 30_000, 100_000, 200_000), n: int = 
         build = time.perf_counter() - t0
         x0 = model.initial_states(1.0, seed)[:B].clone()
         model.run(x0, 1)  # warm-up
-        per_step = _best_of(lambda: model.run(x0, steps), 2) / steps  # noqa: B023
+        per_step = best_of(lambda: model.run(x0, steps), 2) / steps  # noqa: B023
         rows.append({"p": p, "n": n, "B": B, "edges": g.number_of_edges(), "build_s": build,
                      "step_s": per_step, "peak_rss_mb": peak_rss_mb(),
                      "M_nnz": int(sp.csr_matrix(model.M).nnz)})

@@ -258,15 +258,7 @@ class KWinnerMHN(torch.nn.Module, StorageBackend):
         if isinstance(x, torch.Tensor):
             t = x.detach()
         else:
-            try:
-                arr = np.asarray(x)
-            except Exception as exc:  # ragged lists and similar
-                raise error(f"{name} could not be read as an array: {exc}") from None
-            if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-                raise error(f"{name} must hold real numbers, got dtype {arr.dtype}")
-            if np.issubdtype(arr.dtype, np.complexfloating):
-                raise error(f"{name} must be real, got complex dtype {arr.dtype}")
-            t = torch.from_numpy(np.ascontiguousarray(arr))
+            t = torch.from_numpy(np.ascontiguousarray(check.as_numpy(name, x, error)))
         if t.is_complex():
             raise error(f"{name} must hold real numbers, got dtype {t.dtype}")
         single = t.ndim == 1
