@@ -83,6 +83,8 @@ from ._automata_spec import (
 )
 from .dynamics import CDAM
 from .errors import CDAMError, ParameterError
+
+MODEL_FILE_FORMAT = "cdam.MemoryAutomaton"
 from .graph import MemoryGraph
 from .measures import OverlapOperator
 
@@ -293,6 +295,11 @@ class MemoryAutomaton:
         if self.min_margin >= 1.0:
             raise ParameterError(f"min_margin must be < 1 (a correlation lead), got {self.min_margin}")
         self.dfa, self.n_neurons, self.seed = dfa, n, seed
+        self._settings = {
+            "n_neurons": n, "seed": seed, "state_fraction": f, "beta": beta, "eta": eta, "mean_coef": mean_coef,
+            "tol": tol, "max_steps": max_steps, "min_margin": min_margin, "verify": bool(verify),
+            "dtype": str(dtype).removeprefix("torch."),
+        }
         self.state_fraction, self.n_state_neurons = f, n_state
         self.mean_coef = check.finite_real("mean_coef", mean_coef)
         self._check_feasible()
@@ -592,6 +599,56 @@ class MemoryAutomaton:
         return out, seqs, extra
 
     # ------------------------------------------------------------------ public runs
+    def save(self, path) -> None:
+        """Save the automaton and every construction setting as JSON, atomically.
+
+        The memory patterns are drawn from ``seed``, so :meth:`load` rebuilds exactly the
+        same memories, couplings and runs.
+        """
+        import json
+        import os
+
+        doc = {"format": MODEL_FILE_FORMAT, "version": 1, "automaton": self.dfa.to_dict(), "settings": self._settings}
+        tmp = f"{os.fspath(path)}.tmp"
+        try:
+            with open(tmp, "w", encoding="utf-8") as fh:
+                json.dump(doc, fh, indent=1)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+    @classmethod
+    def load(cls, path, device="cpu") -> MemoryAutomaton:
+        """Rebuild a memory automaton written by :meth:`save`.
+
+        Raises
+        ------
+        FileFormatError
+            If the file is not a valid memory-automaton file.
+        """
+        import json
+
+        from ._automata_spec import _from_dict
+        from .errors import FileFormatError
+
+        try:
+            with open(path, encoding="utf-8") as fh:
+                doc = json.load(fh)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise FileFormatError(f"{path!s} is not a memory-automaton JSON file: {exc}") from None
+        if not isinstance(doc, dict) or doc.get("format") != MODEL_FILE_FORMAT:
+            raise FileFormatError(f"{path!s} is not a {MODEL_FILE_FORMAT} file")
+        if doc.get("version") != 1:
+            raise FileFormatError(f"{path!s} has version {doc.get('version')!r}; this cdam reads version 1")
+        dfa = _from_dict(doc.get("automaton"), str(path))
+        try:
+            settings = dict(doc["settings"])
+            settings["dtype"] = {"float32": torch.float32, "float64": torch.float64}[settings["dtype"]]
+            return cls(dfa, **settings, device=device)
+        except (TypeError, ValueError, KeyError) as exc:
+            raise FileFormatError(f"{path!s} holds invalid settings: {exc}") from None
+
     def run(self, word, start=None) -> list:
         """Decoded state sequence: ``start`` (default the DFA's), then one state per symbol.
 

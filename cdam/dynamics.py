@@ -15,7 +15,9 @@ from .couplings import compile as compile_graph
 from .errors import ParameterError, StateError
 from .measures import OverlapOperator
 
-__all__ = ["CDAM", "Trajectory"]
+__all__ = ["CDAM", "MODEL_FORMAT", "Trajectory"]
+
+MODEL_FORMAT = "cdam.CDAM"
 
 
 @dataclass
@@ -167,6 +169,7 @@ class CDAM:
         )
         self.backend = self._make_backend(backend)
         self._backend_spec = backend if isinstance(backend, str) else None
+        self._graph_version = graph._version
         self._cache: dict = {}  # graph-only quantities (spectra) shared with with_strengths copies
 
     def with_strengths(self, a: float, h: float) -> CDAM:
@@ -405,6 +408,57 @@ class CDAM:
         lse = torch.logsumexp(self.beta * (sigma @ self.couplings.Xi), dim=1) / self.beta
         E = -lse + 0.5 * (sigma * sigma).sum(dim=1) + self.mean_coef * (sigma @ self.couplings.xbar)
         return E[0] if single else E
+
+    def save(self, path) -> None:
+        """Save the model (its graph, exactly, and its parameters) atomically to ``path``.
+
+        The file is the graph's ``.npz`` format with the parameters in its JSON header
+        (format ``cdam.CDAM``); :meth:`load` gives back an identical model.
+
+        Raises
+        ------
+        ParameterError
+            For a custom backend instance (only named backends are saved), or when the
+            graph changed after this model was built from it.
+        """
+        from .graph import atomic_savez
+
+        if self._backend_spec is None:
+            raise ParameterError("only models with a named backend ('dense') can be saved; save the graph instead")
+        if self.graph._version != self._graph_version:
+            raise ParameterError(
+                "the graph changed after this model was built, so the model no longer matches it; "
+                "build a new CDAM from the graph before saving"
+            )
+        params = {**self.params(), "backend": self._backend_spec, "dtype": str(self.dtype).removeprefix("torch.")}
+        atomic_savez(path, self.graph._to_arrays(fmt=MODEL_FORMAT, model=params))
+
+    @classmethod
+    def load(cls, path, device="cpu") -> CDAM:
+        """Load a model written by :meth:`save` onto ``device``.
+
+        Raises
+        ------
+        FileFormatError
+            If the file is not a valid cdam model file.
+        """
+        from .errors import FileFormatError
+        from .graph import FILE_VERSION, GRAPH_ARRAYS, MemoryGraph, parse_header, read_npz
+
+        arrays = read_npz(path, GRAPH_ARRAYS)
+        header = parse_header(arrays["header"], MODEL_FORMAT, FILE_VERSION, path)
+        graph = MemoryGraph._from_arrays(arrays, header, path)
+        params = header.get("model")
+        try:
+            params = dict(params)
+            dtype = {"float32": torch.float32, "float64": torch.float64}[params.pop("dtype")]
+            direction = params.pop("direction")
+            known = {"a", "h", "beta", "eta", "mean_coef", "normalization", "softmax", "backend"}
+            if set(params) != known:
+                raise ValueError(f"model parameters {sorted(params)} are not {sorted(known)}")
+            return cls(graph, **params, direction=direction, dtype=dtype, device=device)
+        except (TypeError, ValueError, KeyError) as exc:
+            raise FileFormatError(f"{path!s} holds invalid model parameters: {exc}") from None
 
     def params(self) -> dict:
         """The model's parameters as a plain dict."""

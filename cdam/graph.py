@@ -27,6 +27,7 @@ __all__ = ["MemoryGraph"]
 
 FILE_FORMAT = "cdam.MemoryGraph"
 FILE_VERSION = 1
+GRAPH_ARRAYS = ["header", "patterns", "link_index", "link_weight", "transition_index", "transition_weight"]
 
 
 class MemoryGraph:
@@ -75,6 +76,7 @@ class MemoryGraph:
         self._links: dict[tuple[int, int], float] = {}
         self._transitions: dict[tuple[int, int], float] = {}
         self.metadata: dict = dict(metadata or {})
+        self._version = 0  # bumped by every change of memories or edges (models compiled from it check it)
 
     # ------------------------------------------------------------------ memories
     def add_memory(self, key: Hashable, pattern) -> None:
@@ -126,6 +128,7 @@ class MemoryGraph:
         for key in keys:
             self._index[key] = len(self._keys)
             self._keys.append(key)
+        self._version += 1
 
     def _append_rows(self, rows: np.ndarray, n: int) -> None:
         p = len(self._keys)
@@ -225,11 +228,13 @@ class MemoryGraph:
         for (i, j), w in self._checked_edges(edges, "link"):
             key = (i, j) if i <= j else (j, i)
             self._links[key] = self._links.get(key, 0.0) + w
+        self._version += 1
 
     def add_transitions_from(self, edges: Iterable) -> None:
         """Add directed transitions from ``(u, v)`` or ``(u, v, weight)`` tuples, all or none."""
         for key, w in self._checked_edges(edges, "transition"):
             self._transitions[key] = self._transitions.get(key, 0.0) + w
+        self._version += 1
 
     def _checked_edges(self, edges: Iterable, kind: str) -> list[tuple[tuple[int, int], float]]:
         checked = []
@@ -459,12 +464,17 @@ class MemoryGraph:
 
         Keys may be str, int, float, bool, None or tuples of these; metadata must be JSON.
         """
+        atomic_savez(path, self._to_arrays())
+
+    def _to_arrays(self, fmt: str = FILE_FORMAT, **extra) -> dict[str, np.ndarray]:
+        """The arrays of a cdam file: this graph, and ``extra`` entries in the JSON header."""
         header = {
-            "format": FILE_FORMAT,
+            "format": fmt,
             "version": FILE_VERSION,
             "n": self._n,
             "keys": [_encode_key(k) for k in self._keys],
             "metadata": self.metadata,
+            **extra,
         }
         try:
             header_bytes = json.dumps(header, allow_nan=False).encode()
@@ -487,7 +497,7 @@ class MemoryGraph:
                 self._transitions.values(), dtype=np.float64, count=len(self._transitions)
             ),
         }
-        atomic_savez(path, arrays)
+        return arrays
 
     @classmethod
     def load(cls, path) -> MemoryGraph:
@@ -498,9 +508,13 @@ class MemoryGraph:
         FileFormatError
             If the file is truncated, corrupted, not a cdam graph, or of a newer version.
         """
-        names = ["header", "patterns", "link_index", "link_weight", "transition_index", "transition_weight"]
-        arrays = read_npz(path, names)
+        arrays = read_npz(path, GRAPH_ARRAYS)
         header = parse_header(arrays["header"], FILE_FORMAT, FILE_VERSION, path)
+        return cls._from_arrays(arrays, header, path)
+
+    @classmethod
+    def _from_arrays(cls, arrays: dict, header: dict, path) -> MemoryGraph:
+        """Rebuild a graph from the arrays and header of a cdam file, checking every part."""
         try:
             keys = [_decode_key(k) for k in header["keys"]]
             pats = arrays["patterns"]
