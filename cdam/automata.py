@@ -83,10 +83,10 @@ from ._automata_spec import (
 )
 from .dynamics import CDAM
 from .errors import CDAMError, ParameterError
-
-MODEL_FILE_FORMAT = "cdam.MemoryAutomaton"
 from .graph import MemoryGraph
 from .measures import OverlapOperator
+
+MODEL_FILE_FORMAT = "cdam.MemoryAutomaton"
 
 __all__ = [
     "DFA",
