@@ -17,11 +17,12 @@ def test_readme_has_snippets():
 
 
 def test_readme_snippets_print_what_they_promise():
+    namespace = {}  # the tour is read top to bottom: later snippets use earlier names
     for block in _blocks():
         expected = [
             m.group(1).strip() for m in re.finditer(r"^print\(.*\)\s+#\s*(.+)$", block, flags=re.M)
         ]
         buf = io.StringIO()
         with contextlib.redirect_stdout(buf):
-            exec(compile(block, str(README), "exec"), {})
+            exec(compile(block, str(README), "exec"), namespace)
         assert buf.getvalue().split("\n")[:-1] == expected
