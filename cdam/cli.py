@@ -325,7 +325,7 @@ def communities(graph, seed, n, a_values, do_plot, out_dir):
     Example:
       cdam communities karate --plot
     """
-    from .communities import DEFAULT_A_VALUES, multiscale
+    from .communities import multiscale
     from .measures import normalized_mutual_info
 
     G = _read_graph(graph, directed=False)
@@ -334,7 +334,7 @@ def communities(graph, seed, n, a_values, do_plot, out_dir):
         K = nx.karate_club_graph()
         truth = [{u for u in K if K.nodes[u]["club"] == c} for c in ("Mr. Hi", "Officer")]
     if a_values is None:
-        a_list = list(DEFAULT_A_VALUES)
+        a_list = None  # the default sweep, refined where the partition coarsens abruptly
     else:
         try:
             a_list = [float(x) for x in a_values.split(",") if x.strip()]

@@ -110,13 +110,14 @@ def multiscale(
     G: nx.Graph,
     seed: int = 0,
     *,
-    a_values=DEFAULT_A_VALUES,
+    a_values=None,
     h_values=None,
     n_neurons: int = 1000,
     steps: int = 100,
     noise: float = 1.0,
     threshold: float | None = None,
     weight: str | None = "weight",
+    refine: int = 2,
     progress=None,
     **model_kwargs,
 ) -> list[Level]:
@@ -126,8 +127,11 @@ def multiscale(
     ``n_neurons`` per node, all-starts CDAM runs (``sym`` normalisation, eta 0.1, beta 1,
     T 100, c 1 unless overridden), the attractor correlation matrix ``C``, and the partition
     :func:`correlation_partition` reads from it. The default ``threshold`` is
-    :math:`3/\sqrt{n}`: three standard deviations of the correlation between attractors of
-    unrelated random patterns, so that chance correlation never merges two groups.
+    :math:`\max(3, \sqrt{2\ln(p(p-1)/2)})/\sqrt{n}`: the expected largest of the chance
+    correlations between attractors of unrelated random patterns (each about
+    :math:`N(0, 1/n)`), so that chance never merges two groups. Where the number of groups
+    falls by more than half between neighbouring ``a`` (with ``h = 1 - a``), the sweep adds
+    the midpoint, ``refine`` times over.
 
     Parameters
     ----------
@@ -135,7 +139,9 @@ def multiscale(
         Undirected (weighted or not); directed graphs are refused with a message.
     seed : int
         Seeds the patterns and the start noise.
-    a_values, h_values : sequences of float
+    a_values, h_values : sequences of float, optional
+        The scales. By default ``DEFAULT_A_VALUES`` with ``h = 1 - a``, refined where the
+        partition coarsens abruptly (see ``refine``); given values are used as they are.
     weight : str or None
         Edge attribute of the weights (None: unweighted).
     progress : callable, optional
@@ -158,14 +164,23 @@ def multiscale(
     from .measures import attractor_correlation
 
     G = _undirected(G, weight)
-    a_values = [check.finite_real("a", a) for a in a_values]
+    default_sweep = a_values is None and h_values is None
+    a_values = [check.finite_real("a", a) for a in (DEFAULT_A_VALUES if a_values is None else a_values)]
     if not a_values:
         raise ParameterError("a_values must hold at least one value")
     h_values = [1.0 - a for a in a_values] if h_values is None else [check.finite_real("h", h) for h in h_values]
     if len(h_values) != len(a_values):
         raise ParameterError(f"{len(a_values)} a values but {len(h_values)} h values; give one h per a")
     n_neurons = check.positive_int("n_neurons", n_neurons, minimum=2)
-    threshold = 3.0 / np.sqrt(n_neurons) if threshold is None else check.finite_real("threshold", threshold)
+    refine = check.positive_int("refine", refine, minimum=0)
+    p = G.number_of_nodes()
+    if threshold is None:
+        # the largest of the p(p-1)/2 chance correlations between unrelated attractors,
+        # each ~ N(0, 1/n): sqrt(2 ln pairs / n), and never below 3 standard deviations
+        pairs = max(p * (p - 1) / 2, 1.0)
+        threshold = max(3.0, np.sqrt(2.0 * np.log(pairs))) / np.sqrt(n_neurons)
+    else:
+        threshold = check.finite_real("threshold", threshold)
     if weight is None:
         G = nx.Graph(G.edges())  # drop weights
         G.add_nodes_from(G.nodes)
@@ -177,15 +192,33 @@ def multiscale(
     base = CDAM(g, **model_kwargs)
     x0 = base.initial_states(noise, seed)
     mod_weight = "weight" if weight is not None else None
-    levels = []
-    scales = list(zip(a_values, h_values))
-    for a, h in progress(scales) if progress is not None else scales:
+    def level(a, h):
         traj = base.with_strengths(a, h).run(x0, steps, cues=np.arange(len(nodes)))
         C = attractor_correlation(traj)
         part = correlation_partition(C, nodes, threshold)
-        levels.append(Level(a, h, part, float(nx_modularity(G, part, weight=mod_weight)), C))
-    levels.sort(key=lambda lvl: -lvl.n_communities)  # fine to coarse; stable for equal counts
+        return Level(a, h, part, float(nx_modularity(G, part, weight=mod_weight)), C)
+
+    scales = list(zip(a_values, h_values))
+    levels = [level(a, h) for a, h in (progress(scales) if progress is not None else scales)]
+    if default_sweep:
+        for _ in range(refine):
+            added = _refinements(levels)
+            if not added:
+                break
+            levels += [level(a, 1.0 - a) for a in added]
+    levels.sort(key=lambda lvl: (-lvl.n_communities, -lvl.a))  # fine to coarse
     return levels
+
+
+def _refinements(levels) -> list[float]:
+    """Midpoints of neighbouring a values across which the number of groups falls by more
+    than half: the sweep is refined where the partition coarsens abruptly."""
+    ordered = sorted(levels, key=lambda lvl: -lvl.a)
+    out = []
+    for fine, coarse in zip(ordered, ordered[1:]):
+        if fine.n_communities > 2 * coarse.n_communities and fine.a - coarse.a > 1e-3:
+            out.append(round((fine.a + coarse.a) / 2, 6))
+    return out
 
 
 def extract(G: nx.Graph, seed: int = 0, **kwargs) -> list[set]:
