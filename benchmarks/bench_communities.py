@@ -18,6 +18,7 @@ import networkx as nx
 from networkx.algorithms.community import louvain_communities, modularity
 
 from cdam.communities import multiscale
+from cdam.datasets import karate_graph
 from cdam.measures import adjusted_rand_index, normalized_mutual_info
 
 
@@ -30,7 +31,7 @@ def _truth(G):
 
 def graphs(quick: bool, seed: int):
     K = nx.karate_club_graph()
-    G = nx.Graph(K.edges())
+    G = karate_graph()
     yield "karate", G, [{u for u in K if K.nodes[u]["club"] == c} for c in ("Mr. Hi", "Officer")]
     for p_in, p_out in ((0.5, 0.02), (0.3, 0.05)):
         P = nx.planted_partition_graph(4, 32, p_in, p_out, seed=seed)

@@ -153,8 +153,9 @@ def _read_graph(path: str, directed: bool) -> nx.Graph:
         except ValueError:
             raise GraphError(f"built-in graph {path!r}: write cycle:P with an integer P, e.g. cycle:30") from None
     if path == "karate":
-        G = nx.karate_club_graph()
-        return nx.Graph(G.edges())
+        from .datasets import karate_graph
+
+        return karate_graph()
     p = Path(path)
     if not p.exists():
         raise GraphError(f"graph file {path!r} does not exist; give an edge list, a .graphml file, cycle:P or karate")

@@ -182,8 +182,10 @@ def multiscale(
     else:
         threshold = check.finite_real("threshold", threshold)
     if weight is None:
-        G = nx.Graph(G.edges())  # drop weights
-        G.add_nodes_from(G.nodes)
+        H = nx.Graph()  # drop weights, keep the node order and isolated nodes
+        H.add_nodes_from(G.nodes)
+        H.add_edges_from(G.edges())
+        G = H
     elif weight != "weight":
         G = nx.relabel_nodes(G, {u: u for u in G})
         nx.set_edge_attributes(G, {(u, v): d.get(weight, 1.0) for u, v, d in G.edges(data=True)}, "weight")

@@ -13,6 +13,7 @@ __all__ = [
     "CaseBatch",
     "CaseSequenceTask",
     "cycle_memory_graph",
+    "karate_graph",
     "karate_memory_graph",
     "load_digits_patterns",
     "memory_graph_from_networkx",
@@ -56,16 +57,32 @@ def cycle_memory_graph(p: int = 30, n: int = 1000, seed: int | None = 0) -> Memo
     return memory_graph_from_networkx(nx.cycle_graph(check.positive_int("p", p, minimum=3)), n, seed)
 
 
+def karate_graph() -> nx.Graph:
+    """Zachary's karate club with 0/1 edges (SPEC 1.5), nodes 0..33 in order, ``club`` kept.
+
+    networkx ships interaction counts as weights; the CDAM paper uses the bare ties.
+    """
+    G = nx.karate_club_graph()
+    H = nx.Graph()
+    H.add_nodes_from(G.nodes(data=True))
+    H.add_edges_from(G.edges())
+    return H
+
+
 def karate_memory_graph(n: int = 1000, seed: int | None = 0) -> MemoryGraph:
     """Zachary's karate club (0/1 edges) with random patterns; node attribute ``club``
     is kept in ``g.metadata["club"]`` as a list in node order."""
-    G = nx.karate_club_graph()
-    H = nx.Graph()
-    H.add_nodes_from(G.nodes)
-    H.add_edges_from(G.edges)  # SPEC 1.5 uses 0/1 edges; networkx ships interaction counts
-    g = memory_graph_from_networkx(H, n, seed)
+    G = karate_graph()
+    g = memory_graph_from_networkx(_bare(G), n, seed)
     g.metadata["club"] = [G.nodes[u]["club"] for u in G.nodes]
     return g
+
+
+def _bare(G: nx.Graph) -> nx.Graph:
+    H = nx.Graph()
+    H.add_nodes_from(G.nodes)
+    H.add_edges_from(G.edges())
+    return H
 
 
 def load_digits_patterns(p: int | None = None, *, start: int = 0, digits=None, return_labels: bool = False):

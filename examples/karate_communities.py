@@ -20,6 +20,7 @@ from networkx.algorithms.community import louvain_communities, modularity
 
 from cdam import paper, plot
 from cdam.communities import multiscale
+from cdam.datasets import karate_graph
 from cdam.measures import normalized_mutual_info
 
 
@@ -44,7 +45,7 @@ def main(argv=None) -> dict:
               f" {m[3]:>9.2f} ({ref[3]:.2f})")
 
     K = nx.karate_club_graph()
-    G = nx.Graph(K.edges())
+    G = karate_graph()
     truth = [{u for u in K if K.nodes[u]["club"] == c} for c in ("Mr. Hi", "Officer")]
     levels = multiscale(G, seed=0, n_neurons=args.n)
     print("\nThe hierarchy (seed 0), fine to coarse:")

@@ -16,7 +16,7 @@ from cdam.communities import correlation_partition, extract, multiscale
 from cdam.measures import adjusted_rand_index, normalized_mutual_info
 
 K = nx.karate_club_graph()
-KARATE = nx.Graph(K.edges())
+KARATE = cdam.datasets.karate_graph()
 FACTIONS = [{u for u in K if K.nodes[u]["club"] == c} for c in ("Mr. Hi", "Officer")]
 
 
