@@ -109,7 +109,85 @@ def read_word(word, alphabet: Sequence, symbol_set: set) -> list:
     return symbols
 
 
-class DFA:
+class _FiniteAutomaton:
+    """What DFA and NFA share: checked names, the transition keys, accepting states, JSON."""
+
+    _kind = ""
+
+    def _init_common(self, states, alphabet, transitions, accepting, name, *, epsilon_ok: bool):
+        """Check and store the parts common to both kinds; return ``(state_set, symbol_set)``."""
+        states = _checked_names("states", states)
+        if not states:
+            raise AutomatonError(f"a{'n' if self._kind == 'nfa' else ''} {self._kind.upper()} needs at least one state")
+        alphabet = _checked_names("alphabet", list(alphabet) if isinstance(alphabet, str) else alphabet)
+        if EPSILON in alphabet:
+            raise AutomatonError("the empty string is the NFA's epsilon move, not an alphabet symbol; rename it")
+        if not isinstance(transitions, Mapping):
+            raise AutomatonError(
+                f"transitions must be a mapping {{(state, symbol): state}}, got {type(transitions).__name__}"
+            )
+        state_set = set(states)
+        accepting = _checked_names("accepting", accepting)
+        for f in accepting:
+            if f not in state_set:
+                raise AutomatonError(f"accepting state {f!r} is not one of the states")
+        self._states, self._alphabet = tuple(states), tuple(alphabet)
+        self._symbol_set = frozenset(alphabet)
+        self._accepting = frozenset(accepting)
+        self.name = name
+        return state_set, set(alphabet) | ({EPSILON} if epsilon_ok else set())
+
+    @staticmethod
+    def _checked_key(key, target, state_set, symbol_set):
+        if not (isinstance(key, tuple) and len(key) == 2):
+            raise AutomatonError(f"transition keys must be (state, symbol) pairs, got {key!r}")
+        q, s = key
+        if q not in state_set:
+            raise AutomatonError(f"transition {key!r} -> {target!r} starts in unknown state {q!r}; add it to states")
+        if s not in symbol_set:
+            raise AutomatonError(f"transition {key!r} -> {target!r} reads unknown symbol {s!r}; add it to the alphabet")
+        return q, s
+
+    @staticmethod
+    def _is_state(x, state_set) -> bool:
+        try:
+            return x in state_set
+        except TypeError:  # unhashable
+            return False
+
+    @property
+    def states(self) -> tuple:
+        return self._states
+
+    @property
+    def alphabet(self) -> tuple:
+        return self._alphabet
+
+    @property
+    def accepting(self) -> frozenset:
+        return self._accepting
+
+    def _dict_base(self) -> dict:
+        _require_json_names(self._states, "state")
+        _require_json_names(self._alphabet, "symbol")
+        d = {
+            "format": FILE_FORMAT,
+            "version": FILE_VERSION,
+            "kind": self._kind,
+            "states": list(self._states),
+            "alphabet": list(self._alphabet),
+            "accepting": [q for q in self._states if q in self._accepting],
+        }
+        if self.name:
+            d["name"] = self.name
+        return d
+
+    def save(self, path) -> None:
+        """Write the automaton as a JSON file; :func:`read_automaton` reads it back."""
+        save_automaton(self, path)
+
+
+class DFA(_FiniteAutomaton):
     r"""A deterministic finite automaton, possibly partial.
 
     .. math::
@@ -152,67 +230,24 @@ class DFA:
     False
     """
 
+    _kind = "dfa"
+
     def __init__(self, states, alphabet, transitions: Mapping, start, accepting=(), name: str | None = None):
-        states = _checked_names("states", states)
-        if not states:
-            raise AutomatonError("a DFA needs at least one state")
-        alphabet = _checked_names("alphabet", list(alphabet) if isinstance(alphabet, str) else alphabet)
-        if EPSILON in alphabet:
-            raise AutomatonError("the empty string is not a DFA symbol (it is the NFA epsilon); rename it")
-        state_set, symbol_set = set(states), set(alphabet)
-        if not isinstance(transitions, Mapping):
-            raise AutomatonError(
-                f"transitions must be a mapping {{(state, symbol): state}}, got {type(transitions).__name__}"
-            )
+        state_set, symbol_set = self._init_common(states, alphabet, transitions, accepting, name, epsilon_ok=False)
         delta = {}
         for key, target in transitions.items():
-            if not (isinstance(key, tuple) and len(key) == 2):
-                raise AutomatonError(f"transition keys must be (state, symbol) pairs, got {key!r}")
-            q, s = key
-            if q not in state_set:
-                raise AutomatonError(
-                    f"transition {key!r} -> {target!r} starts in unknown state {q!r}; add it to states"
-                )
-            if s not in symbol_set:
-                raise AutomatonError(
-                    f"transition {key!r} -> {target!r} reads unknown symbol {s!r}; add it to the alphabet"
-                )
-            try:
-                ok = target in state_set
-            except TypeError:
-                ok = False
-            if not ok:
+            q, s = self._checked_key(key, target, state_set, symbol_set)
+            if not self._is_state(target, state_set):
                 raise AutomatonError(f"transition {key!r} leads to unknown state {target!r}; add it to states")
             delta[(q, s)] = target
-        try:
-            ok = start in state_set
-        except TypeError:
-            ok = False
-        if not ok:
-            raise AutomatonError(f"start state {start!r} is not one of the states {states!r}")
-        accepting = _checked_names("accepting", accepting)
-        for f in accepting:
-            if f not in state_set:
-                raise AutomatonError(f"accepting state {f!r} is not one of the states")
-        self._states = tuple(states)
-        self._alphabet = tuple(alphabet)
-        self._symbol_set = frozenset(symbol_set)
+        if not self._is_state(start, state_set):
+            raise AutomatonError(f"start state {start!r} is not one of the states {self._states!r}")
         # keep the transitions in state-major, alphabet order: patterns follow it
-        order = {(q, s): i for i, (q, s) in enumerate((q, s) for q in states for s in alphabet)}
+        order = {k: i for i, k in enumerate((q, s) for q in self._states for s in self._alphabet)}
         self._delta = dict(sorted(delta.items(), key=lambda kv: order[kv[0]]))
         self._start = start
-        self._accepting = frozenset(accepting)
-        self.name = name
 
     # ------------------------------------------------------------------ structure
-    @property
-    def states(self) -> tuple:
-        return self._states
-
-    @property
-    def alphabet(self) -> tuple:
-        return self._alphabet
-
     @property
     def transitions(self) -> dict:
         """A copy of :math:`\\delta` as ``{(state, symbol): state}``."""
@@ -221,10 +256,6 @@ class DFA:
     @property
     def start(self):
         return self._start
-
-    @property
-    def accepting(self) -> frozenset:
-        return self._accepting
 
     @property
     def n_transitions(self) -> int:
@@ -328,28 +359,13 @@ class DFA:
     # ------------------------------------------------------------------ files
     def to_dict(self) -> dict:
         """A JSON-ready description (see :func:`save_automaton`)."""
-        _require_json_names(self._states, "state")
-        _require_json_names(self._alphabet, "symbol")
-        d = {
-            "format": FILE_FORMAT,
-            "version": FILE_VERSION,
-            "kind": "dfa",
-            "states": list(self._states),
-            "alphabet": list(self._alphabet),
-            "start": self._start,
-            "accepting": [q for q in self._states if q in self._accepting],
-            "transitions": [[q, s, t] for (q, s), t in self._delta.items()],
-        }
-        if self.name:
-            d["name"] = self.name
+        d = self._dict_base()
+        d["start"] = self._start
+        d["transitions"] = [[q, s, t] for (q, s), t in self._delta.items()]
         return d
 
-    def save(self, path) -> None:
-        """Write the automaton as a JSON file; :func:`read_automaton` reads it back."""
-        save_automaton(self, path)
 
-
-class NFA:
+class NFA(_FiniteAutomaton):
     r"""A nondeterministic finite automaton with optional epsilon moves.
 
     ``transitions`` maps ``(state, symbol)`` to an iterable of states; the symbol
@@ -382,54 +398,26 @@ class NFA:
     ['{s}', '{s,a}', '{s,a}', '{s,f}']
     """
 
+    _kind = "nfa"
+
     def __init__(self, states, alphabet, transitions: Mapping, start, accepting=(), name: str | None = None):
-        states = _checked_names("states", states)
-        if not states:
-            raise AutomatonError("an NFA needs at least one state")
-        alphabet = _checked_names("alphabet", list(alphabet) if isinstance(alphabet, str) else alphabet)
-        if EPSILON in alphabet:
-            raise AutomatonError("the empty string is the epsilon move, not an alphabet symbol")
-        state_set, symbol_set = set(states), set(alphabet) | {EPSILON}
-        if not isinstance(transitions, Mapping):
-            raise AutomatonError("transitions must be a mapping {(state, symbol): iterable of states}")
+        state_set, symbol_set = self._init_common(states, alphabet, transitions, accepting, name, epsilon_ok=True)
         delta: dict = {}
         for key, targets in transitions.items():
-            if not (isinstance(key, tuple) and len(key) == 2):
-                raise AutomatonError(f"transition keys must be (state, symbol) pairs, got {key!r}")
-            q, s = key
-            if q not in state_set:
-                raise AutomatonError(f"transition {key!r} starts in unknown state {q!r}")
-            if s not in symbol_set:
-                raise AutomatonError(f"transition {key!r} reads unknown symbol {s!r}; add it to the alphabet")
+            q, s = self._checked_key(key, targets, state_set, symbol_set)
             if isinstance(targets, (str, bytes)) or not isinstance(targets, Iterable):
                 targets = [targets]
             ts = list(targets)
             for t in ts:
-                if t not in state_set:
+                if not self._is_state(t, state_set):
                     raise AutomatonError(f"transition {key!r} leads to unknown state {t!r}")
             delta[(q, s)] = frozenset(ts)
         starts = list(start) if isinstance(start, (set, frozenset, list, tuple)) else [start]
         for s0 in starts:
-            if s0 not in state_set:
+            if not self._is_state(s0, state_set):
                 raise AutomatonError(f"start state {s0!r} is not one of the states")
-        accepting = _checked_names("accepting", accepting)
-        for f in accepting:
-            if f not in state_set:
-                raise AutomatonError(f"accepting state {f!r} is not one of the states")
-        self._states, self._alphabet = tuple(states), tuple(alphabet)
-        self._symbol_set = frozenset(alphabet)
         self._delta = delta
         self._start = frozenset(starts)
-        self._accepting = frozenset(accepting)
-        self.name = name
-
-    @property
-    def states(self) -> tuple:
-        return self._states
-
-    @property
-    def alphabet(self) -> tuple:
-        return self._alphabet
 
     @property
     def transitions(self) -> dict:
@@ -438,10 +426,6 @@ class NFA:
     @property
     def start(self) -> frozenset:
         return self._start
-
-    @property
-    def accepting(self) -> frozenset:
-        return self._accepting
 
     def __repr__(self) -> str:
         return f"NFA({len(self._states)} states, {len(self._alphabet)} symbols, start={set(self._start)!r})"
@@ -502,24 +486,11 @@ class NFA:
         )
 
     def to_dict(self) -> dict:
-        _require_json_names(self._states, "state")
-        _require_json_names(self._alphabet, "symbol")
-        d = {
-            "format": FILE_FORMAT,
-            "version": FILE_VERSION,
-            "kind": "nfa",
-            "states": list(self._states),
-            "alphabet": list(self._alphabet),
-            "start": [q for q in self._states if q in self._start],
-            "accepting": [q for q in self._states if q in self._accepting],
-            "transitions": [[q, s, [t for t in self._states if t in ts]] for (q, s), ts in self._delta.items()],
-        }
-        if self.name:
-            d["name"] = self.name
+        """A JSON-ready description (see :func:`save_automaton`)."""
+        d = self._dict_base()
+        d["start"] = [q for q in self._states if q in self._start]
+        d["transitions"] = [[q, s, [t for t in self._states if t in ts]] for (q, s), ts in self._delta.items()]
         return d
-
-    def save(self, path) -> None:
-        save_automaton(self, path)
 
 
 def _require_json_names(names, kind: str) -> None:
