@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -10,7 +12,7 @@ import torch
 
 from . import _validation as check
 
-__all__ = ["NORMALIZATIONS", "Couplings", "compile", "normalize", "value_matrix"]
+__all__ = ["NORMALIZATIONS", "Couplings", "FactoredValues", "compile", "normalize", "value_matrix"]
 
 NORMALIZATIONS = ("sym", "row", "none")
 
@@ -103,6 +105,114 @@ def value_matrix(Xi: torch.Tensor, M: sp.spmatrix, a: float, h: float, direction
     return Q.to(Xi.dtype).contiguous()
 
 
+def _csr_torch(M: sp.spmatrix, dtype, device) -> torch.Tensor:
+    M = sp.csr_matrix(M)
+    M.sort_indices()
+    with warnings.catch_warnings():
+        # torch flags all CSR tensors as beta; the products used here are long-standing ones
+        warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
+        return torch.sparse_csr_tensor(
+            torch.as_tensor(M.indptr, dtype=torch.long),
+            torch.as_tensor(M.indices, dtype=torch.long),
+            torch.as_tensor(M.data),
+            M.shape,
+            check_invariants=False,
+        ).to(device=device, dtype=dtype)
+
+
+class FactoredValues:
+    r"""The value matrix :math:`Q = a\,\Xi^\top + h\,M\,\Xi^\top` kept as its factors.
+
+    A read-out :math:`wQ` is computed as
+
+    .. math::
+
+        w\,Q = \big(a\,w + h\,w M\big)\,\Xi^\top,
+
+    one sparse product of cost :math:`B\cdot\mathrm{nnz}(M)` and one dense product of the
+    same cost as :math:`wQ` itself, so ``Q`` (``p x n``), or any block of it, is never
+    formed: the memory needed is that of the patterns and ``M`` alone. :meth:`rows` builds
+    only the rows a top-k read needs.
+
+    Parameters
+    ----------
+    Xi : torch.Tensor (n, p)
+    M : scipy.sparse matrix (p, p)
+        Already oriented: ``M`` for forward dynamics, ``M.T`` for reverse.
+    a, h : float
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp, torch
+    >>> Xi = torch.eye(3, dtype=torch.float64)
+    >>> V = FactoredValues(Xi, sp.csr_matrix(np.array([[0., 1, 0], [0, 0, 1], [0, 0, 0]])), a=1.0, h=0.5)
+    >>> V.matmul(torch.tensor([[1.0, 0, 0]], dtype=torch.float64))
+    tensor([[1.0000, 0.5000, 0.0000]], dtype=torch.float64)
+    >>> torch.equal(V.rows(torch.tensor([0, 1])), V.materialize()[[0, 1]])
+    True
+    """
+
+    def __init__(self, Xi: torch.Tensor, M: sp.spmatrix, a: float, h: float):
+        self.Xi = Xi
+        self.a = float(a)
+        self.h = float(h)
+        M = sp.csr_matrix(M)
+        self._use_M = self.h != 0.0 and M.nnz > 0
+        # w M is computed as (M^T w^T)^T: a CSR matrix times a dense block
+        self._Mt = _csr_torch(M.T, Xi.dtype, Xi.device) if self._use_M else None
+        self._M = _csr_torch(M, Xi.dtype, Xi.device) if self._use_M else None
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (int(self.Xi.shape[1]), int(self.Xi.shape[0]))
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self.Xi.dtype
+
+    def matmul(self, w: torch.Tensor) -> torch.Tensor:
+        """:math:`wQ` for weights ``w`` (B, p); returns (B, n)."""
+        u = w * self.a if self.a != 1.0 else w
+        if self._use_M:
+            wM = (self._Mt @ w.T).T
+            u = u + self.h * wM if self.a != 0.0 else self.h * wM
+        return u @ self.Xi.T
+
+    def rows(self, index: torch.Tensor) -> torch.Tensor:
+        """Rows ``Q[index]`` (len(index), n), computed from the factors."""
+        index = index.reshape(-1)
+        out = self.Xi.T.index_select(0, index)
+        if self.a != 1.0:
+            out = out * self.a
+        if self._use_M:
+            r, c, v = _gather_csr_rows(self._M, index)
+            R = torch.sparse_coo_tensor(
+                torch.stack([r, c]), v * self.h, (index.numel(), self.shape[0]), check_invariants=False
+            )
+            out = out + torch.sparse.mm(R, self.Xi.T)
+        return out
+
+    def materialize(self) -> torch.Tensor:
+        """The dense ``Q`` (p, n): only for inspection and small graphs."""
+        return self.matmul(torch.eye(self.shape[0], dtype=self.dtype, device=self.Xi.device))
+
+    def __repr__(self) -> str:
+        return f"FactoredValues(p={self.shape[0]}, n={self.shape[1]}, a={self.a}, h={self.h})"
+
+
+def _gather_csr_rows(M: torch.Tensor, rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Entries of the given rows of a CSR tensor as (output row, column, value), vectorised."""
+    crow, col, val = M.crow_indices(), M.col_indices(), M.values()
+    start, length = crow[rows], crow[rows + 1] - crow[rows]
+    out_row = torch.repeat_interleave(torch.arange(rows.numel(), device=rows.device), length)
+    # position of each gathered entry: its row's start plus its offset within the row
+    offset = torch.arange(out_row.numel(), device=rows.device) - torch.repeat_interleave(
+        torch.cumsum(length, 0) - length, length
+    )
+    pos = start[out_row] + offset
+    return out_row, col[pos], val[pos]
+
+
 @dataclass(frozen=True)
 class Couplings:
     r"""Everything the dynamics need, compiled once from a :class:`~cdam.MemoryGraph`.
@@ -116,13 +226,13 @@ class Couplings:
     xbar : torch.Tensor (n,)
         Mean pattern :math:`\bar\xi = \Xi\,\mathbf 1 / p`.
     Q : torch.Tensor (p, n)
-        Value matrix :math:`a\,\Xi^\top + h\,M\Xi^\top` for the ``a`` and ``h`` given.
+        Value matrix :math:`a\,\Xi^\top + h\,M\Xi^\top` for the ``a`` and ``h`` given,
+        built on first use (a model with ``values="factored"`` never builds it).
     """
 
     Xi: torch.Tensor
     M: sp.csr_matrix
     xbar: torch.Tensor
-    Q: torch.Tensor
     a: float
     h: float
     normalization: str
@@ -137,12 +247,19 @@ class Couplings:
     def n_memories(self) -> int:
         return int(self.Xi.shape[1])
 
+    @cached_property
+    def Q(self) -> torch.Tensor:
+        return value_matrix(self.Xi, self.M, self.a, self.h, self.direction)
+
+    def factored_values(self) -> FactoredValues:
+        """``Q`` as its factors (see :class:`FactoredValues`), never materialised."""
+        return FactoredValues(self.Xi, self.M if self.direction == "forward" else self.M.T, self.a, self.h)
+
     def with_strengths(self, a: float, h: float) -> Couplings:
-        """The same couplings with a new value matrix for ``a`` and ``h`` (M is reused)."""
-        Q = value_matrix(self.Xi, self.M, a, h, self.direction)
-        return Couplings(
-            self.Xi, self.M, self.xbar, Q, float(a), float(h), self.normalization, self.direction, self.keys
-        )
+        """The same couplings for new ``a`` and ``h`` (M is reused; ``Q`` is rebuilt on use)."""
+        a = check.finite_real("a", a)
+        h = check.finite_real("h", h)
+        return Couplings(self.Xi, self.M, self.xbar, a, h, self.normalization, self.direction, self.keys)
 
 
 def compile(
@@ -195,14 +312,13 @@ def compile(
     xbar = Xi64.mean(dim=1)
     M = normalize(graph.adjacency(), normalization)
     Xi = Xi64.to(device=device, dtype=dtype)
-    Q = value_matrix(Xi, M, a, h, direction)
+    check.choice("direction", direction, ("forward", "reverse"))
     return Couplings(
         Xi=Xi,
         M=M,
         xbar=xbar.to(device=device, dtype=dtype),
-        Q=Q,
-        a=float(a),
-        h=float(h),
+        a=check.finite_real("a", a),
+        h=check.finite_real("h", h),
         normalization=normalization,
         direction=direction,
         keys=graph.memories,

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from . import _validation as check
-from .backends.base import StorageBackend
+from .backends.base import Retrieval, StorageBackend
 from .backends.slots import SOFTMAX_KINDS, DenseSlots, softmax_weights
 from .couplings import NORMALIZATIONS, Couplings
 from .couplings import compile as compile_graph
@@ -18,11 +18,13 @@ from .measures import OverlapOperator
 __all__ = ["CDAM", "MODEL_FORMAT", "Trajectory"]
 
 MODEL_FORMAT = "cdam.CDAM"
+VALUE_STORAGE = ("auto", "dense", "factored")
+DENSE_VALUES_MAX_BYTES = 1 << 30
 
 
 @dataclass
 class Trajectory:
-    """The result of :meth:`CDAM.run`.
+    r"""The result of :meth:`CDAM.run`.
 
     Attributes
     ----------
@@ -42,7 +44,7 @@ class Trajectory:
     attention : torch.Tensor (T, B, p) or None
         Attention weights at the state after each update, when ``record_attention=True``.
     final_attention : torch.Tensor (B, p)
-        Attention weights :math:`\\operatorname{softmax}(\\beta\\,\\sigma\\Xi)` at the final state.
+        Attention weights :math:`\operatorname{softmax}(\beta\,\sigma\Xi)` at the final state.
     late_attention : torch.Tensor (B, p), float64
         Mean attention over the states of the second half of the run (t >= (T + 1) // 2,
         the final state included): what the run attended to once transients died out.
@@ -51,6 +53,10 @@ class Trajectory:
         correlated with its initial state (``run``).
     steps : int
         Number of updates done (fewer than asked when ``tol`` stopped the run early).
+    topk_discarded : torch.Tensor (B,), float64, or None
+        With ``CDAM(topk=k)``: per run, the largest softmax mass any read left out. Each
+        update's read is within :math:`2\varepsilon\max_\mu\lVert Q_\mu\rVert_\infty` of
+        the full softmax's, so runs with :math:`\varepsilon` below round-off are exact.
     """
 
     final: torch.Tensor
@@ -65,6 +71,7 @@ class Trajectory:
     attention: torch.Tensor | None = None
     overlap_kind: str = "pearson"
     params: dict = field(default_factory=dict)
+    topk_discarded: torch.Tensor | None = None
 
     @property
     def batch_size(self) -> int:
@@ -125,6 +132,16 @@ class CDAM:
         Forward: recalling mu moves toward its successors.
     device, dtype
         Where and in what precision the dynamics run.
+    topk : int, optional
+        Slot backend only: attend to the ``topk`` best-matching memories of each state
+        and read only their values (see :class:`~cdam.backends.DenseSlots` for the error
+        bound). The softmax mass left out is reported in
+        :attr:`Trajectory.topk_discarded`.
+    values : {"auto", "dense", "factored"}
+        Slot backend only: hold ``Q`` (p, n) in memory (``"dense"``), or never form it and
+        read :math:`wQ = (a\,w + h\,wM)\,\Xi^\top` from its factors (``"factored"``,
+        :class:`~cdam.couplings.FactoredValues`: half the memory at the same product
+        cost). ``"auto"`` factors when ``Q`` would exceed :data:`DENSE_VALUES_MAX_BYTES`.
 
     Examples
     --------
@@ -153,6 +170,8 @@ class CDAM:
         dtype: torch.dtype = torch.float32,
         softmax: str = "stable",
         direction: str = "forward",
+        topk: int | None = None,
+        values: str = "auto",
     ) -> None:
         self.a = check.finite_real("a", a)
         self.h = check.finite_real("h", h)
@@ -163,6 +182,10 @@ class CDAM:
         self.mean_coef = check.finite_real("mean_coef", mean_coef)
         self.normalization = check.choice("normalization", normalization, NORMALIZATIONS)
         self.softmax = check.choice("softmax", softmax, SOFTMAX_KINDS)
+        self.values = check.choice("values", values, VALUE_STORAGE)
+        self.topk = topk
+        if topk is not None and not (isinstance(backend, str) and backend == "dense"):
+            raise ParameterError("topk applies to the slot backend only: use backend='dense' or drop topk")
         self.graph = graph
         self.couplings: Couplings = compile_graph(
             graph, normalization, a=self.a, h=self.h, direction=direction, dtype=dtype, device=device
@@ -198,8 +221,15 @@ class CDAM:
             backend.store(c.Xi.T, c.Q)
             return backend
         if backend == "dense":
-            return DenseSlots(c.Xi.T, c.Q, softmax=self.softmax)
+            return DenseSlots(c.Xi.T, self._slot_values(), softmax=self.softmax, topk=self.topk)
         raise ParameterError(f"unknown backend {backend!r}; use 'dense' or a StorageBackend instance")
+
+    def _slot_values(self):
+        c = self.couplings
+        q_bytes = c.n_memories * c.n_neurons * c.Xi.element_size()
+        if self.values == "factored" or (self.values == "auto" and q_bytes > DENSE_VALUES_MAX_BYTES):
+            return c.factored_values()
+        return c.Q
 
     # ------------------------------------------------------------------ properties
     @property
@@ -226,7 +256,9 @@ class CDAM:
     def __repr__(self) -> str:
         return (
             f"CDAM(p={self.n_memories}, n={self.n_neurons}, a={self.a}, h={self.h}, beta={self.beta}, "
-            f"eta={self.eta}, mean_coef={self.mean_coef}, normalization={self.normalization!r})"
+            f"eta={self.eta}, mean_coef={self.mean_coef}, normalization={self.normalization!r}"
+            + ("" if self.topk is None else f", topk={self.topk}")
+            + ")"
         )
 
     # ------------------------------------------------------------------ dynamics
@@ -237,22 +269,29 @@ class CDAM:
         return w[0] if single else w
 
     def _attention(self, sigma: torch.Tensor) -> torch.Tensor:
+        if isinstance(self.backend, DenseSlots) and self.backend.topk is not None:
+            return self.backend.retrieve(sigma, self.beta).weights  # the weights the dynamics use
         return softmax_weights(sigma @ self.couplings.Xi, self.beta, self.softmax)
 
     def step(self, x) -> torch.Tensor:
         """One update of a state (n,) or batch (B, n); returns a tensor of the same shape."""
         sigma, single = check.state_batch(x, self.n_neurons, dtype=self.dtype, device=self.device)
-        sigma, _ = self._step(sigma)
+        sigma = self._update(sigma, self._read(sigma, need_weights=False))
         return sigma[0] if single else sigma
 
-    def _step(self, sigma: torch.Tensor, need_weights: bool = True) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Update ``sigma`` in place; also return the attention over memories it was read with
-        (when ``need_weights``; free for slots, one more product for other backends)."""
-        weights, read = self.backend.retrieve(sigma, self.beta)
-        if not isinstance(self.backend, DenseSlots):  # hidden units are not memories there
-            weights = self._attention(sigma) if need_weights else None
-        # sigma + eta((read - c xbar) - sigma), written as one fused pass over the batch
-        return sigma.mul_(1.0 - self.eta).add_(read, alpha=self.eta).sub_(self._shift), weights
+    def _read(self, sigma: torch.Tensor, need_weights: bool = True) -> Retrieval:
+        """Read the store at ``sigma``: attention over memories (when ``need_weights``; free
+        for slots, one more product for other backends), the values read, and the raw
+        scores ``sigma @ Xi`` when the backend computed them."""
+        r = self.backend.retrieve(sigma, self.beta)
+        if isinstance(self.backend, DenseSlots):
+            return r
+        # hidden units are not memories there
+        return Retrieval(self._attention(sigma) if need_weights else None, r.values, None)
+
+    def _update(self, sigma: torch.Tensor, r: Retrieval) -> torch.Tensor:
+        # sigma + eta((read - c xbar) - sigma), one fused in-place pass over the batch
+        return sigma.mul_(1.0 - self.eta).add_(r.values, alpha=self.eta).sub_(self._shift)
 
     @property
     def _shift(self) -> torch.Tensor:
@@ -270,7 +309,12 @@ class CDAM:
         tol: float | None = None,
         cues=None,
     ) -> Trajectory:
-        """Run the dynamics from ``x0`` for ``steps`` updates.
+        r"""Run the dynamics from ``x0`` for ``steps`` updates.
+
+        Recorded overlaps and attention cost no extra matrix product with the slot
+        backend: the overlaps of each state are read off the attention logits
+        :math:`\sigma\Xi` that the next update computes anyway
+        (:meth:`OverlapOperator.from_scores`).
 
         Parameters
         ----------
@@ -295,9 +339,8 @@ class CDAM:
             tol = check.finite_real("tol", tol, minimum=0.0)
         sigma, _ = check.state_batch(x0, self.n_neurons, dtype=self.dtype, device=self.device)
         op = self._overlap_operator(overlap)
-        pearson = self._overlap_operator("pearson")
         if cues is None:
-            cue_idx = pearson(sigma).argmax(dim=1).cpu()
+            cue_idx = self._overlap_operator("pearson")(sigma).argmax(dim=1).cpu()
         else:
             cue_idx = np.asarray(cues)
             if cue_idx.shape != (sigma.shape[0],) or not np.issubdtype(cue_idx.dtype, np.integer):
@@ -308,27 +351,31 @@ class CDAM:
                 )
             cue_idx = torch.as_tensor(cue_idx, dtype=torch.long)
         initial = sigma.cpu().clone()
-        initial_overlaps = op(sigma).cpu() if record_overlaps else None
+        # ov[t], at[t]: overlaps / attention of the state after t updates (t = 0 is x0),
+        # read off the logits the next update computes
         ov = [] if record_overlaps else None
         st = [] if record_states else None
         at = [] if record_attention else None
         # running mean of the attention over the second half of the run (t >= late), read off
         # the weights each step computes anyway; classify_mode uses it
         late, late_sum, late_count = (steps + 1) // 2, None, 0
+        discarded = None
         done = 0
         for t in range(steps):
             prev = sigma.clone() if tol is not None else None
-            sigma, weights = self._step(sigma, need_weights=t >= late)
-            if t >= late:
-                late_sum = weights.double() if late_sum is None else late_sum.add_(weights)
-                late_count += 1
-            done += 1
+            r = self._read(sigma, need_weights=t >= late or (at is not None and t > 0))
+            discarded = self._track_discarded(discarded)
             if ov is not None:
-                ov.append(op(sigma).cpu())
+                ov.append(self._overlaps_at(op, sigma, r.scores))
+            if at is not None and t > 0:
+                at.append(r.weights.cpu())
+            if t >= late:
+                late_sum = r.weights.to(torch.float64, copy=True) if late_sum is None else late_sum.add_(r.weights)
+                late_count += 1
+            sigma = self._update(sigma, r)
+            done += 1
             if st is not None:
                 st.append(sigma.cpu().clone())
-            if at is not None:
-                at.append(self._attention(sigma).cpu())
             if prev is not None and float((sigma - prev).abs().max()) <= tol:
                 break
         if not torch.isfinite(sigma).all():
@@ -336,8 +383,14 @@ class CDAM:
                 f"the state overflowed {self.dtype} (|a|={self.a:g}, |h|={self.h:g}, beta={self.beta:g}); "
                 "use dtype=torch.float64 or smaller strengths"
             )
-        final_attention = self._attention(sigma)
-        late_sum = final_attention.double() if late_sum is None else late_sum.add_(final_attention)
+        final_attention, final_scores = self._attend(sigma)
+        discarded = self._track_discarded(discarded)
+        if ov is not None:
+            ov.append(self._overlaps_at(op, sigma, final_scores))
+        if at is not None and done:
+            at.append(final_attention.cpu())
+        late_sum = final_attention.to(torch.float64, copy=True) if late_sum is None else late_sum.add_(final_attention)
+        n_mem = self.n_memories
         return Trajectory(
             final=sigma.cpu(),
             final_attention=final_attention.cpu(),
@@ -346,12 +399,37 @@ class CDAM:
             steps=done,
             initial=initial,
             states=_stack(st, (0, *sigma.shape)),
-            overlaps=_stack(ov, (0, sigma.shape[0], self.n_memories)),
-            initial_overlaps=initial_overlaps,
-            attention=_stack(at, (0, sigma.shape[0], self.n_memories)),
+            overlaps=_stack(ov[1:], (0, sigma.shape[0], n_mem)) if ov is not None else None,
+            initial_overlaps=ov[0] if ov is not None else None,
+            attention=_stack(at, (0, sigma.shape[0], n_mem)),
             overlap_kind=overlap,
             params=self.params(),
+            topk_discarded=None if discarded is None else discarded.cpu(),
         )
+
+    def _attend(self, sigma: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Attention over memories at ``sigma`` and, for slots, the raw scores behind it."""
+        if isinstance(self.backend, DenseSlots):
+            if self.backend.topk is not None:
+                r = self.backend.retrieve(sigma, self.beta)
+                return r.weights, r.scores
+            s = self.backend.scores(sigma)
+            return softmax_weights(s, self.beta, self.softmax), s
+        return self._attention(sigma), None
+
+    def _track_discarded(self, so_far: torch.Tensor | None) -> torch.Tensor | None:
+        """Largest top-k softmax mass left out so far, per run."""
+        if not isinstance(self.backend, DenseSlots) or self.backend.topk is None:
+            return None
+        d = self.backend.last_discarded
+        if d is None:
+            return so_far
+        d = d.to(torch.float64)
+        return d.clone() if so_far is None else torch.maximum(so_far, d)
+
+    @staticmethod
+    def _overlaps_at(op: OverlapOperator, sigma: torch.Tensor, scores: torch.Tensor | None) -> torch.Tensor:
+        return (op(sigma) if scores is None else op.from_scores(scores, sigma)).cpu()
 
     def _overlap_operator(self, kind: str) -> OverlapOperator:
         # the normalised pattern basis costs O(n p); build it once per model and kind
@@ -454,8 +532,9 @@ class CDAM:
             dtype = {"float32": torch.float32, "float64": torch.float64}[params.pop("dtype")]
             direction = params.pop("direction")
             known = {"a", "h", "beta", "eta", "mean_coef", "normalization", "softmax", "backend"}
-            if set(params) != known:
-                raise ValueError(f"model parameters {sorted(params)} are not {sorted(known)}")
+            optional = {"topk", "values"}  # absent from files written before they existed
+            if not known <= set(params) <= known | optional:
+                raise ValueError(f"model parameters {sorted(params)} are not {sorted(known)} (+ {sorted(optional)})")
             return cls(graph, **params, direction=direction, dtype=dtype, device=device)
         except (TypeError, ValueError, KeyError) as exc:
             raise FileFormatError(f"{path!s} holds invalid model parameters: {exc}") from None
@@ -471,4 +550,6 @@ class CDAM:
             "normalization": self.normalization,
             "softmax": self.softmax,
             "direction": self.couplings.direction,
+            "topk": self.topk,
+            "values": self.values,
         }

@@ -26,6 +26,7 @@ __all__ = [
 ]
 
 OVERLAP_KINDS = ("pearson", "cosine", "dot")
+FUSED_OVERLAP_MAX_ERROR = 1e-5  # largest rounding error accepted for overlaps read off the logits
 
 
 def _normalise_rows(x: torch.Tensor, center: bool) -> torch.Tensor:
@@ -53,24 +54,88 @@ class OverlapOperator:
     ``"cosine"`` skips the centring; ``"dot"`` is the raw product :math:`\sigma\cdot\xi`.
     A constant state or pattern has no defined correlation and gets overlap 0.
 
+    :meth:`from_scores` gives the same overlaps from raw scores :math:`\sigma\cdot\xi_\mu`
+    that were computed anyway (the dynamics' attention logits), with no product at all,
+    using :math:`(\sigma - \bar\sigma)\cdot(\xi_\mu - \bar\xi_\mu) = \sigma\cdot\xi_\mu -
+    n\,\bar\sigma\,\bar\xi_\mu`. That difference loses digits when a mean dwarfs the
+    spread around it: its error is about :math:`\epsilon\,\kappa` with
+    :math:`\kappa \le 2\max_b \frac{\lVert\sigma_b\rVert}{\lVert\sigma_b-\bar\sigma_b\rVert}
+    \max_\mu \frac{\lVert\xi_\mu\rVert}{\lVert\xi_\mu-\bar\xi_\mu\rVert}` and
+    :math:`\epsilon` the dtype's machine epsilon, so where :math:`\epsilon\kappa` exceeds
+    :data:`FUSED_OVERLAP_MAX_ERROR` the overlaps are computed directly instead (random
+    patterns in [0, 1] have :math:`\kappa \approx 4`).
+
     Parameters
     ----------
     Xi : torch.Tensor (n, p)
     kind : {"pearson", "cosine", "dot"}
+
+    Examples
+    --------
+    >>> import torch
+    >>> Xi = torch.tensor([[1., 0.], [0., 1.], [1., 1.]], dtype=torch.float64)
+    >>> op = OverlapOperator(Xi)
+    >>> x = torch.tensor([[2., 0., 1.]], dtype=torch.float64)
+    >>> op(x)
+    tensor([[ 0.8660, -0.8660]], dtype=torch.float64)
+    >>> torch.allclose(op.from_scores(x @ Xi, x), op(x))
+    True
     """
 
     def __init__(self, Xi: torch.Tensor, kind: str = "pearson"):
         self.kind = check.choice("overlap kind", kind, OVERLAP_KINDS)
-        if kind == "dot":
-            self.basis = Xi
-        else:
-            self.basis = _normalise_rows(Xi.T, center=kind == "pearson").T.contiguous()
+        self.Xi = Xi
+        self._basis = None
+        if kind != "dot":
+            # per-pattern statistics for from_scores: O(p) memory, not another copy of Xi
+            center = kind == "pearson"
+            self._mean = Xi.mean(dim=0) if center else None
+            XiT = Xi.T
+            constant = (XiT.amax(dim=1) == XiT.amin(dim=1)) if center else None
+            norm = torch.linalg.vector_norm(XiT - self._mean[:, None] if center else XiT, dim=1)
+            if center:
+                norm = torch.where(constant, torch.zeros_like(norm), norm)
+                full = torch.linalg.vector_norm(XiT, dim=1)
+                ratio = torch.where(norm > 0, full / torch.where(norm > 0, norm, torch.ones_like(norm)), 0.0)
+                self._pattern_ratio = float(ratio.max()) if ratio.numel() else 0.0
+            self._norm = norm
+
+    @property
+    def basis(self) -> torch.Tensor:
+        """The scaled (and centred) patterns (n, p), built on first use."""
+        if self._basis is None:
+            if self.kind == "dot":
+                self._basis = self.Xi
+            else:
+                self._basis = _normalise_rows(self.Xi.T, center=self.kind == "pearson").T.contiguous()
+        return self._basis
 
     def __call__(self, states: torch.Tensor) -> torch.Tensor:
         if self.kind != "dot":
             states = _normalise_rows(states, center=self.kind == "pearson")
         out = states @ self.basis
         return out.clamp_(-1.0, 1.0) if self.kind != "dot" else out
+
+    def from_scores(self, scores: torch.Tensor, states: torch.Tensor) -> torch.Tensor:
+        """Overlaps (B, p) of ``states`` (B, n) given their raw scores ``states @ Xi`` (B, p)."""
+        if self.kind == "dot":
+            return scores.clone()
+        if self.kind == "pearson":
+            constant = states.amax(dim=1) == states.amin(dim=1)
+            mean = states.mean(dim=1, keepdim=True)
+            snorm = torch.linalg.vector_norm(states - mean, dim=1)
+            snorm = torch.where(constant, torch.zeros_like(snorm), snorm)
+            ratio = torch.linalg.vector_norm(states, dim=1) / torch.where(snorm > 0, snorm, torch.ones_like(snorm))
+            kappa = 2.0 * float(ratio.max()) * self._pattern_ratio
+            if kappa * torch.finfo(states.dtype).eps > FUSED_OVERLAP_MAX_ERROR:
+                return self(states)
+            num = scores - (mean * states.shape[1]) * self._mean
+        else:
+            snorm = torch.linalg.vector_norm(states, dim=1)
+            num = scores.clone()
+        den = snorm[:, None] * self._norm
+        out = num.div_(torch.where(den > 0, den, torch.ones_like(den)))
+        return out.masked_fill_(den == 0, 0.0).clamp_(-1.0, 1.0)
 
 
 def overlaps(states, patterns, kind: str = "pearson") -> np.ndarray:

@@ -250,3 +250,34 @@ def test_compile_is_invariant_under_relabelling(spec, method, direction):
     np.testing.assert_allclose(cp.M.toarray(), c.M.toarray()[np.ix_(perm, perm)], rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(cp.Q.numpy(), c.Q.numpy()[perm], rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(cp.xbar.numpy(), c.xbar.numpy(), rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------- factored values
+@pytest.mark.parametrize("direction", ["forward", "reverse"])
+@pytest.mark.parametrize(("a", "h"), [(1.0, 0.0), (0.5, 2.0), (-2.0, 3.0), (0.0, -1.5)])
+def test_factored_values_equal_the_dense_value_matrix(random_graph, direction, a, h):
+    g = random_graph(30, 9, seed=3, kind="mixed", weights="signed", isolated=2)
+    c = compile_graph(g, "sym", a=a, h=h, direction=direction, dtype=torch.float64)
+    V = c.factored_values()
+    assert V.shape == tuple(c.Q.shape) == (11, 30)
+    np.testing.assert_allclose(V.materialize().numpy(), c.Q.numpy(), rtol=1e-12, atol=1e-12)
+    w = torch.softmax(torch.randn(5, 11, dtype=torch.float64, generator=torch.Generator().manual_seed(0)), 1)
+    np.testing.assert_allclose(V.matmul(w).numpy(), (w @ c.Q).numpy(), rtol=1e-12, atol=1e-12)
+    idx = torch.tensor([[3, 0, 10], [10, 10, 7]])  # repeated rows and an isolated memory
+    np.testing.assert_allclose(V.rows(idx).numpy(), c.Q[idx.reshape(-1)].numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_q_is_built_only_when_asked(random_graph):
+    c = compile_graph(random_graph(20, 5, seed=0), "sym", a=0.5, h=1.0)
+    assert "Q" not in c.__dict__  # compile() no longer pays for Q up front
+    c.factored_values()
+    assert "Q" not in c.__dict__
+    assert tuple(c.Q.shape) == (5, 20) and "Q" in c.__dict__
+
+
+def test_compile_refuses_bad_strengths(random_graph):
+    g = random_graph(20, 5, seed=0)
+    with pytest.raises(cdam.ParameterError, match="a must be"):
+        compile_graph(g, "sym", a=float("nan"))
+    with pytest.raises(cdam.ParameterError, match="direction"):
+        compile_graph(g, "sym", direction="sideways")

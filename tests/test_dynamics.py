@@ -112,7 +112,8 @@ PARAMS = [
 @pytest.mark.parametrize("kind", ["cycle", "weighted", "signed", "directed", "isolated", "edgeless"])
 @pytest.mark.parametrize("method", ["sym", "row", "none"])
 @pytest.mark.parametrize("direction", ["forward", "reverse"])
-def test_matches_numpy_reference(kind, method, direction):
+@pytest.mark.parametrize("values", ["dense", "factored"])
+def test_matches_numpy_reference(kind, method, direction, values):
     g = _graph(kind)
     Xi = g.patterns
     M = ref_coupling(g.adjacency().toarray(), method)
@@ -120,8 +121,9 @@ def test_matches_numpy_reference(kind, method, direction):
     x0 = Xi.T[[0, 3, 7]] + (rng.random((3, Xi.shape[0])) - 0.5)
     for a, h, beta, eta, c in PARAMS:
         model = cdam.CDAM(
-            g, a=a, h=h, beta=beta, eta=eta, mean_coef=c, normalization=method, direction=direction, dtype=torch.float64
-        )
+            g, a=a, h=h, beta=beta, eta=eta, mean_coef=c, normalization=method, direction=direction,
+            dtype=torch.float64, values=values,
+        )  # fmt: skip
         assert model.dtype == torch.float64
         traj = model.run(x0, steps=25, record_states=True)
         ref = ref_run(Xi, M, x0, a=a, h=h, beta=beta, eta=eta, c=c, steps=25, direction=direction)
@@ -434,3 +436,113 @@ def test_with_strengths_matches_a_fresh_model():
     x0 = g.patterns.T[:3] + 0.2
     assert (swept.a, swept.h) == (-1.0, 2.0) and (base.a, base.h) == (1.0, 0.0)
     np.testing.assert_allclose(swept.run(x0, 20).final.numpy(), fresh.run(x0, 20).final.numpy(), rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------- fast paths
+def test_fused_overlaps_and_attention_equal_direct_ones():
+    g = _graph("signed", n=80, p=10)
+    x0 = np.random.default_rng(4).random((4, 80))
+    for dtype, tol in ((torch.float64, 1e-12), (torch.float32, 2e-5)):
+        model = cdam.CDAM(g, a=-0.5, h=1.5, dtype=dtype)
+        for kind in ("pearson", "cosine", "dot"):
+            traj = model.run(
+                x0, steps=12, record_overlaps=True, record_states=True, record_attention=True, overlap=kind
+            )
+            states = torch.cat([traj.initial[None].to(dtype), traj.states])
+            op = cdam.measures.OverlapOperator(model.couplings.Xi, kind)
+            direct = torch.stack([op(s) for s in states])
+            scale = 1.0 if kind != "dot" else float(direct.abs().max())
+            np.testing.assert_allclose(traj.overlaps_with_initial().numpy(), direct.numpy(), atol=tol * scale, rtol=0)
+            att = torch.stack([model.attention(s) for s in traj.states])
+            np.testing.assert_allclose(traj.attention.numpy(), att.numpy(), atol=tol, rtol=0)
+            np.testing.assert_allclose(traj.final_attention.numpy(), att[-1].numpy(), atol=tol, rtol=0)
+
+
+def test_fused_overlaps_with_early_stop_and_zero_steps():
+    g = _graph("cycle", n=60, p=10)
+    model = cdam.CDAM(g, dtype=torch.float64)
+    traj = model.run(g.patterns.T[:3], steps=3000, record_overlaps=True, record_attention=True, tol=1e-9)
+    assert 0 < traj.steps < 3000
+    assert traj.overlaps.shape == traj.attention.shape == (traj.steps, 3, 10)
+    op = cdam.measures.OverlapOperator(model.couplings.Xi)
+    np.testing.assert_allclose(traj.overlaps[-1].numpy(), op(traj.final.double()).numpy(), atol=1e-12)
+    zero = model.run(g.patterns.T[:3], steps=0, record_overlaps=True, record_attention=True)
+    assert zero.overlaps.shape == zero.attention.shape == (0, 3, 10)
+    x0_overlaps = op(torch.from_numpy(g.patterns.T[:3])).numpy()
+    np.testing.assert_allclose(zero.initial_overlaps.numpy(), x0_overlaps, atol=1e-12)
+
+
+def test_topk_keeping_every_memory_is_the_full_softmax():
+    g = _graph("weighted", n=60, p=10)
+    x0 = np.random.default_rng(0).random((5, 60))
+    full = cdam.CDAM(g, a=0.5, h=1.0, beta=2.0, dtype=torch.float64).run(x0, 20)
+    for values in ("dense", "factored"):
+        top = cdam.CDAM(g, a=0.5, h=1.0, beta=2.0, dtype=torch.float64, topk=10, values=values).run(x0, 20)
+        np.testing.assert_allclose(top.final.numpy(), full.final.numpy(), rtol=1e-12, atol=1e-12)
+        np.testing.assert_array_equal(top.topk_discarded.numpy(), np.zeros(5))
+    assert full.topk_discarded is None
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    k=st.integers(1, 9),
+    beta=st.floats(0.0, 200.0),
+    a=st.floats(-2.0, 2.0),
+    h=st.floats(-3.0, 3.0),
+    seed=st.integers(0, 2**16),
+    values=st.sampled_from(["dense", "factored"]),
+)
+def test_topk_step_is_within_the_reported_bound(k, beta, a, h, seed, values):
+    g = _graph("signed", n=40, p=10, seed=seed % 7)
+    x = np.random.default_rng(seed).random((6, 40)) * 2 - 0.5
+    full = cdam.CDAM(g, a=a, h=h, beta=beta, eta=0.5, dtype=torch.float64)
+    top = cdam.CDAM(g, a=a, h=h, beta=beta, eta=0.5, dtype=torch.float64, topk=k, values=values)
+    traj = top.run(x, steps=1)
+
+    def left_out(states):  # the exact mass outside the k largest softmax weights
+        return 1.0 - np.sort(full.attention(states).numpy(), axis=1)[:, -k:].sum(axis=1)
+
+    eps = left_out(x)  # the one update's read
+    reported = traj.topk_discarded.numpy()  # over the update and the final attention
+    assert np.all((reported >= 0) & (reported <= 1))
+    np.testing.assert_allclose(reported, np.maximum(eps, left_out(traj.final)), atol=1e-12)
+    qmax = float(full.couplings.Q.abs().max())
+    err = np.abs(traj.final.numpy() - full.step(x).numpy()).max(axis=1)
+    assert np.all(err <= 0.5 * 2 * eps * qmax + 1e-12)  # eta * 2 eps max|Q|
+
+
+def test_topk_with_a_sharp_softmax_is_exact():
+    rng = np.random.default_rng(0)
+    g = cdam.MemoryGraph.from_networkx(__import__("networkx").cycle_graph(200), rng.random((500, 200)))
+    x0 = g.patterns.T[:8] + 0.2 * (rng.random((8, 500)) - 0.5)
+    # beta 5: the attention of a wide-mode run (-0.5, 1.5) sits on a handful of memories
+    full = cdam.CDAM(g, a=-0.5, h=1.5, beta=5.0, dtype=torch.float64).run(x0, 50, record_overlaps=True)
+    top = cdam.CDAM(g, a=-0.5, h=1.5, beta=5.0, dtype=torch.float64, topk=16).run(x0, 50, record_overlaps=True)
+    assert float(top.topk_discarded.max()) < 1e-15
+    np.testing.assert_allclose(top.final.numpy(), full.final.numpy(), atol=1e-10)
+    np.testing.assert_allclose(top.overlaps.numpy(), full.overlaps.numpy(), atol=1e-10)
+
+
+def test_topk_and_values_errors():
+    g = _graph("cycle")
+    for bad in (0, -1, 2.5, True, "3"):
+        with pytest.raises(cdam.ParameterError, match="topk"):
+            cdam.CDAM(g, topk=bad)
+    with pytest.raises(cdam.ParameterError, match="softmax='stable'"):
+        cdam.CDAM(g, topk=3, softmax="legacy")
+    with pytest.raises(cdam.ParameterError, match="slot backend"):
+        cdam.CDAM(g, topk=3, backend=cdam.backends.KWinnerMHN(60, 40, 1, seed=0))
+    with pytest.raises(cdam.ParameterError, match="values"):
+        cdam.CDAM(g, values="sparse")
+
+
+def test_auto_values_factor_only_above_the_budget(monkeypatch):
+    from cdam.couplings import FactoredValues
+
+    g = _graph("cycle")
+    assert not isinstance(cdam.CDAM(g).backend.values, FactoredValues)
+    monkeypatch.setattr(cdam.dynamics, "DENSE_VALUES_MAX_BYTES", 100)
+    model = cdam.CDAM(g, a=0.5, h=1.0)
+    assert isinstance(model.backend.values, FactoredValues)
+    assert "Q" not in model.couplings.__dict__  # never formed
+    assert isinstance(model.with_strengths(-1.0, 2.0).backend.values, FactoredValues)

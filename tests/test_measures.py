@@ -179,3 +179,51 @@ def test_distance_profile_from_trajectory():
     b = cdam.distance_profile(cdam.attractor_correlation(traj), g)
     np.testing.assert_allclose(a.mean, b.mean, rtol=1e-12)
     assert a.distance.tolist() == [1.0, 2.0, 3.0, 4.0]
+
+
+# ------------------------------------------------------------------ overlaps from logits
+@pytest.mark.parametrize("kind", ["pearson", "cosine", "dot"])
+def test_overlaps_from_scores_equal_the_direct_product(kind):
+    rng = np.random.default_rng(5)
+    Xi = torch.from_numpy(rng.random((200, 12)))
+    Xi[:, 4] = 0.25  # a constant pattern
+    X = torch.from_numpy(rng.random((6, 200)) * 3 - 1)
+    X[2] = 0.7  # a constant state
+    from cdam.measures import OverlapOperator
+
+    op = OverlapOperator(Xi, kind)
+    fused = op.from_scores(X @ Xi, X)
+    np.testing.assert_allclose(fused.numpy(), op(X).numpy(), rtol=1e-12, atol=1e-12)
+    if kind == "pearson":  # no defined correlation for a constant state or pattern
+        assert float(fused[2].abs().max()) == 0.0 and float(fused[:, 4].abs().max()) == 0.0
+    # float32: within the documented error bound
+    op32 = OverlapOperator(Xi.float(), kind)
+    X32 = X.float()
+    np.testing.assert_allclose(op32.from_scores(X32 @ Xi.float(), X32).numpy(), op(X).numpy(), rtol=2e-5, atol=2e-5)
+
+
+def test_overlaps_from_scores_fall_back_when_a_mean_dwarfs_the_spread():
+    from cdam.measures import OverlapOperator
+
+    rng = np.random.default_rng(1)
+    Xi = torch.from_numpy(rng.random((100, 5))).float()
+    X = (1e4 + torch.from_numpy(rng.random((3, 100)))).float()  # |x| / |x - mean| ~ 3e4
+    op = OverlapOperator(Xi)
+    exact = OverlapOperator(Xi.double())(X.double())
+    np.testing.assert_allclose(op.from_scores(X @ Xi, X).numpy(), exact.numpy(), atol=1e-5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    states=arrays(np.float64, (3, 9), elements=st.floats(-1e3, 1e3)),
+    pats=arrays(np.float64, (9, 4), elements=st.floats(-1e3, 1e3)),
+)
+def test_overlaps_from_scores_match_and_stay_in_range(states, pats):
+    from cdam.measures import OverlapOperator
+
+    X, P = torch.from_numpy(states), torch.from_numpy(pats)
+    for kind in ("pearson", "cosine"):
+        op = OverlapOperator(P, kind)
+        m = op.from_scores(X @ P, X)
+        assert torch.isfinite(m).all() and float(m.abs().max()) <= 1.0
+        np.testing.assert_allclose(m.numpy(), op(X).numpy(), atol=1e-6)

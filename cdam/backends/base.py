@@ -20,6 +20,9 @@ class Retrieval(NamedTuple):
 
     weights: torch.Tensor  # (B, n_hidden)
     values: torch.Tensor  # (B, d_value)
+    # raw match scores query . key (B, n_hidden) where the backend computes them anyway;
+    # the dynamics read overlaps off them instead of doing one more product
+    scores: torch.Tensor | None = None
 
 
 class StorageBackend(ABC):

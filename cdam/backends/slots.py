@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from .._validation import choice
+from ..couplings import FactoredValues
 from ..errors import ParameterError, StateError
 from .base import Retrieval, StorageBackend
 
@@ -45,13 +46,24 @@ class DenseSlots(StorageBackend):
 
         w = \operatorname{softmax}(\beta\, q K^\top),\qquad \text{read} = w V
 
-    with ``K`` (p, n) the stored keys and ``V`` (p, d) the stored values.
+    with ``K`` (p, n) the stored keys and ``V`` (p, d) the stored values. ``V`` may be a
+    :class:`~cdam.couplings.FactoredValues`, which reads :math:`wV` without forming ``V``.
+
+    With ``topk=k`` only the ``k`` largest scores of each query are kept and renormalised,
+    and the read gathers those ``k`` rows of ``V`` (cost :math:`Bkd` instead of
+    :math:`Bpd`). If :math:`\varepsilon` is the softmax mass outside the ``k`` kept
+    (computed exactly from all scores, reported in :attr:`last_discarded`), the read is off
+    by at most :math:`2\varepsilon\max_\mu\lVert V_\mu\rVert_\infty` per entry: the
+    kept weights are rescaled by :math:`1/(1-\varepsilon)` and the dropped ones sum to
+    :math:`\varepsilon`.
 
     Parameters
     ----------
     keys, values : torch.Tensor, optional
         Initial associations, (p, n) and (p, d).
     softmax : {"stable", "legacy"}
+    topk : int, optional
+        Keep the ``topk`` largest scores (stable softmax only).
 
     Examples
     --------
@@ -59,26 +71,47 @@ class DenseSlots(StorageBackend):
     >>> s = DenseSlots(torch.eye(2), torch.tensor([[1., 2.], [3., 4.]]))
     >>> s.retrieve(torch.tensor([[50., 0.]]), beta=1.0).values.round(decimals=4)
     tensor([[1., 2.]])
+    >>> s1 = DenseSlots(torch.eye(2), torch.tensor([[1., 2.], [3., 4.]]), topk=1)
+    >>> s1.retrieve(torch.tensor([[1., 0.]]), beta=1.0).values
+    tensor([[1., 2.]])
+    >>> round(float(s1.last_discarded.max()), 4)  # 1 / (1 + e)
+    0.2689
     """
 
-    def __init__(self, keys: torch.Tensor | None = None, values: torch.Tensor | None = None, softmax: str = "stable"):
+    def __init__(
+        self,
+        keys: torch.Tensor | None = None,
+        values=None,
+        softmax: str = "stable",
+        topk: int | None = None,
+    ):
         self.softmax = choice("softmax", softmax, SOFTMAX_KINDS)
+        if topk is not None:
+            if isinstance(topk, bool) or not isinstance(topk, int) or topk < 1:
+                raise ParameterError(f"topk must be a positive int (memories kept per read), got {topk!r}")
+            if self.softmax != "stable":
+                raise ParameterError("topk needs softmax='stable': the legacy form has no top-k meaning")
+        self.topk = topk
+        self.last_discarded: torch.Tensor | None = None
         self.keys: torch.Tensor | None = None
-        self.values: torch.Tensor | None = None
+        self.values = None
         if keys is not None or values is not None:
             if keys is None or values is None:
                 raise ParameterError("give both keys and values, or neither")
             self.store(keys, values)
 
-    def store(self, keys: torch.Tensor, values: torch.Tensor) -> None:
-        if keys.ndim != 2 or values.ndim != 2 or keys.shape[0] != values.shape[0]:
+    def store(self, keys: torch.Tensor, values) -> None:
+        if keys.ndim != 2 or len(values.shape) != 2 or keys.shape[0] != values.shape[0]:
             raise StateError(
                 "keys (m, n) and values (m, d) need the same number of rows, "
                 f"got {tuple(keys.shape)} and {tuple(values.shape)}"
             )
+        factored = isinstance(values, FactoredValues)
         if self.keys is None:
-            self.keys, self.values = keys.contiguous(), values.contiguous()
+            self.keys, self.values = keys.contiguous(), values if factored else values.contiguous()
         else:
+            if factored or isinstance(self.values, FactoredValues):
+                raise StateError("factored values are written once; build a new DenseSlots to store more")
             if keys.shape[1] != self.keys.shape[1] or values.shape[1] != self.values.shape[1]:
                 raise StateError("new keys/values must match the widths of those already stored")
             self.keys = torch.cat([self.keys, keys])
@@ -91,8 +124,29 @@ class DenseSlots(StorageBackend):
     def retrieve(self, query: torch.Tensor, beta: float) -> Retrieval:
         if self.keys is None:
             raise StateError("nothing is stored yet; call store(keys, values) first")
-        w = softmax_weights(self.scores(query), beta, self.softmax)
-        return Retrieval(w, w @ self.values)
+        s = self.scores(query)
+        if self.topk is not None:
+            if self.topk < s.shape[1]:
+                return self._retrieve_topk(s, beta)
+            self.last_discarded = s.new_zeros(s.shape[0])  # every memory kept: exact
+        w = softmax_weights(s, beta, self.softmax)
+        read = self.values.matmul(w) if isinstance(self.values, FactoredValues) else w @ self.values
+        return Retrieval(w, read, s)
+
+    def _retrieve_topk(self, s: torch.Tensor, beta: float) -> Retrieval:
+        top, idx = s.topk(self.topk, dim=1)
+        z = top.mul(beta)
+        lse_top = torch.logsumexp(z, dim=1)
+        # exact mass outside the kept scores: 1 - sum_top e^{beta s} / sum_all e^{beta s}
+        self.last_discarded = (-torch.expm1(lse_top - torch.logsumexp(s * beta, dim=1))).clamp_(min=0.0) + 0.0
+        wk = torch.exp(z - lse_top[:, None])  # (B, k), sums to 1
+        if isinstance(self.values, FactoredValues):
+            rows = self.values.rows(idx).view(*idx.shape, -1)
+        else:
+            rows = self.values[idx]  # (B, k, d)
+        read = torch.bmm(wk.unsqueeze(1), rows).squeeze(1)
+        w = torch.zeros_like(s).scatter_(1, idx, wk)
+        return Retrieval(w, read, s)
 
     @property
     def n_hidden(self) -> int:
@@ -104,4 +158,6 @@ class DenseSlots(StorageBackend):
 
     def __repr__(self) -> str:
         shape = None if self.keys is None else tuple(self.keys.shape)
-        return f"DenseSlots(keys={shape}, softmax={self.softmax!r})"
+        extra = "" if self.topk is None else f", topk={self.topk}"
+        kind = ", values=factored" if isinstance(self.values, FactoredValues) else ""
+        return f"DenseSlots(keys={shape}, softmax={self.softmax!r}{kind}{extra})"
