@@ -9,7 +9,8 @@ capacity is the largest k x s for which every seed passes, scanning k upward unt
 failure. Defaults: beta 0.5, eta 0.1, 25% state block, tol 1e-3.
 
 Throughput: words of length 1..15 on a random 10 x 4 DFA at n = 1000, run in one batch by
-``run_many`` versus one at a time by ``run``; reported as words per second.
+``run_many`` versus one at a time by ``run`` on the same words; reported as words per second.
+This is part (d) of ``cdam bench`` (``cdam.bench.bench_automaton_words``).
 
 Run:  python benchmarks/bench_automata.py [--quick] [--capacity] [--throughput]
 """
@@ -19,17 +20,12 @@ from __future__ import annotations
 import argparse
 import time
 
-import numpy as np
 import torch
 
 from cdam.automata import CapacityError, MemoryAutomaton, random_dfa
+from cdam.bench import bench_automaton_words, random_words
 
 LADDER = [2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 24, 32, 40, 48, 64, 80, 96, 128, 160, 192, 256]
-
-
-def random_words(dfa, count: int, max_len: int, seed: int) -> list[list]:
-    rng = np.random.default_rng(seed)
-    return [list(rng.choice(list(dfa.alphabet), size=int(rng.integers(1, max_len + 1)))) for _ in range(count)]
 
 
 def exact(n: int, k: int, s: int, seed: int, n_words: int = 100, beta: float = 0.5) -> bool:
@@ -53,26 +49,6 @@ def capacity(n: int, s: int, seeds=(0, 1, 2), max_k: int = 256, budget_s: float 
             return f"{best} x {s}" if best else f"< 2 x {s}"
         best, last = k, time.perf_counter() - t
     return f">= {best} x {s}"
-
-
-def throughput(n_words: int = 1000, n_single: int = 40, n: int = 1000, seed: int = 0) -> dict:
-    dfa = random_dfa(10, 4, seed=seed)
-    m = MemoryAutomaton(dfa, n_neurons=n, seed=seed)
-    words = random_words(dfa, n_words, 15, seed)
-    t = time.perf_counter()
-    batched = m.run_many(words)
-    t_batch = time.perf_counter() - t
-    t = time.perf_counter()
-    single = [m.run(w) for w in words[:n_single]]
-    t_single = time.perf_counter() - t
-    assert single == batched[:n_single] == [dfa.run(w) for w in words[:n_single]]
-    assert batched == [dfa.run(w) for w in words]
-    return {
-        "words": n_words,
-        "batched_words_per_s": n_words / t_batch,
-        "single_words_per_s": n_single / t_single,
-        "speedup": (n_words / t_batch) / (n_single / t_single),
-    }
 
 
 def main() -> None:
@@ -100,7 +76,7 @@ def main() -> None:
                 f"{n:>6} | " + " | ".join(f"{c:>16}" for c in row) + f"   ({time.perf_counter() - t:.0f} s)", flush=True
             )
     if args.throughput or both:
-        r = throughput(n_words=200 if args.quick else 1000, n_single=20 if args.quick else 40)
+        r = bench_automaton_words(n_words=200 if args.quick else 1000, threads=args.threads)
         print(
             f"throughput (10 x 4 DFA, n=1000, words of length 1-15): batched {r['batched_words_per_s']:.1f} words/s "
             f"({r['words']} words), one by one {r['single_words_per_s']:.1f} words/s, speedup {r['speedup']:.1f}x"

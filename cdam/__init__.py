@@ -19,6 +19,7 @@ from .errors import (
 from .graph import MemoryGraph
 from .measures import attractor_correlation, distance_profile, overlaps
 from .modes import Mode, classify_mode, phase_diagram, predict_mode
+from .sweeps import SweepResult, sweep
 
 __version__ = "0.1.0"
 
@@ -49,6 +50,7 @@ __all__ = [
     "ParameterError",
     "PatternError",
     "StateError",
+    "SweepResult",
     "Trajectory",
     "UnknownNodeError",
     "attractor_correlation",
@@ -57,4 +59,5 @@ __all__ = [
     "overlaps",
     "phase_diagram",
     "predict_mode",
+    "sweep",
 ]

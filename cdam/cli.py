@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from pathlib import Path
@@ -39,6 +40,7 @@ def main(debug: bool) -> None:
       cdam demo                          # the four modes and the range of recall
       cdam run edges.txt --a -0.5 --h 1.5
       cdam phase-diagram --graph cycle:30
+      cdam sweep cycle:30 --a -2,1 --h 0,3 --out sweep.jsonl
     """
 
 
@@ -290,22 +292,116 @@ def phase_diagram_cmd(graph, directed, patterns, n, seed, a_range, h_range, no_o
     h_vals = np.linspace(h_range[0], h_range[1], _count(h_range[2]))
     d = phase_diagram(g, a_vals, h_vals, observe=not no_observe, steps=steps, seed=seed,
                       progress=None if no_observe else _progress("cells"))
-    short = {"auto": "A", "narrow_hetero": "N", "wide_hetero": "W", "quiescent": "Q"}
-    click.echo("rows h (top = largest), columns a; predicted/observed "
-               "(A auto, N narrow, W wide, Q quiescent)")
-    click.echo("        " + " ".join(f"{x:>5.2f}" for x in a_vals))
-    for i in range(h_vals.size - 1, -1, -1):
-        cells = []
-        for j in range(a_vals.size):
-            p = short[d.predicted[i, j].value]
-            o = short[d.observed[i, j].value] if d.observed is not None else "-"
-            cells.append(f"{p}/{o:<3}")
-        click.echo(f"h={h_vals[i]:5.2f} " + " ".join(cells))
+    _mode_table(a_vals, h_vals, d.predicted, d.observed)
     if d.observed is not None:
         click.echo(f"agreement: {d.agreement:.1%}")
     png = plot.save_figure(plot.plot_phase_diagram(d, which="both" if d.observed is not None else "predicted"),
                            Path(out_dir) / "phase_diagram.png")
     click.echo(f"wrote {png}")
+
+
+def _mode_table(a_vals, h_vals, predicted, observed) -> None:
+    """Print modes on the (h, a) grid: entry [i, j] is h[i], a[j]; Mode or mode name; no
+    observed modes: None."""
+    short = {"auto": "A", "narrow_hetero": "N", "wide_hetero": "W", "quiescent": "Q", "None": "-"}
+    click.echo("rows h (top = largest), columns a; predicted/observed "
+               "(A auto, N narrow, W wide, Q quiescent)")
+    click.echo("        " + " ".join(f"{x:>5.2f}" for x in a_vals))
+    for i in range(len(h_vals) - 1, -1, -1):
+        cells = []
+        for j in range(len(a_vals)):
+            p = short[str(predicted[i, j])]
+            o = short[str(observed[i, j])] if observed is not None else "-"
+            cells.append(f"{p}/{o:<3}")
+        click.echo(f"h={h_vals[i]:5.2f} " + " ".join(cells))
+
+
+def _floats(ctx, param, value: str) -> list[float]:
+    try:
+        out = [float(x) for x in value.split(",") if x.strip()]
+    except ValueError:
+        raise click.BadParameter(f"give numbers separated by commas, e.g. -1,0,0.5; got {value!r}") from None
+    if not out:
+        raise click.BadParameter("give at least one value")
+    return out
+
+
+def _values(start: float, stop: float, num: int) -> str:
+    return ",".join(f"{x:g}" for x in np.linspace(start, stop, num))
+
+
+@main.command("sweep")
+@click.argument("graph")
+@_apply(_graph_options)
+@click.option("--a", "a_values", default=_values(-3.0, 2.0, 11), show_default=True, callback=_floats,
+              help="Auto-association values, comma-separated.")
+@click.option("--h", "h_values", default=_values(0.0, 4.0, 9), show_default=True, callback=_floats,
+              help="Hetero-association values, comma-separated.")
+@click.option("--beta", "beta_values", default="1", show_default=True, callback=_floats,
+              help="Inverse temperatures, comma-separated.")
+@click.option("--eta", "eta_values", default="0.1", show_default=True, callback=_floats,
+              help="Step sizes in (0, 1], comma-separated.")
+@click.option("--mean-coef", "c_values", default="1", show_default=True, callback=_floats,
+              help="Mean-subtraction coefficients, comma-separated.")
+@click.option("--normalization", type=click.Choice(["sym", "row", "none"]), default="sym", show_default=True)
+@click.option("--steps", default=100, show_default=True, help="Updates per run.")
+@click.option("--noise", default=1.0, show_default=True, help="Start noise amplitude.")
+@click.option("--out", "out", default=DEFAULT_OUT, show_default=True, type=click.Path(),
+              help="Results file (.jsonl), or a folder: it gets sweep-<fingerprint>.jsonl.")
+@click.option("--workers", type=int, default=None, help="Local processes (default: all cores); 1: this process.")
+@click.option("--scheduler", default=None, metavar="ADDR", help="Dask scheduler address, e.g. tcp://host:8786.")
+def sweep_cmd(graph, directed, patterns, n, seed, a_values, h_values, beta_values, eta_values, c_values,
+              normalization, steps, noise, out, workers, scheduler):
+    """Run all-starts dynamics over a parameter grid, streamed to a resumable file.
+
+    GRAPH is an edge list, a .graphml file, cycle:P or karate. Every cell of the grid
+    (the product of the --a, --h, --beta, --eta and --mean-coef values) records the
+    predicted and observed mode; each finished cell is appended to the results file at
+    once. Run the same command again after an interruption: the cells already in the file
+    are kept and only the missing ones run. A file of a different sweep is refused.
+
+    \b
+    Examples:
+      cdam sweep cycle:30 --a -2,-1,0,1 --h 0,1,2,3 --out cycle.jsonl
+      cdam sweep karate --beta 0.5,1,2 --workers 4
+      cdam sweep cycle:30 --scheduler tcp://10.0.0.5:8786 --out big.jsonl
+    """
+    from .sweeps import sweep
+
+    g = _memory_graph(graph, directed, patterns, n, seed)
+    grid, fixed = {}, {"normalization": normalization}
+    for name, values in (("beta", beta_values), ("eta", eta_values), ("mean_coef", c_values)):
+        if len(values) > 1:
+            grid[name] = values
+        else:
+            fixed[name] = values[0]
+    grid["h"], grid["a"] = h_values, a_values  # a varies fastest: rows h, columns a
+    target = Path(out)
+    if target.is_dir() or not target.suffix:
+        target.mkdir(parents=True, exist_ok=True)
+    n_cells = math.prod(map(len, grid.values()))
+    click.echo(f"{g}; {n_cells} cell{'s' * (n_cells != 1)} over {', '.join(grid)}")
+
+    def report(rec, done, total):
+        params = " ".join(f"{k}={rec[k]:g}" for k in grid)
+        click.echo(f"[{done}/{total}] {params}: {rec['predicted']}/{rec['observed']} ({rec['wall_time']:.2f} s)",
+                   err=True)
+
+    try:
+        res = sweep(g, grid, steps=steps, noise=noise, seed=seed, out=target, workers=workers,
+                    scheduler=scheduler, progress=report, **fixed)
+    except KeyboardInterrupt:
+        click.echo(f"interrupted: the finished cells are saved in {target}; run the same command again to resume",
+                   err=True)
+        sys.exit(130)
+    predicted, observed = res.to_numpy("predicted"), res.to_numpy("observed")
+    for idx in np.ndindex(*res.shape[:-2]):
+        if idx:
+            click.echo(", ".join(f"{k}={v[i]:g}" for (k, v), i in zip(grid.items(), idx)) + ":")
+        _mode_table(grid["a"], grid["h"], predicted[idx], observed[idx])
+    click.echo(f"cells: {res.n_cells} total, {res.resumed} resumed from the file, {res.computed} run now")
+    click.echo(f"agreement (observed = predicted): {res.agreement:.1%}")
+    click.echo(f"results in {res.path}")
 
 
 @main.command()
@@ -364,7 +460,8 @@ def communities(graph, seed, n, a_values, do_plot, out_dir):
 
 @main.command()
 @click.option("--quick", is_flag=True, help="Small sizes (seconds), for a smoke test.")
-@click.option("--parts", default="abc", show_default=True, help="Which benchmarks: a (notebook), b (raw), c (scaling).")
+@click.option("--parts", default="abcde", show_default=True,
+              help="Which benchmarks: a (notebook), b (raw), c (scaling), d (automaton), e (communities).")
 @click.option("--max-p", default=200_000, show_default=True, help="Largest number of memories for (c).")
 @click.option("--json", "json_path", default=None, type=click.Path(dir_okay=False), help="Write the results here.")
 @click.option("--out", "out_dir", default=DEFAULT_OUT, show_default=True, type=click.Path(file_okay=False))
@@ -375,6 +472,8 @@ def bench(quick, parts, max_p, json_path, out_dir):
     (a) all-starts with overlaps vs the notebook loop (p = 30, 60, 100; n = 1000)
     (b) batched step vs raw torch matmuls (B = 1024, n = 2000, p = 4096)
     (c) time per step and peak memory as p grows to 2e5 (mean degree 10, n = 1000, B = 64)
+    (d) automaton words/s, one batch vs one word at a time (10 x 4 DFA, n = 1000, 1000 words)
+    (e) community extraction vs Louvain: time and NMI on LFR n = 1000, mu 0.1 to 0.6
 
     \b
     Example:
@@ -415,6 +514,32 @@ def bench(quick, parts, max_p, json_path, out_dir):
 
         fig = plot.plot_scaling(r)
         click.echo(f"  wrote {plot.save_figure(fig, Path(out_dir) / 'scaling.png')}")
+    if "d" in parts:
+        # quick: an automaton small enough to verify in milliseconds, still exact at n = 500
+        r = B.bench_automaton_words(4, 2, 500, 40, 8, repeat=2) if quick else B.bench_automaton_words()
+        results["d_automaton"] = r
+        click.secho(f"(d) automaton words/s: one batch (run_many) vs one word at a time (run), "
+                    f"{r['threads']} torch thread(s)", bold=True)
+        click.echo(f"  {r['states']} x {r['symbols']} DFA, n={r['n_neurons']}, {r['words']} words of length "
+                   f"1-{r['max_len']}: batched {r['batched_words_per_s']:8.1f} words/s   one at a time "
+                   f"{r['single_words_per_s']:6.1f} words/s ({r['single_words']} words)   speed-up "
+                   f"{r['speedup']:5.1f}x   (identical decodings: {'yes' if r['identical'] else 'NO'})")
+    if "e" in parts:
+        if quick:  # LFR n = 1000 takes minutes per graph: a small planted partition instead
+            P = nx.planted_partition_graph(4, 16, 0.5, 0.05, seed=0)
+            rows = B.bench_community_time([("planted 4x16 (0.5, 0.05)", P, B.planted_truth(P))], louvain_repeat=2)
+        else:
+            rows = B.bench_community_time()
+        results["e_communities"] = rows
+        click.secho(f"(e) community extraction: cdam multiscale (extract = its most modular level) vs "
+                    f"networkx Louvain, same graph and seed, {rows[0]['threads'] if rows else 1} torch thread(s)",
+                    bold=True)
+        click.echo(f"  {'graph':<24} {'Louvain s':>9} {'cdam s':>8} {'cdam/L':>7}   NMI: {'Louvain':>7} "
+                   f"{'extract':>7} {'best lvl':>8}   groups: {'truth':>5} {'Louvain':>7} {'extract':>7}")
+        for r in rows:
+            click.echo(f"  {r['graph']:<24} {r['louvain_s']:>9.3f} {r['cdam_s']:>8.2f} {r['time_ratio']:>6.0f}x"
+                       f"        {r['louvain_nmi']:>7.2f} {r['cdam_nmi']:>7.2f} {r['cdam_best_level_nmi']:>8.2f}"
+                       f"           {r['truth_groups']:>5d} {r['louvain_groups']:>7d} {r['cdam_groups']:>7d}")
     if json_path:
         Path(json_path).write_text(json.dumps(results, indent=2))
         click.echo(f"wrote {json_path}")

@@ -25,10 +25,9 @@ needs ``dask.distributed``, imported only then).
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import math
-import multiprocessing
 import numbers
-import os
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -36,9 +35,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from . import _executor
 from . import _validation as check
-from .backends.kwinner import KWinnerMHN, _single_thread
-from .errors import CDAMError, ParameterError, PatternError
+from .backends.kwinner import KWinnerMHN
+from .errors import MissingDependencyError, ParameterError, PatternError
 
 __all__ = [
     "KWINNER",
@@ -60,10 +60,6 @@ __all__ = [
     "run_protocol",
     "sparse_patterns",
 ]
-
-
-class MissingDependencyError(CDAMError, ImportError):
-    """An optional dependency needed for the requested feature is not installed."""
 
 
 def _generator(seed) -> torch.Generator:
@@ -421,10 +417,6 @@ def _task(args):
     return mi, s, r, real, pseudo
 
 
-def _worker_init():
-    torch.set_num_threads(1)  # one process per core; intra-op threads would oversubscribe
-
-
 # ---------------------------------------------------------------------- results
 @dataclass
 class AgeComparison:
@@ -570,19 +562,6 @@ def compare_by_age(
 
 
 # ---------------------------------------------------------------------- the sweep
-def _dask_executor(scheduler):
-    try:
-        import distributed
-    except ImportError as exc:
-        raise MissingDependencyError(
-            "scheduler= needs Dask's distributed scheduler, which is not installed; "
-            'install it with `pip install "dask[distributed]"`, or leave scheduler=None to use local processes'
-        ) from exc
-    own = not isinstance(scheduler, distributed.Client)
-    client = distributed.Client(scheduler) if own else scheduler
-    return client.get_executor(pure=False), (client if own else None)
-
-
 def continual_experiment(
     models=(KWINNER, ONE_WINNER),
     *,
@@ -648,8 +627,7 @@ def continual_experiment(
     for c in cue_fractions:
         if not 0.0 < c <= 1.0:
             raise ParameterError(f"cue fractions must be in (0, 1], got {c}")
-    if workers is not None:
-        workers = check.positive_int("workers", workers)
+    workers = _executor.check_workers(workers)
     n_pseudo = n_study if n_pseudo is None else n_pseudo
     for m in models:  # bad sizes fail here, not in a worker
         m.build(n_visible, seed=0)
@@ -675,33 +653,13 @@ def continual_experiment(
         real[models[mi].name][s, r], pseudo[models[mi].name][s, r] = re, ps
         bar.update(1)
 
-    own = None
     try:
-        if scheduler is not None:
-            executor, client = _dask_executor(scheduler)
-            own = client
-        elif executor is None and workers != 1:
-            n = workers or os.cpu_count() or 1
-            executor = cf.ProcessPoolExecutor(
-                max_workers=min(n, len(tasks)),
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_worker_init,
-            )
-            own = executor
-        if executor is None:
-            with _single_thread():  # as in the workers: small ops, threads only add latency
-                for t in tasks:
-                    collect(_task(t))
-        else:
-            futures = [executor.submit(_task, t) for t in tasks]
-            for f in cf.as_completed(futures):
-                collect(f.result())
+        runs = _executor.run_tasks(_task, tasks, workers=workers, scheduler=scheduler, executor=executor)
+        with contextlib.closing(runs):
+            for out in runs:
+                collect(out)
     finally:
         bar.close()
-        if isinstance(own, cf.Executor):
-            own.shutdown(wait=True, cancel_futures=True)
-        elif own is not None:  # a Dask client this call opened
-            own.close()
     return ContinualResult(
         models={m.name: m for m in models},
         real=real,
@@ -712,22 +670,8 @@ def continual_experiment(
     )
 
 
-class _NoBar:
-    def update(self, n=1):
-        pass
-
-    def close(self):
-        pass
-
-
 def _progress(total: int, enabled: bool):
-    if not enabled:
-        return _NoBar()
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        return _NoBar()
-    return tqdm(total=total, desc="continual runs", unit="run")
+    return _executor.progress_bar(total, enabled, desc="continual runs", unit="run")
 
 
 def _finite_mean(d: np.ndarray, with_sem: bool = False):

@@ -19,6 +19,7 @@ __all__ = [
     "ParameterError",
     "StateError",
     "FileFormatError",
+    "MissingDependencyError",
 ]
 
 
@@ -59,3 +60,7 @@ class StateError(CDAMError, ValueError):
 
 class FileFormatError(CDAMError, ValueError):
     """A file is not a valid cdam file: truncated, corrupted, or of a newer version."""
+
+
+class MissingDependencyError(CDAMError, ImportError):
+    """An optional dependency needed for the requested feature is not installed."""

@@ -1,0 +1,665 @@
+r"""Parameter sweeps: CDAM over a grid of parameters, streamed to a resumable file.
+
+A sweep runs all starts (:meth:`cdam.CDAM.all_starts`) in every cell of a grid, such as the
+:math:`(h, a)` plane of :func:`cdam.phase_diagram` or a grid that also varies ``beta`` or
+``eta``, and records for each cell what the theory predicts and what the dynamics did.
+Cells are independent tasks and go through the executor of
+:func:`~cdam.continual.continual_experiment`: local processes by default, in this process
+with ``workers=1``, any :class:`concurrent.futures.Executor`, or a Dask cluster
+(``scheduler="tcp://..."``).
+
+With ``out=`` each finished cell is appended to a JSON-lines file the moment it finishes,
+so an interrupted sweep resumes where it stopped: the same call again runs only the cells
+the file lacks, and the result is identical to an uninterrupted run's (all randomness
+comes from ``seed``, and every cell runs with one torch thread whatever the executor).
+
+The file format (``cdam.sweep``, version 1): the first line is a JSON header with the
+format tag, the version and the sweep's configuration (graph hash, grid, steps, noise,
+seed, model parameters, measure) with its SHA-256 fingerprint; each further line is one
+cell's record, in the order the cells finished.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import itertools
+import json
+import math
+import numbers
+import os
+import pickle
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import _executor
+from . import _validation as check
+from .backends.kwinner import _single_thread
+from .errors import FileFormatError, ParameterError
+
+try:  # POSIX: a lock keeps two sweeps from appending to one file at once
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
+
+__all__ = ["GRID_PARAMETERS", "RECORD_FIELDS", "SWEEP_FORMAT", "SWEEP_VERSION", "SweepResult", "sweep"]
+
+SWEEP_FORMAT = "cdam.sweep"
+SWEEP_VERSION = 1
+#: CDAM parameters a grid may vary.
+GRID_PARAMETERS = ("a", "h", "beta", "eta", "mean_coef")
+#: What every record holds besides the cell's grid parameters (and the measure's fields).
+RECORD_FIELDS = ("cell", "predicted", "observed", "cue_overlap", "attractor_correlation", "steps", "wall_time")
+#: Keyword arguments of :class:`cdam.CDAM` a sweep passes on (fixed for the whole sweep).
+MODEL_OPTIONS = GRID_PARAMETERS + ("normalization", "softmax", "direction", "dtype", "device", "backend")
+#: Fields left out when results are compared: they measure the machine, not the dynamics.
+TIMING_FIELDS = ("wall_time",)
+
+
+# ---------------------------------------------------------------------- the result
+@dataclass(frozen=True)
+class SweepResult:
+    """The records of a sweep, in grid order.
+
+    Attributes
+    ----------
+    grid : dict
+        Parameter name -> tuple of values, in axis order (the last axis varies fastest).
+    records : tuple of dict
+        One JSON record per finished cell, sorted by ``record["cell"]`` (the cell's
+        position in grid order), whatever order the cells finished in.
+    config : dict
+        Everything that determines the results (the file header's ``config``).
+    path : pathlib.Path or None
+        The JSON-lines file, when there is one.
+    resumed, computed : int
+        Cells read back from the file and cells run by this call.
+    """
+
+    grid: dict
+    records: tuple
+    config: dict = field(default_factory=dict)
+    path: Path | None = None
+    resumed: int = 0
+    computed: int = 0
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Grid shape: one axis per parameter, in ``grid`` order."""
+        return tuple(len(v) for v in self.grid.values())
+
+    @property
+    def n_cells(self) -> int:
+        return math.prod(self.shape)
+
+    @property
+    def complete(self) -> bool:
+        """Whether every cell of the grid has its record."""
+        return len(self.records) == self.n_cells
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    @property
+    def fields(self) -> list[str]:
+        """Names of the recorded fields, in record order."""
+        seen: dict = {}
+        for r in self.records:
+            seen.update(dict.fromkeys(r))
+        return list(seen)
+
+    def _field(self, name: str) -> list:
+        if name not in self.fields:
+            raise ParameterError(f"no field {name!r} was recorded; choose one of {', '.join(self.fields)}")
+        return [r.get(name) for r in self.records]
+
+    def to_numpy(self, name: str) -> np.ndarray:
+        """The field ``name`` as an array of the grid's shape.
+
+        Numbers give a float64 array (NaN for a missing value or an unfinished cell);
+        anything else an object array (None where missing).
+        """
+        values = self._field(name)
+        numeric = all(v is None or (isinstance(v, numbers.Real) and not isinstance(v, bool)) for v in values)
+        out = np.full(self.n_cells, np.nan if numeric else None, dtype=np.float64 if numeric else object)
+        cells = np.array([r["cell"] for r in self.records], dtype=np.int64)
+        out[cells] = [np.nan if v is None else v for v in values] if numeric else values
+        return out.reshape(self.shape)
+
+    def table(self) -> dict[str, np.ndarray]:
+        """Every field as a 1-D array over the finished cells in grid order (a data frame's
+        columns: ``pandas.DataFrame(result.table())``)."""
+        columns = {}
+        for name in self.fields:
+            values = self._field(name)
+            plain = all(isinstance(v, numbers.Real) for v in values)  # bool, int or float: a numeric dtype
+            columns[name] = np.array(values, dtype=None if plain else object)
+        return columns
+
+    @property
+    def agreement(self) -> float:
+        """Fraction of finished cells whose observed mode is the predicted one."""
+        if not self.records:
+            raise ParameterError("the sweep has no finished cell yet; run it before asking for agreement")
+        return sum(r["predicted"] == r["observed"] for r in self.records) / len(self.records)
+
+    def same_results(self, other: SweepResult) -> bool:
+        """True when both hold the same sweep with identical records, timings aside."""
+
+        def strip(r):
+            return {k: v for k, v in r.items() if k not in TIMING_FIELDS}
+
+        return (
+            self.config == other.config
+            and len(self.records) == len(other.records)
+            and all(strip(a) == strip(b) for a, b in zip(self.records, other.records))
+        )
+
+    @classmethod
+    def load(cls, path) -> SweepResult:
+        """Read a sweep file (finished or not) without changing it.
+
+        A torn last line (a write that was interrupted) is ignored, as a resumed sweep
+        would drop it.
+
+        Raises
+        ------
+        FileFormatError
+            If the file is not a cdam sweep file or a line before the last is corrupted.
+        """
+        path = Path(path)
+        try:
+            data = path.read_bytes()
+        except IsADirectoryError:
+            raise ParameterError(f"{path} is a folder; give the .jsonl file of a sweep") from None
+        header, records, _ = _parse(data, path)
+        grid = _grid_from_config(header["config"], path)
+        return cls(grid, tuple(records[i] for i in sorted(records)), header["config"], path, resumed=len(records))
+
+
+# ---------------------------------------------------------------------- the sweep
+def sweep(
+    graph,
+    grid: Mapping,
+    *,
+    steps: int = 100,
+    noise: float = 1.0,
+    seed: int = 0,
+    out=None,
+    workers: int | None = None,
+    scheduler=None,
+    executor=None,
+    progress=True,
+    measure: Callable | None = None,
+    **model_kwargs,
+) -> SweepResult:
+    """Run all-starts CDAM dynamics in every cell of a parameter grid.
+
+    Each cell builds the model (the graph is compiled once per worker and reused while
+    only ``a`` and ``h`` change, as in :func:`cdam.phase_diagram`), runs
+    ``model.all_starts(steps, noise, seed)`` and records
+
+    - the cell's index in grid order (``cell``) and its grid parameters;
+    - ``predicted``: :func:`cdam.predict_mode`, and ``observed``: :func:`cdam.classify_mode`
+      (mode names, e.g. ``"auto"``);
+    - ``cue_overlap``: mean Pearson overlap of each run's final state with its cue memory;
+    - ``attractor_correlation``: mean off-diagonal entry of
+      :func:`cdam.attractor_correlation` (None with a single memory);
+    - ``steps``: updates run; ``wall_time``: seconds the cell took (left out when results
+      are compared: :meth:`SweepResult.same_results`);
+    - whatever ``measure`` returns.
+
+    Parameters
+    ----------
+    graph : MemoryGraph
+    grid : mapping of str to sequence of float
+        Parameter name (``a``, ``h``, ``beta``, ``eta``, ``mean_coef``) -> values. The cells
+        are the Cartesian product in the mapping's order with the last parameter varying
+        fastest (``itertools.product``, numpy's C order); values keep the order given and
+        must be finite and distinct. ``{"h": hs, "a": as}`` gives the layout of
+        :class:`cdam.modes.PhaseDiagram` (entry ``[i, j]`` is ``h[i], a[j]``).
+    steps, noise, seed
+        As in :meth:`cdam.CDAM.all_starts`; every cell uses the same start states.
+    out : str or path-like, optional
+        JSON-lines file the records stream to (its parent folders are created). If it
+        exists, it must hold this same sweep: its finished cells are read back and only
+        the others run; a torn last line is cut off. An existing folder gets a file named
+        by the sweep's fingerprint, ``sweep-<fingerprint>.jsonl``, so rerunning a sweep
+        resumes it and a different sweep starts its own file.
+    workers : int, optional
+        Local processes (default: all cores); ``1`` runs every cell in this process.
+    scheduler : str or distributed.Client, optional
+        A Dask scheduler address (or client): the cells run on that cluster.
+    executor : concurrent.futures.Executor, optional
+        Any executor of your own; takes precedence over ``workers``. Cells in threads of
+        one process share torch's thread setting; process-based executors keep every cell
+        on one thread, which makes their results bit-identical to ``workers=1``.
+    progress : bool or callable
+        True: a tqdm bar (when tqdm is installed). A callable is called as
+        ``progress(record, done, total)`` after each cell this call runs.
+    measure : callable, optional
+        ``measure(model, trajectory) -> dict`` of extra JSON scalars (str, int, float,
+        bool, None) merged into each record. It must be picklable (a module-level
+        function) unless everything runs in this process.
+    **model_kwargs
+        Fixed parameters passed to :class:`cdam.CDAM` (``beta``, ``eta``, ``normalization``,
+        ``dtype``, ...); a parameter is either fixed here or varied by the grid.
+
+    Returns
+    -------
+    SweepResult
+
+    Raises
+    ------
+    ParameterError
+        For an unknown or badly valued grid parameter, or when ``out`` holds a different
+        sweep (pass a new file, or delete the old one to start over).
+    FileFormatError
+        When ``out`` is not a sweep file, or a line before its last is corrupted.
+
+    Examples
+    --------
+    >>> import numpy as np, networkx as nx, cdam
+    >>> g = cdam.MemoryGraph.from_networkx(nx.cycle_graph(12), np.random.default_rng(0).random((200, 12)))
+    >>> grid = {"h": [0.0, 3.0], "a": [-2.0, 1.0]}
+    >>> res = cdam.sweep(g, grid, steps=30, workers=1, progress=False)
+    >>> res.shape, res.to_numpy("predicted").tolist()
+    ((2, 2), [['quiescent', 'auto'], ['wide_hetero', 'narrow_hetero']])
+    >>> res.agreement
+    1.0
+
+    Streamed to a file, a second call finds every cell done and runs none:
+
+    >>> import os, shutil, tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> path = os.path.join(folder, "sweep.jsonl")
+    >>> first = cdam.sweep(g, grid, steps=30, out=path, workers=1, progress=False)
+    >>> again = cdam.sweep(g, grid, steps=30, out=path, workers=1, progress=False)
+    >>> again.resumed, again.computed, again.same_results(first), first.same_results(res)
+    (4, 0, True, True)
+    >>> shutil.rmtree(folder)
+    """
+    from .dynamics import CDAM
+    from .graph import MemoryGraph
+
+    if not isinstance(graph, MemoryGraph):
+        raise ParameterError(
+            f"graph must be a cdam.MemoryGraph, got {type(graph).__name__}; build one with "
+            "MemoryGraph.from_networkx(G, patterns)"
+        )
+    grid = _check_grid(grid)
+    steps = check.positive_int("steps", steps, minimum=0)
+    noise = check.finite_real("noise", noise, minimum=0.0)
+    seed = check.positive_int("seed", seed, minimum=0)
+    workers = _executor.check_workers(workers)
+    unknown = sorted(set(model_kwargs) - set(MODEL_OPTIONS))
+    if unknown:
+        raise ParameterError(f"unknown model parameter(s) {unknown}; sweep passes on {', '.join(MODEL_OPTIONS)}")
+    both = sorted(set(model_kwargs) & set(grid))
+    if both:
+        raise ParameterError(f"{both} are both fixed (keyword) and varied (grid); give each in one place")
+    if "backend" in model_kwargs and not isinstance(model_kwargs["backend"], str):
+        raise ParameterError("a sweep needs a named backend (e.g. 'dense'); backend instances cannot be shared")
+    if measure is not None and not callable(measure):
+        raise ParameterError(f"measure must be a callable (model, trajectory) -> dict, got {measure!r}")
+    serial = scheduler is None and executor is None and workers == 1
+    if measure is not None and not serial:
+        try:
+            pickle.dumps(measure)
+        except Exception as exc:
+            raise ParameterError(
+                f"measure {measure!r} cannot be sent to worker processes ({exc}); "
+                "define it at module level, or run with workers=1"
+            ) from None
+
+    cells = [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
+    graph_key = _graph_digest(graph)
+    spec = _Spec(graph, graph_key, dict(model_kwargs), steps, noise, seed, measure)
+    # a bad fixed parameter, an empty graph, ... fail here, not in every worker
+    CDAM(graph, **{k: v for k, v in model_kwargs.items() if k not in ("a", "h")})
+    config = _config(graph, graph_key, grid, steps, noise, seed, model_kwargs, measure)
+    header = {
+        "format": SWEEP_FORMAT,
+        "version": SWEEP_VERSION,
+        "fingerprint": _fingerprint(config),
+        "cells": len(cells),
+        "config": config,
+    }
+
+    done: dict[int, dict] = {}
+    path = sink = None
+    bar = None
+    try:
+        if out is not None:
+            path, sink, done = _open_out(Path(out), header)
+        resumed = len(done)
+        todo = [(i, cells[i], spec) for i in range(len(cells)) if i not in done]
+        if callable(progress):
+            report, bar = progress, _executor.NoBar()
+        else:
+            report = None
+            bar = _executor.progress_bar(len(cells), bool(progress), desc="sweep cells", unit="cell", initial=resumed)
+        runs = _executor.run_tasks(_run_cell, todo, workers=workers, scheduler=scheduler, executor=executor)
+        with contextlib.closing(runs):
+            for rec in runs:
+                line = _dumps(rec)
+                if sink is not None:
+                    sink.write(line.encode() + b"\n")
+                    sink.flush()
+                    os.fsync(sink.fileno())
+                rec = json.loads(line)  # exactly what a resumed sweep reads back
+                done[rec["cell"]] = rec
+                bar.update(1)
+                if report is not None:
+                    report(rec, len(done), len(cells))
+    finally:
+        if bar is not None:
+            bar.close()
+        if sink is not None:
+            sink.close()
+        with _MODELS_LOCK:  # models cached by cells that ran in this process; workers' caches die with them
+            _MODELS.clear()
+    return SweepResult(
+        dict(grid),
+        tuple(done[i] for i in sorted(done)),
+        json.loads(json.dumps(config)),
+        path,
+        resumed=resumed,
+        computed=len(done) - resumed,
+    )
+
+
+# ---------------------------------------------------------------------- one cell
+@dataclass(frozen=True)
+class _Spec:
+    """What every cell shares; travels to the workers with each cell."""
+
+    graph: object
+    graph_key: str
+    model: dict
+    steps: int
+    noise: float
+    seed: int
+    measure: Callable | None
+
+
+# Compiled models per process, by graph and non-(a, h) parameters: cells that differ only in
+# a and h share one compiled graph and its spectrum. A few entries, since grid order makes
+# cells of one base model come together.
+_MODELS: OrderedDict = OrderedDict()
+_MODELS_KEPT = 4
+_MODELS_LOCK = threading.Lock()  # cells may run in threads of one process (a thread pool, in-process Dask)
+
+
+def _model_for(spec: _Spec, params: dict):
+    from .dynamics import CDAM
+
+    kw = {**spec.model, **params}
+    strengths = {"a": kw.pop("a", 1.0), "h": kw.pop("h", 0.0)}
+    key = (spec.graph_key, repr(sorted(kw.items())))
+    with _MODELS_LOCK:
+        base = _MODELS.get(key)
+        if base is None:
+            # built with a = 1, h = 0, then moved by with_strengths, exactly as phase_diagram does
+            base = _MODELS[key] = CDAM(spec.graph, **kw)
+            while len(_MODELS) > _MODELS_KEPT:
+                _MODELS.popitem(last=False)
+        else:
+            _MODELS.move_to_end(key)
+    return base.with_strengths(strengths["a"], strengths["h"])
+
+
+def _run_cell(task) -> dict:
+    from .modes import classify_mode, predict_mode
+
+    cell, params, spec = task
+    t0 = time.perf_counter()
+    with _single_thread():  # one thread in every executor: identical floating-point results
+        model = _model_for(spec, params)
+        traj = model.all_starts(spec.steps, spec.noise, spec.seed)
+        Z = _unit_rows(traj.final.to(torch.float64))
+        cue = _unit_rows(torch.as_tensor(spec.graph.patterns).T[traj.cues])
+        B = Z.shape[0]
+        total = Z.sum(dim=0)
+        record = {
+            "cell": cell,
+            **params,
+            "predicted": str(predict_mode(model)),
+            "observed": str(classify_mode(traj, spec.graph)),
+            "cue_overlap": float((Z * cue).sum(dim=1).clamp(-1.0, 1.0).mean()),
+            # mean of the off-diagonal Pearson correlations without the (B, B) matrix
+            "attractor_correlation": float((total @ total - (Z * Z).sum()) / (B * (B - 1))) if B > 1 else None,
+            "steps": int(traj.steps),
+        }
+        extra = _measured(spec.measure(model, traj), cell) if spec.measure is not None else {}
+    record["wall_time"] = time.perf_counter() - t0
+    record.update(extra)
+    return record
+
+
+def _unit_rows(x: torch.Tensor) -> torch.Tensor:
+    """Rows centred and scaled to unit norm; constant rows (no correlation defined) -> 0."""
+    constant = x.amax(dim=1, keepdim=True) == x.amin(dim=1, keepdim=True)
+    x = torch.where(constant, torch.zeros_like(x), x - x.mean(dim=1, keepdim=True))
+    norm = torch.linalg.vector_norm(x, dim=1, keepdim=True)
+    return x / torch.where(norm > 0, norm, torch.ones_like(norm))
+
+
+def _measured(out, cell: int) -> dict:
+    if not isinstance(out, Mapping):
+        raise ParameterError(f"measure must return a dict of JSON scalars, got {type(out).__name__} (cell {cell})")
+    rec = {}
+    for k, v in out.items():
+        if not isinstance(k, str):
+            raise ParameterError(f"measure returned a non-str key {k!r}; record names must be str")
+        if k in RECORD_FIELDS or k in GRID_PARAMETERS:
+            raise ParameterError(f"measure returned {k!r}, a name the sweep records itself; rename it")
+        if isinstance(v, (np.generic, torch.Tensor)) and np.ndim(v) == 0:
+            v = v.item()
+        if isinstance(v, float) and not math.isfinite(v):
+            raise ParameterError(f"measure returned {k!r} = {v}; JSON has no NaN or inf, return None instead")
+        if not (v is None or isinstance(v, (str, bool, int, float))):
+            raise ParameterError(
+                f"measure returned {k!r} of type {type(v).__name__}; return JSON scalars (str, int, float, bool, None)"
+            )
+        rec[k] = v
+    return rec
+
+
+# ---------------------------------------------------------------------- configuration
+def _check_grid(grid) -> dict[str, tuple[float, ...]]:
+    if not isinstance(grid, Mapping) or not grid:
+        raise ParameterError(
+            f"grid must be a non-empty mapping of parameter name to values, e.g. {{'a': [-1, 1]}}; got {grid!r}"
+        )
+    out = {}
+    for name, values in grid.items():
+        if name not in GRID_PARAMETERS:
+            raise ParameterError(f"unknown grid parameter {name!r}; a grid may vary {', '.join(GRID_PARAMETERS)}")
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+            raise ParameterError(f"grid[{name!r}] must be a sequence of numbers, got {values!r}")
+        vals = tuple(check.finite_real(name, v) + 0.0 for v in values)  # + 0.0: -0.0 and 0.0 are one cell
+        if not vals:
+            raise ParameterError(f"grid[{name!r}] is empty; give at least one value")
+        if len(set(vals)) != len(vals):
+            raise ParameterError(f"grid[{name!r}] repeats a value ({list(vals)}); give each value once")
+        if name == "beta" and min(vals) < 0:
+            raise ParameterError(f"beta must be >= 0, got {min(vals)}")
+        if name == "eta" and not all(0.0 < v <= 1.0 for v in vals):
+            raise ParameterError(f"eta must be in (0, 1], got {list(vals)}")
+        out[name] = vals
+    return out
+
+
+def _graph_digest(graph) -> str:
+    """SHA-256 of what the dynamics see: keys, patterns (float64 bits), links, transitions."""
+    h = hashlib.sha256()
+    h.update(repr(list(graph.memories)).encode())
+    parts = {
+        "patterns": np.ascontiguousarray(graph._rows[: len(graph)]),
+        "link_index": np.array(list(graph._links), dtype=np.int64).reshape(-1, 2),
+        "link_weight": np.fromiter(graph._links.values(), dtype=np.float64, count=len(graph._links)),
+        "transition_index": np.array(list(graph._transitions), dtype=np.int64).reshape(-1, 2),
+        "transition_weight": np.fromiter(graph._transitions.values(), dtype=np.float64, count=len(graph._transitions)),
+    }
+    for name, a in parts.items():
+        h.update(f"{name}:{a.dtype.str}:{a.shape}".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def _config(graph, graph_key, grid, steps, noise, seed, model_kwargs, measure) -> dict:
+    def plain(k, v):
+        if k in ("dtype", "device"):
+            return str(v)
+        return float(v) + 0.0 if k in GRID_PARAMETERS else v
+
+    name = None
+    if measure is not None:
+        fn = measure if hasattr(measure, "__qualname__") else type(measure)
+        name = f"{getattr(fn, '__module__', '?')}.{fn.__qualname__}"
+    config = {
+        "graph": {"sha256": graph_key, "memories": len(graph), "neurons": graph.n_neurons},
+        "grid": [[k, list(v)] for k, v in grid.items()],  # a list: the axis order matters
+        "steps": steps,
+        "noise": noise,
+        "seed": seed,
+        "model": {k: plain(k, v) for k, v in sorted(model_kwargs.items())},
+        "measure": name,
+    }
+    try:
+        json.dumps(config, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"model parameters must be plain values (str, numbers): {exc}") from None
+    return config
+
+
+def _fingerprint(config: dict) -> str:
+    return hashlib.sha256(json.dumps(config, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _grid_from_config(config, path) -> dict:
+    try:
+        return {str(k): tuple(float(x) for x in v) for k, v in config["grid"]}
+    except (TypeError, ValueError, KeyError) as exc:
+        raise FileFormatError(f"{path} has a corrupted sweep header (grid): {exc}") from None
+
+
+def _dumps(record: dict) -> str:
+    try:
+        return json.dumps(record, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"cell {record.get('cell')} produced a record JSON cannot hold: {exc}") from None
+
+
+# ---------------------------------------------------------------------- the file
+def _parse(data: bytes, path) -> tuple[dict, dict[int, dict], int]:
+    """Header, records by cell, and the byte length of the file's intact part."""
+    end = data.find(b"\n")
+    if end < 0:
+        raise FileFormatError(
+            f"{path} is not a cdam sweep file (no complete header line); pass a new file, or delete it to start over"
+        )
+    try:
+        header = json.loads(data[:end])
+    except (ValueError, UnicodeDecodeError):
+        header = None
+    if not isinstance(header, dict) or header.get("format") != SWEEP_FORMAT:
+        raise FileFormatError(f"{path} is not a cdam sweep file; pass a new file, or delete it to start over")
+    version = header.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise FileFormatError(f"{path} has an invalid sweep format version {version!r}; the file is corrupted")
+    if version > SWEEP_VERSION:
+        raise FileFormatError(f"{path} has sweep format version {version}; this cdam reads up to {SWEEP_VERSION}")
+    if not isinstance(header.get("config"), dict):
+        raise FileFormatError(f"{path} has a corrupted sweep header (no config)")
+    grid = _grid_from_config(header["config"], path)
+    cells = [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
+    records: dict[int, dict] = {}
+    good = end + 1
+    *complete, fragment = data[good:].split(b"\n")  # a non-empty fragment lost its newline: dropped
+    for k, raw in enumerate(complete):
+        try:
+            rec = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            if k == len(complete) - 1 and not fragment:
+                break  # the last write was cut short
+            raise FileFormatError(
+                f"{path} line {k + 2} is corrupted (not JSON) and is not the last line; "
+                "the file was damaged after it was written: pass a new file, or delete it to start over"
+            ) from None
+        _check_record(rec, cells, records, path, k + 2)
+        records[rec["cell"]] = rec
+        good += len(raw) + 1
+    return header, records, good
+
+
+def _check_record(rec, cells, records, path, line) -> None:
+    cell = rec.get("cell") if isinstance(rec, dict) else None
+    if isinstance(cell, bool) or not isinstance(cell, int) or not 0 <= cell < len(cells):
+        raise FileFormatError(
+            f"{path} line {line} is not a record of this sweep (cell {cell!r}); the file is corrupted"
+        )
+    if any(rec.get(k) != v for k, v in cells[cell].items()) or not all(f in rec for f in RECORD_FIELDS):
+        raise FileFormatError(f"{path} line {line} does not match cell {cell} of the grid; the file is corrupted")
+    if cell in records:
+        strip = lambda r: {k: v for k, v in r.items() if k not in TIMING_FIELDS}  # noqa: E731
+        if strip(records[cell]) != strip(rec):
+            raise FileFormatError(f"{path} line {line} holds cell {cell} a second time, with other results")
+
+
+def _open_out(path: Path, header: dict):
+    """Open (or start) the sweep file; returns the path, an append handle and the finished
+    records. A torn last line is cut off; a file of another sweep is refused untouched."""
+    if path.is_dir():
+        path = path / f"sweep-{header['fingerprint'][:16]}.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fh = open(path, "a+b")  # noqa: SIM115 - stays open for the sweep; closed by the caller
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                raise ParameterError(f"another sweep is writing to {path}; wait for it or pass another file") from None
+        fh.seek(0)
+        data = fh.read()
+        if not data:
+            fh.write(json.dumps(header, allow_nan=False).encode() + b"\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+            return path, fh, {}
+        found, records, good = _parse(data, path)
+        _check_same_sweep(found, header, path)
+        if good < len(data):
+            fh.truncate(good)
+            fh.flush()
+            os.fsync(fh.fileno())
+        return path, fh, records
+    except BaseException:
+        fh.close()
+        raise
+
+
+def _check_same_sweep(found: dict, header: dict, path) -> None:
+    if found.get("fingerprint") == header["fingerprint"] and found.get("config") == json.loads(
+        json.dumps(header["config"])
+    ):
+        return
+    old, new = found.get("config", {}), header["config"]
+    names = {"graph": "the graph (patterns or edges)", "grid": "the grid", "model": "the model parameters"}
+    diffs = [
+        f"{names[k]} changed" if k in names else f"{k} is {old.get(k)!r} in the file, {new[k]!r} now"
+        for k in new
+        if json.dumps(old.get(k), sort_keys=True) != json.dumps(new[k], sort_keys=True)
+    ]
+    raise ParameterError(
+        f"{path} holds a different sweep ({'; '.join(diffs) or 'another fingerprint'}); "
+        "pass a new out file, or delete this one to start over"
+    )
