@@ -79,6 +79,31 @@ def pattern_vector(value, n: int | None, *, key=None) -> np.ndarray:
     return out
 
 
+def pattern_block(value: np.ndarray, n: int | None, keys: list) -> np.ndarray:
+    """Check an (n, m) block of patterns, one column per key, at once; return its (m, n)
+    float64 rows. Errors are those of :func:`pattern_vector`, naming the first bad key."""
+    arr = as_numpy("patterns", value, PatternError)
+    if arr.shape[1] == 0:
+        return np.empty((0, arr.shape[0]))
+    label = f"pattern of memory {keys[0]!r}"
+    if arr.shape[0] == 0:
+        raise PatternError(f"{label} is empty; a pattern needs at least one neuron")
+    if n is not None and arr.shape[0] != n:
+        raise PatternError(
+            f"{label} has length {arr.shape[0]} but the graph's patterns have length {n}; "
+            "every memory needs one value per neuron"
+        )
+    rows = arr.T.astype(np.float64, copy=True)
+    finite = np.isfinite(rows)
+    if not finite.all():
+        j, i = (int(k[0]) for k in np.nonzero(~finite))
+        raise PatternError(
+            f"pattern of memory {keys[j]!r} holds a non-finite value ({rows[j, i]}) at neuron {i}; "
+            "patterns must be finite"
+        )
+    return rows
+
+
 def state_batch(value, n: int, *, dtype: torch.dtype, device) -> tuple[torch.Tensor, bool]:
     """Return a (B, n) tensor of a state or batch of states, and whether the input was 1-D."""
     if isinstance(value, torch.Tensor):

@@ -221,14 +221,15 @@ class CDAM:
             backend.store(c.Xi.T, c.Q)
             return backend
         if backend == "dense":
-            return DenseSlots(c.Xi.T, self._slot_values(), softmax=self.softmax, topk=self.topk)
+            keys = c.Xi.T.contiguous()
+            return DenseSlots(keys, self._slot_values(keys), softmax=self.softmax, topk=self.topk)
         raise ParameterError(f"unknown backend {backend!r}; use 'dense' or a StorageBackend instance")
 
-    def _slot_values(self):
+    def _slot_values(self, keys: torch.Tensor):
         c = self.couplings
         q_bytes = c.n_memories * c.n_neurons * c.Xi.element_size()
         if self.values == "factored" or (self.values == "auto" and q_bytes > DENSE_VALUES_MAX_BYTES):
-            return c.factored_values()
+            return c.factored_values(rows=keys)  # shares the keys' copy of the patterns
         return c.Q
 
     # ------------------------------------------------------------------ properties

@@ -518,7 +518,7 @@ def test_topk_with_a_sharp_softmax_is_exact():
     # beta 5: the attention of a wide-mode run (-0.5, 1.5) sits on a handful of memories
     full = cdam.CDAM(g, a=-0.5, h=1.5, beta=5.0, dtype=torch.float64).run(x0, 50, record_overlaps=True)
     top = cdam.CDAM(g, a=-0.5, h=1.5, beta=5.0, dtype=torch.float64, topk=16).run(x0, 50, record_overlaps=True)
-    assert float(top.topk_discarded.max()) < 1e-15
+    assert float(top.topk_discarded.max()) < 1e-12  # left-out mass far below what the 1e-10 check can see
     np.testing.assert_allclose(top.final.numpy(), full.final.numpy(), atol=1e-10)
     np.testing.assert_allclose(top.overlaps.numpy(), full.overlaps.numpy(), atol=1e-10)
 

@@ -603,3 +603,19 @@ def test_pathlib_and_str_paths_agree(tmp_path):
     g.save(pathlib.Path(tmp_path) / "a")
     g.save(os.path.join(tmp_path, "b"))
     _assert_exact_same(cdam.MemoryGraph.load(str(tmp_path / "a")), cdam.MemoryGraph.load(tmp_path / "b"))
+
+
+def test_block_of_patterns_is_checked_at_once_and_names_the_bad_key():
+    g = cdam.MemoryGraph.from_patterns(np.zeros((5, 2)), keys=["a", "b"])
+    block = np.random.default_rng(0).random((5, 4))
+    block[2, 3] = np.nan
+    with pytest.raises(cdam.PatternError, match=r"memory 'z' holds a non-finite value \(nan\) at neuron 2"):
+        g.add_memories(["w", "x", "y", "z"], block)
+    with pytest.raises(cdam.PatternError, match="length 6 but the graph's patterns have length 5"):
+        g.add_memories(["w", "x"], np.ones((6, 2)))
+    with pytest.raises(cdam.PatternError, match="real numbers"):
+        g.add_memories(["w"], np.array([["x"], ["y"], ["z"], ["u"], ["v"]]))
+    assert g.memories == ["a", "b"] and g.patterns.shape == (5, 2)  # nothing was added
+    block[2, 3] = 0.5
+    g.add_memories(["w", "x", "y", "z"], block.astype(np.float32))
+    np.testing.assert_array_equal(g.patterns[:, 2:], block.astype(np.float32).astype(np.float64))

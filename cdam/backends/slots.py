@@ -137,8 +137,10 @@ class DenseSlots(StorageBackend):
         top, idx = s.topk(self.topk, dim=1)
         z = top.mul(beta)
         lse_top = torch.logsumexp(z, dim=1)
-        # exact mass outside the kept scores: 1 - sum_top e^{beta s} / sum_all e^{beta s}
-        self.last_discarded = (-torch.expm1(lse_top - torch.logsumexp(s * beta, dim=1))).clamp_(min=0.0) + 0.0
+        # the mass outside the kept scores, summed directly (1 - kept/total would cancel)
+        e = torch.exp((s - top[:, :1]).mul_(beta))
+        total = e.sum(dim=1)
+        self.last_discarded = e.scatter_(1, idx, 0.0).sum(dim=1).div_(total)
         wk = torch.exp(z - lse_top[:, None])  # (B, k), sums to 1
         if isinstance(self.values, FactoredValues):
             rows = self.values.rows(idx).view(*idx.shape, -1)
