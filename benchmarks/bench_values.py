@@ -19,7 +19,7 @@ CHILD = """
 import json, sys, time
 import torch
 from cdam import CDAM
-from cdam.bench import _sparse_memory_graph, best_of, peak_rss_mb
+from cdam.bench import _first_starts, _sparse_memory_graph, best_of, peak_rss_mb
 
 p, values, topk, steps = int(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3]), 3
 t0 = time.perf_counter()
@@ -27,7 +27,7 @@ g = _sparse_memory_graph(p, 1000, 10, 0)
 t1 = time.perf_counter()
 model = CDAM(g, a=-0.5, h=1.5, values=values, topk=topk)
 t2 = time.perf_counter()
-x0 = model.initial_states(1.0, 0)[:64].clone()
+x0 = _first_starts(model, 64, 0)
 model.run(x0, 1)  # warm-up
 step = best_of(lambda: model.run(x0, steps), 2) / steps
 traj = model.run(x0, steps)

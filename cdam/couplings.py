@@ -92,11 +92,14 @@ def value_matrix(Xi: torch.Tensor, M: sp.spmatrix, a: float, h: float, direction
     h = check.finite_real("h", h)
     # row-major (p, n): the sparse product walks rows of XiT; on the column-major view of
     # Xi it was 5-8x slower (11 s against 1.4 s at p = 5e4, n = 1000)
-    XiT = Xi.T.to(torch.float64).contiguous()
-    Q = a * XiT
+    # a fresh row-major float64 copy, always (it is scaled in place below)
+    XiT = torch.empty(Xi.shape[1], Xi.shape[0], dtype=torch.float64, device=Xi.device).copy_(Xi.T)
     if h != 0.0 and M.nnz:
         Ms = _csr_torch(M if direction == "forward" else M.T, torch.float64, Xi.device)
-        Q = Q + h * (Ms @ XiT)
+        # in place: at p = 2e5 each (p, n) float64 temporary is 1.6 GB
+        Q = (Ms @ XiT).mul_(h).add_(XiT, alpha=a)
+    else:
+        Q = XiT.mul_(a)
     return Q.to(Xi.dtype).contiguous()
 
 
@@ -311,10 +314,12 @@ def compile(
         device = torch.device(device)
     except (RuntimeError, TypeError) as exc:
         raise check.ParameterError(f"unknown device {device!r}: {exc}") from None
-    Xi64 = torch.as_tensor(graph.patterns, dtype=torch.float64)
+    # a read-only view of the graph's (p, n) rows: graph.patterns would copy 8 p n bytes first
+    Xi64 = torch.from_numpy(graph._pattern_rows()).T
     xbar = Xi64.mean(dim=1)
     M = normalize(graph.adjacency(), normalization)
-    Xi = Xi64.to(device=device, dtype=dtype)
+    # one copy into the model's dtype and a row-major (n, p) layout; never a view of the graph
+    Xi = torch.empty(Xi64.shape, dtype=dtype, device=device).copy_(Xi64)
     check.choice("direction", direction, ("forward", "reverse"))
     return Couplings(
         Xi=Xi,

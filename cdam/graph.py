@@ -203,6 +203,11 @@ class MemoryGraph:
         """Length ``n`` of every pattern; None until the first memory is added."""
         return self._n
 
+    def _pattern_rows(self) -> np.ndarray:
+        """The stored rows (p, n), memory ``i`` in row ``i``: a view, no copy. Callers copy
+        what they keep and never write to it (compile reads it once)."""
+        return self._rows[: len(self._keys)] if self._n is not None else np.empty((0, 0))
+
     @property
     def patterns(self) -> np.ndarray:
         """The patterns as a float64 array of shape ``(n, p)``; column ``i`` is memory ``i``.

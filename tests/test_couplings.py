@@ -281,3 +281,25 @@ def test_compile_refuses_bad_strengths(random_graph):
         compile_graph(g, "sym", a=float("nan"))
     with pytest.raises(cdam.ParameterError, match="direction"):
         compile_graph(g, "sym", direction="sideways")
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("p", [1, 3])
+def test_value_matrix_never_changes_the_patterns(dtype, p):
+    Xi = torch.arange(1.0, 1.0 + 4 * p, dtype=dtype).reshape(4, p)
+    before = Xi.clone()
+    for M in (sp.csr_matrix((p, p)), sp.identity(p, format="csr")):
+        Q = value_matrix(Xi, M, -2.0, 3.0)
+        expected = -2.0 * Xi.double().T + 3.0 * torch.from_numpy(M.toarray()) @ Xi.double().T
+        torch.testing.assert_close(Q, expected.to(dtype))
+    assert torch.equal(Xi, before)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_compiled_patterns_are_a_copy_in_the_usual_layout(random_graph, dtype):
+    g = random_graph(20, 6, seed=4)
+    before = g.patterns
+    c = compile_graph(g, "sym", dtype=dtype)
+    assert c.Xi.is_contiguous() and c.Xi.dtype == dtype
+    c.Xi.mul_(0.0)  # writing to the model's copy never reaches the graph
+    np.testing.assert_array_equal(g.patterns, before)
