@@ -81,7 +81,8 @@ def pattern_vector(value, n: int | None, *, key=None) -> np.ndarray:
 
 def pattern_block(value: np.ndarray, n: int | None, keys: list) -> np.ndarray:
     """Check an (n, m) block of patterns, one column per key, at once; return its (m, n)
-    float64 rows. Errors are those of :func:`pattern_vector`, naming the first bad key."""
+    rows as a view (the caller copies them into float64 storage). Errors are those of
+    :func:`pattern_vector`, naming the first bad key."""
     arr = as_numpy("patterns", value, PatternError)
     if arr.shape[1] == 0:
         return np.empty((0, arr.shape[0]))
@@ -93,14 +94,15 @@ def pattern_block(value: np.ndarray, n: int | None, keys: list) -> np.ndarray:
             f"{label} has length {arr.shape[0]} but the graph's patterns have length {n}; "
             "every memory needs one value per neuron"
         )
-    rows = arr.T.astype(np.float64, copy=True)
-    finite = np.isfinite(rows)
-    if not finite.all():
-        j, i = (int(k[0]) for k in np.nonzero(~finite))
-        raise PatternError(
-            f"pattern of memory {keys[j]!r} holds a non-finite value ({rows[j, i]}) at neuron {i}; "
-            "patterns must be finite"
-        )
+    rows = arr.T
+    if np.issubdtype(rows.dtype, np.floating):  # integers and bools are always finite
+        finite = np.isfinite(rows)
+        if not finite.all():
+            j, i = (int(k[0]) for k in np.nonzero(~finite))
+            raise PatternError(
+                f"pattern of memory {keys[j]!r} holds a non-finite value ({rows[j, i]}) at neuron {i}; "
+                "patterns must be finite"
+            )
     return rows
 
 

@@ -184,7 +184,8 @@ def _sparse_memory_graph(p: int, n: int, degree: int, seed: int):
     from .graph import MemoryGraph
 
     rng = np.random.default_rng(seed)
-    g = MemoryGraph.from_patterns(rng.random((n, p), dtype=np.float32).astype(np.float64))
+    # float32 draws (half the transient memory); the graph stores them exactly in float64
+    g = MemoryGraph.from_patterns(rng.random((n, p), dtype=np.float32))
     m = p * degree // 2
     u, v = rng.integers(0, p, m), rng.integers(0, p, m)
     keep = u != v

@@ -140,8 +140,9 @@ class CDAM:
     values : {"auto", "dense", "factored"}
         Slot backend only: hold ``Q`` (p, n) in memory (``"dense"``), or never form it and
         read :math:`wQ = (a\,w + h\,wM)\,\Xi^\top` from its factors (``"factored"``,
-        :class:`~cdam.couplings.FactoredValues`: half the memory at the same product
-        cost). ``"auto"`` factors when ``Q`` would exceed :data:`DENSE_VALUES_MAX_BYTES`.
+        :class:`~cdam.couplings.FactoredValues`: no p x n value matrix, for one sparse
+        product more per step). ``"auto"`` factors when ``Q`` would exceed
+        :data:`DENSE_VALUES_MAX_BYTES`.
 
     Examples
     --------
@@ -264,7 +265,8 @@ class CDAM:
 
     # ------------------------------------------------------------------ dynamics
     def attention(self, x) -> torch.Tensor:
-        """Attention weights :math:`\\operatorname{softmax}(\\beta\\sigma\\Xi)` (B, p) for states ``x``."""
+        """Attention weights :math:`\\operatorname{softmax}(\\beta\\sigma\\Xi)` (B, p) for states ``x``
+        (with ``topk``, the renormalised top-k weights the dynamics use, zero elsewhere)."""
         x, single = check.state_batch(x, self.n_neurons, dtype=self.dtype, device=self.device)
         w = self._attention(x)
         return w[0] if single else w
