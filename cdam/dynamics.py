@@ -342,8 +342,9 @@ class CDAM:
             tol = check.finite_real("tol", tol, minimum=0.0)
         sigma, _ = check.state_batch(x0, self.n_neurons, dtype=self.dtype, device=self.device)
         op = self._overlap_operator(overlap)
-        if cues is None:
-            cue_idx = self._overlap_operator("pearson")(sigma).argmax(dim=1).cpu()
+        if cues is None:  # the memory best correlated with each start
+            pearson = self._overlap_operator("pearson")
+            cue_idx = pearson.from_scores(sigma @ self.couplings.Xi, sigma).argmax(dim=1).cpu()
         else:
             cue_idx = np.asarray(cues)
             if cue_idx.shape != (sigma.shape[0],) or not np.issubdtype(cue_idx.dtype, np.integer):

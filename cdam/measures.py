@@ -40,6 +40,28 @@ def _normalise_rows(x: torch.Tensor, center: bool) -> torch.Tensor:
     return torch.where(norm > 0, x / torch.where(norm > 0, norm, torch.ones_like(norm)), torch.zeros_like(x))
 
 
+_COLUMNS_PER_CHUNK = 8192  # bounds the temporaries of _column_norms to 8192 n entries
+
+
+def _column_norms(Xi: torch.Tensor, mean: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Norms of the columns of ``Xi`` (n, p), centred by ``mean`` (p,) when given (0 for a
+    constant column), and uncentred; in column chunks, so no (n, p) temporary is made."""
+    norms, fulls = [], []
+    for start in range(0, Xi.shape[1], _COLUMNS_PER_CHUNK):
+        block = Xi[:, start : start + _COLUMNS_PER_CHUNK]
+        fulls.append(torch.linalg.vector_norm(block, dim=0))
+        if mean is None:
+            norms.append(fulls[-1])
+            continue
+        constant = block.amax(dim=0) == block.amin(dim=0)
+        centred = torch.linalg.vector_norm(block - mean[start : start + _COLUMNS_PER_CHUNK], dim=0)
+        norms.append(torch.where(constant, torch.zeros_like(centred), centred))
+    if not norms:
+        empty = Xi.new_zeros(0)
+        return empty, empty
+    return torch.cat(norms), torch.cat(fulls)
+
+
 class OverlapOperator:
     r"""Overlaps of states with fixed patterns, one matrix product per call.
 
@@ -90,12 +112,8 @@ class OverlapOperator:
             # per-pattern statistics for from_scores: O(p) memory, not another copy of Xi
             center = kind == "pearson"
             self._mean = Xi.mean(dim=0) if center else None
-            XiT = Xi.T
-            constant = (XiT.amax(dim=1) == XiT.amin(dim=1)) if center else None
-            norm = torch.linalg.vector_norm(XiT - self._mean[:, None] if center else XiT, dim=1)
+            norm, full = _column_norms(Xi, self._mean)
             if center:
-                norm = torch.where(constant, torch.zeros_like(norm), norm)
-                full = torch.linalg.vector_norm(XiT, dim=1)
                 ratio = torch.where(norm > 0, full / torch.where(norm > 0, norm, torch.ones_like(norm)), 0.0)
                 self._pattern_ratio = float(ratio.max()) if ratio.numel() else 0.0
             self._norm = norm
