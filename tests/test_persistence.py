@@ -19,12 +19,16 @@ from cdam.datasets import cycle_memory_graph
     a=st.floats(-3, 3), h=st.floats(-3, 3), beta=st.floats(0, 5), eta=st.floats(0.01, 1.0),
     c=st.floats(-2, 2), norm=st.sampled_from(["sym", "row", "none"]),
     dtype=st.sampled_from([torch.float32, torch.float64]), direction=st.sampled_from(["forward", "reverse"]),
+    topk=st.sampled_from([None, 1, 3, 8]), values=st.sampled_from(["auto", "dense", "factored"]),
 )
-def test_model_round_trip_is_exact(tmp_path_factory, a, h, beta, eta, c, norm, dtype, direction):
+def test_model_round_trip_is_exact(tmp_path_factory, a, h, beta, eta, c, norm, dtype, direction, topk, values):
     g = cycle_memory_graph(8, 40, seed=1)
     g.add_transition(0, 3, 2.5)
     g.metadata["note"] = "round trip"
-    m = cdam.CDAM(g, a=a, h=h, beta=beta, eta=eta, mean_coef=c, normalization=norm, dtype=dtype, direction=direction)
+    m = cdam.CDAM(
+        g, a=a, h=h, beta=beta, eta=eta, mean_coef=c, normalization=norm, dtype=dtype, direction=direction,
+        topk=topk, values=values,
+    )  # fmt: skip
     path = tmp_path_factory.mktemp("m") / "model.cdam"
     m.save(path)
     m2 = cdam.CDAM.load(path)
@@ -105,3 +109,20 @@ def test_memory_automaton_bad_files(tmp_path):
     p.write_text(json.dumps({"format": "cdam.MemoryAutomaton", "version": 2}))
     with pytest.raises(cdam.FileFormatError, match="version"):
         MemoryAutomaton.load(p)
+
+
+def test_model_files_from_before_topk_and_values_still_load(tmp_path):
+    g = cycle_memory_graph(6, 30)
+    m = cdam.CDAM(g, a=0.5, h=1.0)
+    path = tmp_path / "old.cdam"
+    m.save(path)
+    arrays = dict(np.load(path))
+    header = json.loads(bytes(arrays["header"]).decode())
+    del header["model"]["topk"], header["model"]["values"]  # the parameters an older cdam wrote
+    arrays["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    with open(path, "wb") as f:  # a file object: np.savez would append .npz to a name
+        np.savez(f, **arrays)
+    written = cdam.graph.parse_header(np.load(path)["header"], "cdam.CDAM", cdam.graph.FILE_VERSION, path)
+    assert "topk" not in written["model"]
+    again = cdam.CDAM.load(path)
+    assert again.topk is None and again.values == "auto" and again.params() == m.params()
