@@ -90,9 +90,9 @@ def value_matrix(Xi: torch.Tensor, M: sp.spmatrix, a: float, h: float, direction
     check.choice("direction", direction, ("forward", "reverse"))
     a = check.finite_real("a", a)
     h = check.finite_real("h", h)
-    # row-major (p, n): the sparse product walks rows of XiT; on the column-major view of
-    # Xi it was 5-8x slower (11 s against 1.4 s at p = 5e4, n = 1000)
-    # a fresh row-major float64 copy, always (it is scaled in place below)
+    # a fresh row-major (p, n) float64 copy, always: it is scaled in place below, and the
+    # sparse product walks its rows (on the column-major view of Xi it was 8x slower,
+    # 11 s against 1.4 s at p = 5e4, n = 1000)
     XiT = torch.empty(Xi.shape[1], Xi.shape[0], dtype=torch.float64, device=Xi.device).copy_(Xi.T)
     if h != 0.0 and M.nnz:
         Ms = _csr_torch(M if direction == "forward" else M.T, torch.float64, Xi.device)
@@ -103,19 +103,20 @@ def value_matrix(Xi: torch.Tensor, M: sp.spmatrix, a: float, h: float, direction
     return Q.to(Xi.dtype).contiguous()
 
 
-def _csr_torch(M: sp.spmatrix, dtype, device) -> torch.Tensor:
-    M = sp.csr_matrix(M)
-    M.sort_indices()
+def _csr_tensor(crow: torch.Tensor, col: torch.Tensor, values: torch.Tensor, shape) -> torch.Tensor:
     with warnings.catch_warnings():
         # torch flags all CSR tensors as beta; the products used here are long-standing ones
         warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
-        return torch.sparse_csr_tensor(
-            torch.as_tensor(M.indptr, dtype=torch.long),
-            torch.as_tensor(M.indices, dtype=torch.long),
-            torch.as_tensor(M.data),
-            M.shape,
-            check_invariants=False,
-        ).to(device=device, dtype=dtype)
+        return torch.sparse_csr_tensor(crow, col, values, shape, check_invariants=False)
+
+
+def _csr_torch(M: sp.spmatrix, dtype, device) -> torch.Tensor:
+    M = sp.csr_matrix(M)
+    M.sort_indices()
+    crow = torch.as_tensor(M.indptr, dtype=torch.long)
+    return _csr_tensor(crow, torch.as_tensor(M.indices, dtype=torch.long), torch.as_tensor(M.data), M.shape).to(
+        device=device, dtype=dtype
+    )
 
 
 class FactoredValues:
@@ -188,17 +189,12 @@ class FactoredValues:
         if self._use_M:
             # the gathered rows of h M, as a CSR matrix (len(index), p), times the patterns
             crow, col, val = _gather_csr_rows(self._M, index)
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
-                R = torch.sparse_csr_tensor(
-                    crow, col, val * self.h, (index.numel(), self.shape[0]), check_invariants=False
-                )
-            out = out + R @ self.XiT
+            out = out + _csr_tensor(crow, col, val * self.h, (index.numel(), self.shape[0])) @ self.XiT
         return out
 
     def materialize(self) -> torch.Tensor:
-        """The dense ``Q`` (p, n): only for inspection and small graphs."""
-        return self.matmul(torch.eye(self.shape[0], dtype=self.dtype, device=self.Xi.device))
+        """The dense ``Q`` (p, n), for inspection: exactly what factoring avoids."""
+        return self.rows(torch.arange(self.shape[0], device=self.XiT.device))
 
     def __repr__(self) -> str:
         return f"FactoredValues(p={self.shape[0]}, n={self.shape[1]}, a={self.a}, h={self.h})"
@@ -308,25 +304,27 @@ def compile(
     """
     graph.require_nonempty()
     check.choice("normalization", normalization, NORMALIZATIONS)
+    check.choice("direction", direction, ("forward", "reverse"))
+    a = check.finite_real("a", a)
+    h = check.finite_real("h", h)
     if not (isinstance(dtype, torch.dtype) and dtype.is_floating_point and not dtype.is_complex):
         raise check.ParameterError(f"dtype must be a real floating torch dtype, got {dtype!r}")
     try:
         device = torch.device(device)
     except (RuntimeError, TypeError) as exc:
         raise check.ParameterError(f"unknown device {device!r}: {exc}") from None
-    # a read-only view of the graph's (p, n) rows: graph.patterns would copy 8 p n bytes first
+    # a view of the graph's (p, n) rows: graph.patterns would copy 8 p n bytes first
     Xi64 = torch.from_numpy(graph._pattern_rows()).T
     xbar = Xi64.mean(dim=1)
     M = normalize(graph.adjacency(), normalization)
     # one copy into the model's dtype and a row-major (n, p) layout; never a view of the graph
     Xi = torch.empty(Xi64.shape, dtype=dtype, device=device).copy_(Xi64)
-    check.choice("direction", direction, ("forward", "reverse"))
     return Couplings(
         Xi=Xi,
         M=M,
         xbar=xbar.to(device=device, dtype=dtype),
-        a=check.finite_real("a", a),
-        h=check.finite_real("h", h),
+        a=a,
+        h=h,
         normalization=normalization,
         direction=direction,
         keys=graph.memories,
