@@ -126,8 +126,8 @@ def demo(out_dir: str, n: int, seed: int) -> None:
         g, np.linspace(-3, 2, 11), np.linspace(0, 4, 9), seed=seed, progress=_progress("phase diagram")
     )
     fig = plot.plot_phase_diagram(diagram)
-    fig.axes[0].set_title(f"30-cycle phase diagram: cells predicted, dots observed where different "
-                          f"(agreement {diagram.agreement:.0%})", fontsize=9)
+    fig.axes[0].set_title(f"30-cycle phase diagram (agreement {diagram.agreement:.0%})\n"
+                          "cells predicted, dots observed where different", fontsize=9)
     files.append(plot.save_figure(fig, out / "phase_diagram.png"))
 
     extra = _demo_extras(out)
