@@ -64,12 +64,7 @@ def notebook_run(Xi, M, a, h, beta, eta, c, x0, steps):
 
 def best_of(fn, repeat: int) -> float:
     """Shortest wall time of ``repeat`` calls of ``fn`` (the least disturbed one)."""
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return best
+    return _best_of_with_result(fn, repeat)[0]
 
 
 def peak_rss_mb() -> float:
