@@ -43,6 +43,7 @@ from . import _executor
 from . import _validation as check
 from .backends.kwinner import _single_thread
 from .errors import FileFormatError, ParameterError
+from .measures import _normalise_rows
 
 try:  # POSIX: a lock keeps two sweeps from appending to one file at once
     import fcntl
@@ -424,8 +425,9 @@ def _run_cell(task) -> dict:
     with _single_thread():  # one thread in every executor: identical floating-point results
         model = _model_for(spec, params)
         traj = model.all_starts(spec.steps, spec.noise, spec.seed)
-        Z = _unit_rows(traj.final.to(torch.float64))
-        cue = _unit_rows(torch.as_tensor(spec.graph.patterns).T[traj.cues])
+        # rows centred and scaled to unit norm (constant rows -> 0), as the overlaps use them
+        Z = _normalise_rows(traj.final.to(torch.float64), center=True)
+        cue = _normalise_rows(torch.as_tensor(spec.graph.patterns).T[traj.cues], center=True)
         B = Z.shape[0]
         total = Z.sum(dim=0)
         record = {
@@ -442,14 +444,6 @@ def _run_cell(task) -> dict:
     record["wall_time"] = time.perf_counter() - t0
     record.update(extra)
     return record
-
-
-def _unit_rows(x: torch.Tensor) -> torch.Tensor:
-    """Rows centred and scaled to unit norm; constant rows (no correlation defined) -> 0."""
-    constant = x.amax(dim=1, keepdim=True) == x.amin(dim=1, keepdim=True)
-    x = torch.where(constant, torch.zeros_like(x), x - x.mean(dim=1, keepdim=True))
-    norm = torch.linalg.vector_norm(x, dim=1, keepdim=True)
-    return x / torch.where(norm > 0, norm, torch.ones_like(norm))
 
 
 def _measured(out, cell: int) -> dict:
