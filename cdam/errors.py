@@ -20,6 +20,7 @@ __all__ = [
     "StateError",
     "FileFormatError",
     "MissingDependencyError",
+    "MemoryBudgetError",
 ]
 
 
@@ -64,3 +65,10 @@ class FileFormatError(CDAMError, ValueError):
 
 class MissingDependencyError(CDAMError, ImportError):
     """An optional dependency needed for the requested feature is not installed."""
+
+
+class MemoryBudgetError(CDAMError, MemoryError):
+    """Work that cannot fit the memory budget at any split of the batch.
+
+    Raised before any large allocation; the message gives the estimate, the budget and the
+    options that make the work fit."""
