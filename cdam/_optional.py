@@ -26,10 +26,10 @@ def require(module: str, extra: str, feature: str | None = None) -> ModuleType:
     --------
     >>> require("math", extra="none").sqrt(4.0)
     2.0
-    >>> require("no_such_module_xyz", extra="plot", feature="plotting")
+    >>> require("no_such_module_xyz", extra="plot", feature="plots")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    cdam.errors.MissingDependencyError: plotting needs no_such_module_xyz, which is not installed: pip install 'cdam[plot]'
+    cdam.errors.MissingDependencyError: plots needs no_such_module_xyz, ...: pip install 'cdam[plot]'
     """
     try:
         return importlib.import_module(module)

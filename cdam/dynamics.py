@@ -7,15 +7,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from . import _engine
 from . import _validation as check
-from .backends.base import Retrieval, StorageBackend
-from .backends.slots import SOFTMAX_KINDS, DenseSlots, softmax_weights
+from .backends.base import StorageBackend
+from .backends.slots import SOFTMAX_KINDS, DenseSlots
 from .couplings import NORMALIZATIONS, Couplings
 from .couplings import compile as compile_graph
 from .errors import ParameterError, StateError
 from .measures import OverlapOperator
 
-__all__ = ["CDAM", "MODEL_FORMAT", "Trajectory"]
+__all__ = ["CDAM", "MODEL_FORMAT", "Recorder", "Trajectory"]
 
 MODEL_FORMAT = "cdam.CDAM"
 VALUE_STORAGE = ("auto", "dense", "factored")
@@ -57,6 +58,10 @@ class Trajectory:
         With ``CDAM(topk=k)``: per run, the largest softmax mass any read left out. Each
         update's read is within :math:`2\varepsilon\max_\mu\lVert Q_\mu\rVert_\infty` of
         the full softmax's, so runs with :math:`\varepsilon` below round-off are exact.
+    engine : str
+        How the run was computed: ``"direct"`` or ``"coefficient"`` (exact either way).
+    run_steps, settled : torch.Tensor (B,), optional
+        With ``freeze=True``: each run's number of updates, and whether it settled.
     """
 
     final: torch.Tensor
@@ -72,6 +77,9 @@ class Trajectory:
     overlap_kind: str = "pearson"
     params: dict = field(default_factory=dict)
     topk_discarded: torch.Tensor | None = None
+    engine: str | None = None
+    run_steps: torch.Tensor | None = None
+    settled: torch.Tensor | None = None
 
     @property
     def batch_size(self) -> int:
@@ -92,10 +100,100 @@ class Trajectory:
         return self.overlaps[-1] if self.steps else self.initial_overlaps
 
 
-def _stack(items, empty_shape) -> torch.Tensor | None:
-    if items is None:
-        return None
-    return torch.stack(items) if items else torch.empty(empty_shape)
+class Recorder:
+    """Something the run loop shows every state to: subclass and pass ``recorders=[...]``.
+
+    The loop calls :meth:`begin` once, then :meth:`observe` for every state from ``x0``
+    (``t = 0``) to the final one (``t = steps``), one chunk of rows at a time, and
+    :meth:`finish` with the number of updates done. ``view`` gives the chunk's ``state``,
+    ``scores`` (logits), ``weights`` (attention over memories), ``discarded`` and
+    ``overlaps(op)``, each computed once on first access (in coefficient space the state itself
+    is formed only if a recorder asks for it).
+    """
+
+    def begin(self, batch: int, steps: int, model) -> None:
+        """Called before the first update."""
+
+    def observe(self, t: int, rows, view) -> None:
+        """The state after ``t`` updates of the runs ``rows`` (a slice or index tensor)."""
+
+    def finish(self, done: int) -> None:
+        """Called after the last state was observed."""
+
+
+class _Overlaps(Recorder):
+    def __init__(self, op):
+        self.op = op
+
+    def begin(self, batch, steps, model):
+        self.out = torch.empty(steps + 1, batch, model.n_memories, dtype=model.dtype)
+
+    def observe(self, t, rows, view):
+        self.out[t, rows] = view.overlaps(self.op).cpu()
+
+    def finish(self, done):
+        self.out = self.out[: done + 1]
+
+
+class _States(Recorder):
+    def begin(self, batch, steps, model):
+        self.out = torch.empty(steps, batch, model.n_neurons, dtype=model.dtype)
+
+    def observe(self, t, rows, view):
+        if t > 0:
+            self.out[t - 1, rows] = view.state.cpu()
+
+    def finish(self, done):
+        self.out = self.out[:done]
+
+
+class _Attention(_States):
+    def begin(self, batch, steps, model):
+        self.out = torch.empty(steps, batch, model.n_memories, dtype=model.dtype)
+
+    def observe(self, t, rows, view):
+        if t > 0:
+            self.out[t - 1, rows] = view.weights.cpu()
+
+
+class _Summary(Recorder):
+    """What every run keeps: cues, final attention, the late-window mean, the discarded mass."""
+
+    def __init__(self, cue_op, cues):
+        self.cue_op, self.cues = cue_op, cues
+
+    def begin(self, batch, steps, model):
+        p = model.n_memories
+        self.final = torch.empty(batch, p, dtype=model.dtype)
+        self.late = torch.zeros(batch, p, dtype=torch.float64)
+        self.late_from, self.late_count = (steps + 1) // 2, 0
+        self.discarded = None
+        self.last = -1
+        if self.cues is None:
+            self.cues = torch.empty(batch, dtype=torch.long)
+            self._find_cues = True
+        else:
+            self._find_cues = False
+
+    def observe(self, t, rows, view, final=False):
+        if t == 0 and self._find_cues:  # the memory best correlated with each start
+            self.cues[rows] = view.overlaps(self.cue_op).argmax(dim=1).cpu()
+        if final or t >= self.late_from:
+            w = view.weights
+            self.late[rows] += w.cpu()
+            if final:
+                self.final[rows] = w.cpu()
+            elif t != self.last:
+                self.last, self.late_count = t, self.late_count + 1
+        d = view.peek("discarded")  # present wherever a truncated read happened; never computed here
+        if d is not None:
+            d = d.to(torch.float64).cpu()
+            if self.discarded is None:
+                self.discarded = torch.zeros(self.late.shape[0], dtype=torch.float64)
+            self.discarded[rows] = torch.maximum(self.discarded[rows], d)
+
+    def late_mean(self):
+        return self.late / (self.late_count + 1)
 
 
 class CDAM:
@@ -173,6 +271,8 @@ class CDAM:
         direction: str = "forward",
         topk: int | None = None,
         values: str = "auto",
+        engine: str = "auto",
+        memory_limit: int | None = None,
     ) -> None:
         self.a = check.finite_real("a", a)
         self.h = check.finite_real("h", h)
@@ -185,6 +285,10 @@ class CDAM:
         self.softmax = check.choice("softmax", softmax, SOFTMAX_KINDS)
         self.values = check.choice("values", values, VALUE_STORAGE)
         self.topk = topk
+        self.engine = _engine.check_engine(engine)
+        if memory_limit is not None:
+            memory_limit = check.positive_int("memory_limit", memory_limit)
+        self.memory_limit = memory_limit
         if topk is not None and not (isinstance(backend, str) and backend == "dense"):
             raise ParameterError("topk applies to the slot backend only: use backend='dense' or drop topk")
         self.graph = graph
@@ -219,10 +323,14 @@ class CDAM:
                     f"the backend already holds {backend.n_stored} associations; give CDAM a fresh backend "
                     "(storing this graph on top would mix two graphs' memories)"
                 )
+            before = backend.n_hidden
             backend.store(c.Xi.T, c.Q)
+            # a store that grew one hidden unit per memory holds the memories themselves
+            self._memory_units = before == 0 and backend.n_hidden == c.n_memories
             return backend
         if backend == "dense":
             keys = c.Xi.T.contiguous()
+            self._memory_units = True
             return DenseSlots(keys, self._slot_values(keys), softmax=self.softmax, topk=self.topk)
         raise ParameterError(f"unknown backend {backend!r}; use 'dense' or a StorageBackend instance")
 
@@ -260,45 +368,62 @@ class CDAM:
             f"CDAM(p={self.n_memories}, n={self.n_neurons}, a={self.a}, h={self.h}, beta={self.beta}, "
             f"eta={self.eta}, mean_coef={self.mean_coef}, normalization={self.normalization!r}"
             + ("" if self.topk is None else f", topk={self.topk}")
+            + ("" if self.engine == "auto" else f", engine={self.engine!r}")
             + ")"
         )
 
     # ------------------------------------------------------------------ dynamics
+    @property
+    def _builtin_slots(self) -> bool:
+        """The store is the slot backend this model built from its couplings (keys Xi^T,
+        values K Xi^T): the coefficient-space engine and per-run parameters apply."""
+        return self._backend_spec == "dense"
+
+    def _params(self) -> _engine._Params:
+        return _engine._Params(self.a, self.h, self.beta, self.eta, self.mean_coef, self.dtype, self.device)
+
+    def _stepper(self, x: torch.Tensor, params=None, engine: str = "direct"):
+        params = self._params() if params is None else params
+        if engine == "coefficient":
+            return _engine.CoefficientStepper(self, x, params)
+        return _engine.DirectStepper(self, x, params, memory_units=self._memory_units)
+
+    def _centred_gram(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """:math:`G_c = \\Xi_c^\top\\Xi_c` (p, p) and the column means ``m`` (p,), once per patterns."""
+        if "gram" not in self._cache:
+            X = self.couplings.Xi.to(torch.float64)
+            m = X.mean(dim=0)
+            Xc = X - m
+            self._cache["gram"] = ((Xc.T @ Xc).to(self.dtype), m.to(self.dtype))
+        return self._cache["gram"]
+
     def attention(self, x) -> torch.Tensor:
-        """Attention weights :math:`\\operatorname{softmax}(\\beta\\sigma\\Xi)` (B, p) for states ``x``
+        """Attention weights :math:`\\operatorname{softmax}(\beta\\sigma\\Xi)` (B, p) for states ``x``
         (with ``topk``, the renormalised top-k weights the dynamics use, zero elsewhere)."""
         x, single = check.state_batch(x, self.n_neurons, dtype=self.dtype, device=self.device)
-        w = self._attention(x)
+        w = _engine.StepView(self._stepper(x), slice(None), 0, {}).weights
         return w[0] if single else w
-
-    def _attention(self, sigma: torch.Tensor) -> torch.Tensor:
-        if isinstance(self.backend, DenseSlots) and self.backend.topk is not None:
-            return self.backend.retrieve(sigma, self.beta).weights  # the weights the dynamics use
-        return softmax_weights(sigma @ self.couplings.Xi, self.beta, self.softmax)
 
     def step(self, x) -> torch.Tensor:
         """One update of a state (n,) or batch (B, n); returns a tensor of the same shape."""
         sigma, single = check.state_batch(x, self.n_neurons, dtype=self.dtype, device=self.device)
-        sigma = self._update(sigma, self._read(sigma, need_weights=False))
+        st = self._stepper(sigma)
+        sigma = st.update(slice(None), st.read(slice(None), 0))
         return sigma[0] if single else sigma
 
-    def _read(self, sigma: torch.Tensor, need_weights: bool = True) -> Retrieval:
-        """Read the store at ``sigma``: attention over memories (when ``need_weights``; free
-        for slots, one more product for other backends), the values read, and the raw
-        scores ``sigma @ Xi`` when the backend computed them."""
-        r = self.backend.retrieve(sigma, self.beta)
-        if isinstance(self.backend, DenseSlots):
-            return r
-        # hidden units are not memories there
-        return Retrieval(self._attention(sigma) if need_weights else None, r.values, None)
+    def choose_engine(self, *, record_states: bool = False, exact_only: bool = False) -> str:
+        """The engine ``engine="auto"`` picks: coefficient space where a step costs less.
 
-    def _update(self, sigma: torch.Tensor, r: Retrieval) -> torch.Tensor:
-        # sigma + eta((read - c xbar) - sigma), one fused in-place pass over the batch
-        return sigma.mul_(1.0 - self.eta).add_(r.values, alpha=self.eta).sub_(self._shift)
-
-    @property
-    def _shift(self) -> torch.Tensor:
-        return (self.eta * self.mean_coef) * self.couplings.xbar
+        A coefficient-space step costs :math:`Bp^2` against :math:`2Bpn` directly (plus
+        :math:`Bpn` to form each recorded state), so it is chosen for the model's own slot
+        store when :math:`p < 2n` (:math:`p < n` when states are recorded).
+        """
+        if self.engine != "auto":
+            return self.engine
+        if not self._builtin_slots or exact_only:
+            return "direct"
+        p, n = self.n_memories, self.n_neurons
+        return "coefficient" if p < (n if record_states else 2 * n) else "direct"
 
     def run(
         self,
@@ -311,13 +436,23 @@ class CDAM:
         overlap: str = "pearson",
         tol: float | None = None,
         cues=None,
+        recorders=(),
+        perturb=None,
+        freeze: bool = False,
+        engine: str | None = None,
     ) -> Trajectory:
         r"""Run the dynamics from ``x0`` for ``steps`` updates.
 
+        One loop over time serves every use: built-in recorders (overlaps, states,
+        attention, the late-window mean, discarded top-k mass), user ``recorders``, a
+        ``perturb`` hook that edits states between updates, and settling rules (``tol``,
+        ``freeze``). How a step is computed is the engine's business
+        (:mod:`cdam._engine`): directly, or exactly in coefficient space; the batch runs in
+        chunks that fit :attr:`memory_limit`, with the same result as one batch.
+
         Recorded overlaps and attention cost no extra matrix product with the slot
-        backend: the overlaps of each state are read off the attention logits
-        :math:`\sigma\Xi` that the next update computes anyway
-        (:meth:`OverlapOperator.from_scores`).
+        backend: they are read off the attention logits :math:`\sigma\Xi` that the next
+        update computes anyway (:meth:`OverlapOperator.from_scores`).
 
         Parameters
         ----------
@@ -336,111 +471,184 @@ class CDAM:
             Stop early once no entry of any state moved by more than ``tol`` in a step.
         cues : sequence of int, optional
             Memory each run was cued with; defaults to the memory best correlated with x0.
+        recorders : sequence of Recorder
+            More observers of every state (see :class:`Recorder`).
+        perturb : callable, optional
+            ``perturb(t, rows, states)`` after update ``t`` (states (rows, n) of the runs
+            ``rows``): edit ``states`` in place to inject input (a distractor, an input
+            block); the next read and every recorder see the edited state.
+        freeze : bool
+            With ``tol``: a run stops moving once it settled (its own step moved no entry
+            by more than ``tol``); the loop ends when every run has. ``Trajectory.run_steps``
+            holds each run's updates and ``Trajectory.settled`` whether it settled.
+        engine : {"auto", "direct", "coefficient"}, optional
+            Overrides the model's ``engine`` for this run.
         """
         steps = check.positive_int("steps", steps, minimum=0)
         if tol is not None:
             tol = check.finite_real("tol", tol, minimum=0.0)
+        if freeze and tol is None:
+            raise ParameterError("freeze=True needs tol=, the largest move of a settled run")
         sigma, _ = check.state_batch(x0, self.n_neurons, dtype=self.dtype, device=self.device)
-        op = self._overlap_operator(overlap)
-        if cues is None:  # the memory best correlated with each start
-            pearson = self._overlap_operator("pearson")
-            cue_idx = pearson.from_scores(sigma @ self.couplings.Xi, sigma).argmax(dim=1).cpu()
-        else:
+        B = sigma.shape[0]
+        cue_idx = None
+        if cues is not None:
             cue_idx = np.asarray(cues)
-            if cue_idx.shape != (sigma.shape[0],) or not np.issubdtype(cue_idx.dtype, np.integer):
-                raise StateError(f"cues must be {sigma.shape[0]} integer memory indices, one per run; got {cue_idx!r}")
+            if cue_idx.shape != (B,) or not np.issubdtype(cue_idx.dtype, np.integer):
+                raise StateError(f"cues must be {B} integer memory indices, one per run; got {cue_idx!r}")
             if cue_idx.size and (cue_idx.min() < 0 or cue_idx.max() >= self.n_memories):
                 raise StateError(
                     f"cues must index memories 0..{self.n_memories - 1}; got {cue_idx.min()}..{cue_idx.max()}"
                 )
             cue_idx = torch.as_tensor(cue_idx, dtype=torch.long)
+        engine = _engine.check_engine(self.engine if engine is None else engine)
+        direct_only = tol is not None or perturb is not None or freeze
+        if engine == "auto":
+            engine = "direct" if direct_only or not self._builtin_slots else self.choose_engine(
+                record_states=record_states
+            )
+        elif engine == "coefficient":
+            if not self._builtin_slots:
+                raise ParameterError(
+                    "engine='coefficient' needs the model's own slot store (backend='dense'); "
+                    "a custom backend runs with engine='direct'"
+                )
+            if direct_only:
+                raise ParameterError(
+                    "tol, freeze and perturb act on the state itself: run them with engine='direct' or 'auto'"
+                )
+        op = self._overlap_operator(overlap)
+        summary = _Summary(self._overlap_operator("pearson"), cue_idx)
+        built = [summary]
+        ov = _Overlaps(op) if record_overlaps else None
+        st = _States() if record_states else None
+        at = _Attention() if record_attention else None
+        built += [r for r in (ov, st, at) if r is not None]
+        everyone = built + list(recorders)
         initial = sigma.cpu().clone()
-        # ov[t], at[t]: overlaps / attention of the state after t updates (t = 0 is x0),
-        # read off the logits the next update computes
-        ov = [] if record_overlaps else None
-        st = [] if record_states else None
-        at = [] if record_attention else None
-        # running mean of the attention over the second half of the run (t >= late), read off
-        # the weights each step computes anyway; classify_mode uses it
-        late, late_sum, late_count = (steps + 1) // 2, None, 0
-        discarded = None
-        done = 0
-        for t in range(steps):
-            prev = sigma.clone() if tol is not None else None
-            r = self._read(sigma, need_weights=t >= late or (at is not None and t > 0))
-            discarded = self._track_discarded(discarded)
-            if ov is not None:
-                ov.append(self._overlaps_at(op, sigma, r.scores))
-            if at is not None and t > 0:
-                at.append(r.weights.cpu())
-            if t >= late:
-                late_sum = r.weights.to(torch.float64, copy=True) if late_sum is None else late_sum.add_(r.weights)
-                late_count += 1
-            sigma = self._update(sigma, r)
-            done += 1
-            if st is not None:
-                st.append(sigma.cpu().clone())
-            if prev is not None and float((sigma - prev).abs().max()) <= tol:
-                break
-        if not torch.isfinite(sigma).all():
+        self._check_budget_then_plan(B, steps, engine, record_overlaps, record_states, record_attention, tol)
+        done, run_steps, settled = self._loop(sigma, steps, everyone, summary, engine, tol, perturb, freeze)
+        final = self._final_states
+        if not torch.isfinite(final).all():
             raise ParameterError(
                 f"the state overflowed {self.dtype} (|a|={self.a:g}, |h|={self.h:g}, beta={self.beta:g}); "
                 "use dtype=torch.float64 or smaller strengths"
             )
-        final_attention, final_scores = self._attend(sigma)
-        discarded = self._track_discarded(discarded)
-        if ov is not None:
-            ov.append(self._overlaps_at(op, sigma, final_scores))
-        if at is not None and done:
-            at.append(final_attention.cpu())
-        late_sum = final_attention.to(torch.float64, copy=True) if late_sum is None else late_sum.add_(final_attention)
-        n_mem = self.n_memories
+        overlaps = ov.out if ov is not None else None
         return Trajectory(
-            final=sigma.cpu(),
-            final_attention=final_attention.cpu(),
-            late_attention=(late_sum / (late_count + 1)).cpu(),
-            cues=cue_idx,
+            final=final.cpu(),
+            final_attention=summary.final,
+            late_attention=summary.late_mean(),
+            cues=summary.cues,
             steps=done,
             initial=initial,
-            states=_stack(st, (0, *sigma.shape)),
-            overlaps=_stack(ov[1:], (0, sigma.shape[0], n_mem)) if ov is not None else None,
-            initial_overlaps=ov[0] if ov is not None else None,
-            attention=_stack(at, (0, sigma.shape[0], n_mem)),
+            states=st.out if st is not None else None,
+            overlaps=overlaps[1:] if overlaps is not None else None,
+            initial_overlaps=overlaps[0] if overlaps is not None else None,
+            attention=at.out if at is not None else None,
             overlap_kind=overlap,
             params=self.params(),
-            topk_discarded=None if discarded is None else discarded.cpu(),
+            topk_discarded=summary.discarded,
+            engine=engine,
+            run_steps=run_steps,
+            settled=settled,
         )
 
-    def _attend(self, sigma: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Attention over memories at ``sigma`` and, for slots, the raw scores behind it."""
-        if isinstance(self.backend, DenseSlots):
-            if self.backend.topk is not None:
-                r = self.backend.retrieve(sigma, self.beta)
-                return r.weights, r.scores
-            s = self.backend.scores(sigma)
-            return softmax_weights(s, self.beta, self.softmax), s
-        return self._attention(sigma), None
+    def _loop(self, sigma, steps, recorders, summary, engine, tol, perturb, freeze, params=None):
+        """The one loop over time: read, show the state to the recorders, update, perturb."""
+        B = sigma.shape[0]
+        stepper = self._stepper(sigma, params, engine)
+        for r in recorders:
+            r.begin(B, steps, self)
+        rows_per_chunk = self._rows_per_chunk
+        all_rows = [slice(lo, min(lo + rows_per_chunk, B)) for lo in range(0, B, rows_per_chunk)]
+        active = torch.ones(B, dtype=torch.bool) if freeze else None
+        run_steps = torch.zeros(B, dtype=torch.long) if freeze else None
+        done = 0
 
-    def _track_discarded(self, so_far: torch.Tensor | None) -> torch.Tensor | None:
-        """Largest top-k softmax mass left out so far, per run."""
-        if not isinstance(self.backend, DenseSlots) or self.backend.topk is None:
-            return None
-        d = self.backend.last_discarded
-        if d is None:
-            return so_far
-        d = d.to(torch.float64)
-        return d.clone() if so_far is None else torch.maximum(so_far, d)
+        def show(t, rows, cache, final=False):
+            view = _engine.StepView(stepper, rows, t, cache)
+            for r in recorders:
+                if r is summary:
+                    summary.observe(t, rows, view, final=final)
+                else:
+                    r.observe(t, rows, view)
 
-    @staticmethod
-    def _overlaps_at(op: OverlapOperator, sigma: torch.Tensor, scores: torch.Tensor | None) -> torch.Tensor:
-        return (op(sigma) if scores is None else op.from_scores(scores, sigma)).cpu()
-
+        for t in range(steps):
+            stepper.t = t
+            if freeze:
+                idx = active.nonzero().squeeze(1)
+                chunks = [idx[lo : lo + rows_per_chunk] for lo in range(0, idx.numel(), rows_per_chunk)]
+                frozen = (~active).nonzero().squeeze(1)
+                for lo in range(0, frozen.numel(), rows_per_chunk):
+                    show(t, frozen[lo : lo + rows_per_chunk], {})
+            else:
+                chunks = all_rows
+            moved_max = 0.0
+            for rows in chunks:
+                cache = stepper.read(rows, t)
+                show(t, rows, cache)
+                prev = cache["state"].clone() if tol is not None else None
+                x = stepper.update(rows, cache)
+                if perturb is not None:
+                    perturb(t + 1, rows, x)
+                    if not isinstance(rows, slice):
+                        stepper.sigma[rows] = x
+                if prev is not None:
+                    moved = (x - prev).abs().amax(dim=1)
+                    moved_max = max(moved_max, float(moved.max()) if moved.numel() else 0.0)
+                    if freeze:
+                        run_steps[rows] += 1
+                        active[rows[moved.cpu() <= tol]] = False
+            done += 1
+            if tol is not None and (not bool(active.any()) if freeze else moved_max <= tol):
+                break
+        stepper.t = done
+        for rows in all_rows:
+            show(done, rows, {}, final=True)
+        for r in recorders:
+            r.finish(done)
+        self._final_states = stepper.final_states()
+        return done, run_steps, (None if active is None else ~active)
     def _overlap_operator(self, kind: str) -> OverlapOperator:
         # the normalised pattern basis costs O(n p); build it once per model and kind
         key = ("overlap", kind)
         if key not in self._cache:
             self._cache[key] = OverlapOperator(self.couplings.Xi, kind)
         return self._cache[key]
+
+    # ------------------------------------------------------------------ memory
+    @property
+    def budget(self) -> int:
+        """Bytes a run may use: ``memory_limit``, or :func:`cdam._engine.default_memory_limit`."""
+        return self.memory_limit if self.memory_limit is not None else _engine.default_memory_limit()
+
+    def _check_budget_then_plan(self, B, steps, engine, record_overlaps, record_states, record_attention, tol):
+        """Rows per chunk for this run, or MemoryBudgetError before anything large exists."""
+        p, n, e = self.n_memories, self.n_neurons, self.dtype.itemsize
+        # kept for the whole run, per run: state, start, final, cues, attention summaries
+        per_run = e * (3 * n + p) + 8 * p + 16
+        per_run += e * ((steps + 1) * p * record_overlaps + steps * n * record_states + steps * p * record_attention)
+        fixed = 0
+        if engine == "coefficient":
+            per_run += e * (3 * p + 4)
+            fixed += e * p * p + 8 * (p * p + n * p) * ("gram" not in self._cache)
+            per_row = e * (6 * p + n) + 8 * p
+        else:
+            per_row = e * (6 * p + 2 * n) + 8 * p + e * n * (tol is not None)
+            k = getattr(self.backend, "topk", None)
+            if k:
+                per_row += e * k * n  # the gathered value rows of a top-k read
+        hints = (
+            "give memory_limit= more bytes (CDAM(..., memory_limit=...)), run fewer starts at once, "
+            "record fewer quantities (record_states / record_overlaps / record_attention)"
+            + ("" if engine == "coefficient" else ", use values='factored' or topk= for large p")
+            + ", or use fewer neurons or memories"
+        )
+        self._rows_per_chunk = _engine.plan_rows(
+            B, fixed=fixed, per_run=per_run, per_chunk_row=per_row, budget=self.budget, hints=hints
+        )
+        return self._rows_per_chunk
 
     def initial_states(self, noise: float = 1.0, seed: int | torch.Generator | None = 0) -> torch.Tensor:
         """One start per memory: :math:`\\xi_\\mu + \\text{noise}\\,(U[0,1)^n - 1/2)`, shape (p, n)."""
@@ -536,7 +744,7 @@ class CDAM:
             dtype = {"float32": torch.float32, "float64": torch.float64}[params.pop("dtype")]
             direction = params.pop("direction")
             known = {"a", "h", "beta", "eta", "mean_coef", "normalization", "softmax", "backend"}
-            optional = {"topk", "values"}  # absent from files written before they existed
+            optional = {"topk", "values", "engine", "memory_limit"}  # absent from files written before them
             if not known <= set(params) <= known | optional:
                 raise ValueError(f"model parameters {sorted(params)} are not {sorted(known)} (+ {sorted(optional)})")
             return cls(graph, **params, direction=direction, dtype=dtype, device=device)
@@ -556,4 +764,6 @@ class CDAM:
             "direction": self.couplings.direction,
             "topk": self.topk,
             "values": self.values,
+            "engine": self.engine,
+            "memory_limit": self.memory_limit,
         }

@@ -1,8 +1,22 @@
-"""The storage-backend protocol: where and how the node patterns are held.
+r"""The storage-backend protocol: where and how the node patterns are held.
 
 A backend keeps key/value associations in hidden units. The CDAM dynamics only ever call
-:meth:`StorageBackend.retrieve`; how keys are matched (one slot per memory, a sparse
-K-winner ensemble, an attention layer) is the backend's business.
+:meth:`StorageBackend.store` once and :meth:`StorageBackend.retrieve` each step; how keys are
+matched (one slot per memory, a sparse K-winner ensemble, an attention layer) is the backend's
+business.
+
+How the model reads a backend, with no special case for any class:
+
+- A backend whose store grew from 0 to exactly p hidden units when CDAM stored the p
+  memories holds **one unit per memory**: its ``weights`` are the attention over memories
+  (recorded, averaged for mode classification), its ``scores`` (when given) are the logits
+  that overlaps are read off, and its ``discarded`` mass is reported.
+- Any other backend (a K-winner network has all its units from the start) has hidden units
+  that are not memories: the model computes the attention over memories itself,
+  :math:`\operatorname{softmax}(\beta\,\sigma\Xi)`, where a recorder needs it.
+- An optional method ``attend(query, beta) -> Retrieval`` (weights, scores and discarded
+  mass, ``values=None``) lets a store skip the value read where only the attention is
+  needed (the final state); without it, ``retrieve`` is called.
 """
 
 from __future__ import annotations
@@ -16,13 +30,27 @@ __all__ = ["Retrieval", "StorageBackend"]
 
 
 class Retrieval(NamedTuple):
-    """What a read returns: attention over hidden units and the values read out."""
+    """What a read returns: attention over hidden units and the values read out.
 
-    weights: torch.Tensor  # (B, n_hidden)
-    values: torch.Tensor  # (B, d_value)
-    # raw match scores query . key (B, n_hidden) where the backend computes them anyway;
-    # the dynamics read overlaps off them instead of doing one more product
+    Attributes
+    ----------
+    weights : torch.Tensor (B, n_hidden)
+        Attention over the hidden units (may be None only for a read whose caller asked
+        for values alone).
+    values : torch.Tensor (B, d)
+        What the read writes: ``weights @ V`` for a slot store. None for a read that only
+        looked at the weights (an optional ``attend`` method).
+    scores : torch.Tensor (B, n_hidden), optional
+        Raw match scores ``query . key`` where the backend computed them anyway; the dynamics
+        read overlaps off them instead of doing one more product.
+    discarded : torch.Tensor (B,), optional
+        Softmax mass a truncated (top-k) read left out, per query; None for an exact read.
+    """
+
+    weights: torch.Tensor | None
+    values: torch.Tensor | None
     scores: torch.Tensor | None = None
+    discarded: torch.Tensor | None = None
 
 
 class StorageBackend(ABC):

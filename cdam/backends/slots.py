@@ -52,7 +52,7 @@ class DenseSlots(StorageBackend):
     With ``topk=k`` only the ``k`` largest scores of each query are kept and renormalised,
     and the read gathers those ``k`` rows of ``V`` (cost :math:`Bkd` instead of
     :math:`Bpd`). If :math:`\varepsilon` is the softmax mass outside the ``k`` kept
-    (computed exactly from all scores, reported in :attr:`last_discarded`), the read is off
+    (computed exactly from all scores, reported as :attr:`Retrieval.discarded`), the read is off
     by at most :math:`2\varepsilon\max_\mu\lVert V_\mu\rVert_\infty` per entry: the
     kept weights are rescaled by :math:`1/(1-\varepsilon)` and the dropped ones sum to
     :math:`\varepsilon`.
@@ -72,9 +72,10 @@ class DenseSlots(StorageBackend):
     >>> s.retrieve(torch.tensor([[50., 0.]]), beta=1.0).values.round(decimals=4)
     tensor([[1., 2.]])
     >>> s1 = DenseSlots(torch.eye(2), torch.tensor([[1., 2.], [3., 4.]]), topk=1)
-    >>> s1.retrieve(torch.tensor([[1., 0.]]), beta=1.0).values
+    >>> r = s1.retrieve(torch.tensor([[1., 0.]]), beta=1.0)
+    >>> r.values
     tensor([[1., 2.]])
-    >>> round(float(s1.last_discarded.max()), 4)  # 1 / (1 + e)
+    >>> round(float(r.discarded.max()), 4)  # 1 / (1 + e)
     0.2689
     """
 
@@ -92,7 +93,6 @@ class DenseSlots(StorageBackend):
             if self.softmax != "stable":
                 raise ParameterError("topk needs softmax='stable': the legacy form has no top-k meaning")
         self.topk = topk
-        self.last_discarded: torch.Tensor | None = None
         self.keys: torch.Tensor | None = None
         self.values = None
         if keys is not None or values is not None:
@@ -119,36 +119,55 @@ class DenseSlots(StorageBackend):
 
     def scores(self, query: torch.Tensor) -> torch.Tensor:
         """Raw match scores ``query @ keys.T`` (B, p)."""
-        return query @ self.keys.T
-
-    def retrieve(self, query: torch.Tensor, beta: float) -> Retrieval:
         if self.keys is None:
             raise StateError("nothing is stored yet; call store(keys, values) first")
-        s = self.scores(query)
-        if self.topk is not None:
-            if self.topk < s.shape[1]:
-                return self._retrieve_topk(s, beta)
-            self.last_discarded = s.new_zeros(s.shape[0])  # every memory kept: exact
-        w = softmax_weights(s, beta, self.softmax)
-        read = self.values.matmul(w) if isinstance(self.values, FactoredValues) else w @ self.values
-        return Retrieval(w, read, s)
+        return query @ self.keys.T
 
-    def _retrieve_topk(self, s: torch.Tensor, beta: float) -> Retrieval:
+    def weights(self, scores: torch.Tensor, beta: float) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Attention (B, p) for raw ``scores`` (B, p), and the softmax mass a top-k read
+        leaves out (B,) (None without ``topk``).
+
+        The coefficient-space engine calls this with logits it formed without the states.
+        """
+        w, discarded, _ = self._select(scores, beta)
+        return w, discarded
+
+    def _select(self, s: torch.Tensor, beta: float):
+        """Weights, discarded mass, and for a truncated read the kept (indices, weights)."""
+        if self.topk is None:
+            return softmax_weights(s, beta, self.softmax), None, None
+        if self.topk >= s.shape[1]:  # every memory kept: exact
+            return softmax_weights(s, beta, self.softmax), s.new_zeros(s.shape[0]), None
         top, idx = s.topk(self.topk, dim=1)
         z = top.mul(beta)
         lse_top = torch.logsumexp(z, dim=1)
         # the mass outside the kept scores, summed directly (1 - kept/total would cancel)
         e = torch.exp((s - top[:, :1]).mul_(beta))
         total = e.sum(dim=1)
-        self.last_discarded = e.scatter_(1, idx, 0.0).sum(dim=1).div_(total)
+        discarded = e.scatter_(1, idx, 0.0).sum(dim=1).div_(total)
         wk = torch.exp(z - lse_top[:, None])  # (B, k), sums to 1
-        if isinstance(self.values, FactoredValues):
-            rows = self.values.rows(idx).view(*idx.shape, -1)
-        else:
-            rows = self.values[idx]  # (B, k, d)
-        read = torch.bmm(wk.unsqueeze(1), rows).squeeze(1)
         w = torch.zeros_like(s).scatter_(1, idx, wk)
-        return Retrieval(w, read, s)
+        return w, discarded, (idx, wk)
+
+    def attend(self, query: torch.Tensor, beta: float) -> Retrieval:
+        """The attention at ``query`` without reading values (``values`` is None)."""
+        s = self.scores(query)
+        w, discarded, _ = self._select(s, beta)
+        return Retrieval(w, None, s, discarded)
+
+    def retrieve(self, query: torch.Tensor, beta: float) -> Retrieval:
+        s = self.scores(query)
+        w, discarded, kept = self._select(s, beta)
+        if kept is not None:
+            idx, wk = kept
+            if isinstance(self.values, FactoredValues):
+                rows = self.values.rows(idx).view(*idx.shape, -1)
+            else:
+                rows = self.values[idx]  # (B, k, d)
+            read = torch.bmm(wk.unsqueeze(1), rows).squeeze(1)
+        else:
+            read = self.values.matmul(w) if isinstance(self.values, FactoredValues) else w @ self.values
+        return Retrieval(w, read, s, discarded)
 
     @property
     def n_hidden(self) -> int:

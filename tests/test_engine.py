@@ -1,0 +1,257 @@
+"""The execution engine: coefficient space equals the direct update, chunks equal one batch,
+budgets are refused before allocation, and the backend protocol is the only seam."""
+
+import networkx as nx
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import cdam
+from cdam.backends import Retrieval, StorageBackend
+from cdam.backends.slots import softmax_weights
+
+# settings whose dynamics contract (auto, narrow, wide with mild a, quiescent): there the two
+# exact formulations agree to round-off over the whole run. (-2, 3) on a cycle amplifies
+# rounding (SPEC 4), so it is compared over a short horizon only.
+CONTRACTING = [(1.0, 0.0), (0.5, 0.5), (-0.5, 1.5), (0.0, 0.0), (-1.0, 1.0)]
+
+
+def _graph(p=24, n=300, directed=False, seed=0):
+    rng = np.random.default_rng(seed)
+    G = nx.cycle_graph(p, create_using=nx.DiGraph if directed else nx.Graph)
+    if not directed:
+        G.add_edges_from((i, (i + 5) % p) for i in range(0, p, 3))
+    return cdam.MemoryGraph.from_networkx(G, rng.random((n, p)))
+
+
+def _rel(a, b):
+    return float((a - b).abs().max() / b.abs().max().clamp(min=1e-300))
+
+
+def _both(g, steps=100, run_kwargs=None, **kw):
+    out = {}
+    for engine in ("direct", "coefficient"):
+        m = cdam.CDAM(g, dtype=torch.float64, engine=engine, **kw)
+        out[engine] = m.all_starts(steps=steps, seed=3, **(run_kwargs or {}))
+    return out["direct"], out["coefficient"]
+
+
+@pytest.mark.parametrize("normalization", ["sym", "row", "none"])
+@pytest.mark.parametrize("direction", ["forward", "reverse"])
+@pytest.mark.parametrize("a,h", CONTRACTING)
+def test_coefficient_space_equals_direct(normalization, direction, a, h):
+    g = _graph(directed=direction == "reverse")
+    d, c = _both(g, a=a, h=h, normalization=normalization, direction=direction,
+                 run_kwargs=dict(record_overlaps=True, record_attention=True))
+    assert c.engine == "coefficient" and d.engine == "direct"
+    assert _rel(c.final, d.final) < 1e-9
+    assert float((c.overlaps - d.overlaps).abs().max()) < 1e-9
+    assert float((c.attention - d.attention).abs().max()) < 1e-9
+    assert float((c.late_attention - d.late_attention).abs().max()) < 1e-9
+    assert torch.equal(c.cues, d.cues)
+
+
+@pytest.mark.parametrize("kind", ["pearson", "cosine", "dot"])
+@pytest.mark.parametrize("extra", [dict(softmax="legacy"), dict(topk=4), dict(mean_coef=0.0), dict(mean_coef=0.3)])
+def test_coefficient_space_every_option_and_overlap(kind, extra):
+    g = _graph()
+    d, c = _both(g, a=-0.5, h=1.5, **extra,
+                 run_kwargs=dict(record_overlaps=True, overlap=kind, record_states=True))
+    scale = 1.0 if kind != "dot" else float(d.overlaps.abs().max())
+    assert _rel(c.final, d.final) < 1e-9
+    assert float((c.overlaps - d.overlaps).abs().max()) / scale < 1e-9
+    assert float((c.states - d.states).abs().max()) < 1e-9
+    if "topk" in extra:
+        assert c.topk_discarded is not None
+        assert float((c.topk_discarded - d.topk_discarded).abs().max()) < 1e-9
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    p=st.integers(3, 20), n=st.integers(20, 80), seed=st.integers(0, 10_000),
+    a=st.floats(-3, 2), h=st.floats(-1, 4), beta=st.floats(0, 3), steps=st.integers(0, 12),
+    normalization=st.sampled_from(["sym", "row", "none"]), direction=st.sampled_from(["forward", "reverse"]),
+)
+def test_coefficient_space_property(p, n, seed, a, h, beta, steps, normalization, direction):
+    # short horizons: rounding has no room to be amplified, whatever the regime
+    rng = np.random.default_rng(seed)
+    G = nx.gnp_random_graph(p, 0.3, seed=seed, directed=direction == "reverse")
+    g = cdam.MemoryGraph.from_networkx(G, rng.random((n, p)))
+    d, c = _both(g, steps=steps, a=a, h=h, beta=beta, normalization=normalization, direction=direction,
+                 run_kwargs=dict(record_overlaps=True))
+    assert _rel(c.final, d.final) < 1e-8
+    assert float((c.overlaps_with_initial() - d.overlaps_with_initial()).abs().max()) < 1e-7
+
+
+def test_auto_picks_coefficient_where_cheaper():
+    small = cdam.CDAM(_graph(p=24, n=300))
+    assert small.choose_engine() == "coefficient"
+    assert small.choose_engine(record_states=True) == "coefficient"
+    wide = cdam.CDAM(_graph(p=24, n=10))  # p >= 2n
+    assert wide.choose_engine() == "direct"
+    assert cdam.CDAM(_graph(p=24, n=10), engine="coefficient").choose_engine() == "coefficient"
+    x0 = small.initial_states()
+    assert small.run(x0, 3, tol=1e-3).engine == "direct"  # tol acts on the state itself
+
+
+def test_coefficient_refuses_what_it_cannot_do():
+    g = _graph()
+    m = cdam.CDAM(g, engine="coefficient")
+    with pytest.raises(cdam.errors.ParameterError, match="engine='direct'"):
+        m.run(m.initial_states(), 5, tol=1e-3)
+    with pytest.raises(cdam.errors.ParameterError, match="slot store"):
+        cdam.CDAM(g, backend=_ProtocolSlots(), engine="coefficient").all_starts(steps=2)
+    with pytest.raises(cdam.errors.ParameterError, match="engine must be"):
+        cdam.CDAM(g, engine="fast")
+
+
+@pytest.mark.parametrize("engine", ["direct", "coefficient"])
+def test_memory_limit_chunks_give_the_same_states(engine):
+    g = _graph(p=40, n=400)
+    full = cdam.CDAM(g, a=-0.5, h=1.5, dtype=torch.float64, engine=engine)
+    t1 = full.all_starts(steps=60, record_overlaps=True, record_attention=True)
+    t2 = _tightest_run(g, lambda m: m.all_starts(steps=60, record_overlaps=True, record_attention=True),
+                       a=-0.5, h=1.5, engine=engine)
+    np.testing.assert_allclose(t2.final.numpy(), t1.final.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(t2.overlaps.numpy(), t1.overlaps.numpy(), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(t2.late_attention.numpy(), t1.late_attention.numpy(), rtol=0, atol=1e-12)
+
+
+def _tightest_run(g, job, **kw):
+    """Run ``job`` under the smallest budget (bisected, a few MB) at which it still runs."""
+    lo, hi = 1, 64 << 20  # lo is refused, hi runs
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        try:
+            job(cdam.CDAM(g, dtype=torch.float64, memory_limit=mid, **kw))
+        except cdam.errors.MemoryBudgetError:
+            lo = mid
+        else:
+            hi = mid
+    model = cdam.CDAM(g, dtype=torch.float64, memory_limit=hi, **kw)
+    out = job(model)
+    assert model._rows_per_chunk == 1  # it really split the batch, down to single runs
+    return out
+
+
+def test_memory_limit_with_tol_stops_where_one_batch_stops():
+    g = _graph(p=40, n=400)
+    full = cdam.CDAM(g, dtype=torch.float64)
+    x0 = full.initial_states()
+    t1 = full.run(x0, 500, tol=1e-4)
+    t2 = _tightest_run(g, lambda m: m.run(x0, 500, tol=1e-4))
+    assert t1.steps == t2.steps < 500
+    np.testing.assert_allclose(t2.final.numpy(), t1.final.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_budget_too_small_is_refused_before_allocating():
+    g = _graph(p=40, n=400)
+    m = cdam.CDAM(g, memory_limit=10_000)
+    with pytest.raises(cdam.errors.MemoryBudgetError) as info:
+        m.all_starts(steps=10, record_overlaps=True)
+    msg = str(info.value)
+    assert "memory budget is" in msg and "fewer starts" in msg and "memory_limit" in msg
+    assert isinstance(info.value, MemoryError) and isinstance(info.value, cdam.CDAMError)
+
+
+def test_huge_all_starts_refused_under_default_budget(monkeypatch):
+    # p = 3e4 starts keep 3e4 x 3e4 attention summaries (10.8 GB): more than a 6 GB budget
+    monkeypatch.setattr(cdam._engine, "default_memory_limit", lambda: 6 << 30)
+    rng = np.random.default_rng(0)
+    g = cdam.MemoryGraph()
+    g.add_memories(range(30_000), rng.random((64, 30_000)))
+    m = cdam.CDAM(g)
+    with pytest.raises(cdam.errors.MemoryBudgetError, match="memory budget is 6.44 GB"):
+        m.all_starts(steps=10)
+
+
+# ---------------------------------------------------------------- the backend protocol
+class _ProtocolSlots(StorageBackend):
+    """A slot store written from DESIGN.md's protocol alone (no cdam internals)."""
+
+    def __init__(self, topk=None):
+        self.topk, self.keys, self.values = topk, None, None
+
+    def store(self, keys, values):
+        self.keys, self.values = keys.clone(), values.clone()
+
+    def retrieve(self, query, beta):
+        s = query @ self.keys.T
+        if self.topk is None:
+            w = softmax_weights(s, beta)
+            return Retrieval(w, w @ self.values, s)
+        top, idx = s.topk(self.topk, dim=1)
+        full = torch.softmax(beta * (s - top[:, :1]), dim=1)
+        kept = torch.zeros_like(s).scatter_(1, idx, 1.0).bool()
+        discarded = full.masked_fill(kept, 0.0).sum(dim=1)
+        w = torch.zeros_like(s).scatter_(1, idx, torch.softmax(beta * top, dim=1))
+        return Retrieval(w, w @ self.values, s, discarded)
+
+    @property
+    def n_hidden(self):
+        return 0 if self.keys is None else self.keys.shape[0]
+
+    @property
+    def n_stored(self):
+        return self.n_hidden
+
+
+@pytest.mark.parametrize("topk", [None, 3])
+def test_protocol_backend_matches_slots_with_every_recorder(topk):
+    g = _graph(p=20, n=200)
+    kw = dict(a=0.5, h=0.5, dtype=torch.float64, engine="direct")
+    ref = cdam.CDAM(g, topk=topk, **kw).all_starts(steps=40, record_overlaps=True, record_attention=True)
+    got = cdam.CDAM(g, backend=_ProtocolSlots(topk), **kw).all_starts(
+        steps=40, record_overlaps=True, record_attention=True
+    )
+    for name in ("final", "overlaps", "attention", "late_attention", "final_attention"):
+        np.testing.assert_allclose(getattr(got, name).numpy(), getattr(ref, name).numpy(), rtol=0, atol=1e-9)
+    if topk is None:
+        assert got.topk_discarded is None and ref.topk_discarded is None
+    else:
+        np.testing.assert_allclose(got.topk_discarded.numpy(), ref.topk_discarded.numpy(), atol=1e-12)
+    assert cdam.classify_mode(got, g) == cdam.classify_mode(ref, g)
+
+
+# ---------------------------------------------------------------- the one loop
+def test_user_recorder_and_perturb_hook():
+    g = _graph(p=12, n=100)
+    m = cdam.CDAM(g, dtype=torch.float64)
+
+    class Norms(cdam.dynamics.Recorder):
+        def begin(self, batch, steps, model):
+            self.out = torch.zeros(steps + 1, batch, dtype=torch.float64)
+
+        def observe(self, t, rows, view):
+            self.out[t, rows] = view.state.norm(dim=1)
+
+    rec = Norms()
+    x0 = m.initial_states()
+    traj = m.run(x0, 10, recorders=[rec], record_states=True)
+    np.testing.assert_allclose(rec.out[1:].numpy(), traj.states.norm(dim=2).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(rec.out[0].numpy(), x0.norm(dim=1).numpy(), rtol=1e-12)
+
+    kick = torch.ones(100, dtype=torch.float64)
+
+    def perturb(t, rows, states):
+        if t == 3:
+            states += kick
+
+    poked = m.run(x0, 3, perturb=perturb)
+    plain = m.run(x0, 3)
+    np.testing.assert_allclose(poked.final.numpy(), plain.final.numpy() + 1.0, rtol=1e-12)
+
+
+def test_freeze_stops_each_run_on_its_own():
+    g = _graph(p=12, n=100)
+    m = cdam.CDAM(g, dtype=torch.float64)
+    x0 = m.initial_states()
+    t = m.run(x0, 400, tol=1e-6, freeze=True)
+    assert t.settled.all() and t.run_steps.max() == t.steps
+    for b in range(0, 12, 5):  # each run equals a run of its own stopped at its own step
+        alone = m.run(x0[b], int(t.run_steps[b]))
+        np.testing.assert_allclose(t.final[b].numpy(), alone.final[0].numpy(), rtol=1e-12, atol=1e-14)
+    with pytest.raises(cdam.errors.ParameterError, match="freeze=True needs tol"):
+        m.run(x0, 3, freeze=True)
