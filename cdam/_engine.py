@@ -144,19 +144,31 @@ def _take(x, rows):
 
 
 class _Params:
-    """a, h, beta, eta, c: floats, or (B, 1) tensors with one value per run."""
+    """a, h, beta, eta, c: floats, or (B,) float64 tensors with one value per run.
+
+    Per-run values become (B, 1) columns of the model's dtype. The derived factors
+    (``1 - eta``, ``eta c``, ``c / p``) are formed in float64 and rounded once, exactly as a
+    Python float is, so a cell run in a stacked batch does the same arithmetic as alone.
+    """
 
     def __init__(self, a, h, beta, eta, c, dtype, device):
-        def as_col(v):
-            if isinstance(v, torch.Tensor):
-                return v.to(device=device, dtype=dtype).reshape(-1, 1)
-            return float(v)
-
-        self.a, self.h, self.beta, self.eta, self.c = (as_col(v) for v in (a, h, beta, eta, c))
+        self.dtype, self.device = dtype, device
+        self._raw = {"a": a, "h": h, "beta": beta, "eta": eta, "c": c}
+        self.a, self.h, self.beta, self.eta = (self._col(v) for v in (a, h, beta, eta))
+        self.keep = self._col(1.0 - eta)
+        self.eta_c = self._col(eta * c)
         self.per_row_strengths = isinstance(self.a, torch.Tensor) or isinstance(self.h, torch.Tensor)
 
+    def _col(self, v):
+        if isinstance(v, torch.Tensor):
+            return v.to(device=self.device, dtype=self.dtype).reshape(-1, 1)
+        return float(v)
+
+    def c_over_p(self, p: int):
+        return self._col(self._raw["c"] / p)
+
     def rows(self, rows) -> tuple:
-        return tuple(_take(v, rows) for v in (self.a, self.h, self.beta, self.eta, self.c))
+        return tuple(_take(v, rows) for v in (self.a, self.h, self.beta, self.eta))
 
 
 def _sparse_right(couplings) -> torch.Tensor | None:
@@ -274,7 +286,7 @@ class DirectStepper:
         """Read the store for ``rows``; returns the view cache (state, scores, weights, read)."""
         x = self.sigma[rows]
         cache = {"state": x}
-        a, h, beta, _, _ = self.params.rows(rows)
+        a, h, beta, _ = self.params.rows(rows)
         backend = self.model.backend
         if self.per_row:
             s = backend.scores(x)
@@ -293,13 +305,14 @@ class DirectStepper:
 
     def update(self, rows, cache: dict) -> torch.Tensor:
         """Apply the update to ``rows`` in place; returns the new states (rows, n)."""
-        _, _, _, eta, c = self.params.rows(rows)
+        P = self.params
+        eta, keep, eta_c = _take(P.eta, rows), _take(P.keep, rows), _take(P.eta_c, rows)
         x = cache["state"]
         xbar = self.c.xbar
-        if isinstance(eta, torch.Tensor) or isinstance(c, torch.Tensor):
-            x.mul_(1.0 - eta).add_(cache["read"] * eta).sub_((eta * c) * xbar)
+        if isinstance(eta, torch.Tensor):
+            x.mul_(keep).add_(cache["read"] * eta).sub_(eta_c * xbar)
         else:  # one fused in-place pass: sigma + eta((read - c xbar) - sigma)
-            x.mul_(1.0 - eta).add_(cache["read"], alpha=eta).sub_((eta * c) * xbar)
+            x.mul_(keep).add_(cache["read"], alpha=eta).sub_(eta_c * xbar)
         if not isinstance(rows, slice):
             self.sigma[rows] = x
         return x
@@ -351,7 +364,10 @@ class CoefficientStepper:
         C = self.C[rows]
         Lc = C @ self.Gc
         cache["Lc"] = Lc
-        return (self.RX[rows] + Lc).addr_(C @ self.m, self.m, alpha=float(self.n))
+        # row sums, not BLAS gemv/ger: those round differently with the batch size, and a cell
+        # must compute the same bits alone or stacked with other cells
+        Cm = (C * self.m).sum(dim=1, keepdim=True)
+        return (self.RX[rows] + Lc).add_(Cm.mul_(float(self.n)) * self.m)
 
     def _view_weights(self, rows, cache):
         w, d = self.model.backend.weights(_get(self, rows, cache, "scores"), _take(self.params.beta, rows))
@@ -370,7 +386,7 @@ class CoefficientStepper:
         C, Lc = self.C[rows], cache["Lc"]
         RXc = self.RX[rows] - self.sumR[rows] * self.m  # R . xi^c_mu
         var = (self.Rc2[rows].squeeze(1) + 2.0 * (C * RXc).sum(dim=1) + (C * Lc).sum(dim=1)).clamp_(min=0.0)
-        total = self.sumR[rows].squeeze(1) + self.n * (C @ self.m)
+        total = self.sumR[rows].squeeze(1) + self.n * (C * self.m).sum(dim=1)
         size2 = var + total * total / self.n  # |sigma|^2
         if op.kind == "pearson":
             num, norm2 = RXc + Lc, var  # sigma . xi^c_mu and |sigma - mean|^2
@@ -390,13 +406,12 @@ class CoefficientStepper:
         return cache
 
     def update(self, rows, cache: dict) -> None:
-        a, h, _, eta, c = self.params.rows(rows)
+        a, h, _, eta = self.params.rows(rows)
+        keep = _take(self.params.keep, rows)
         w = cache["weights"]
-        p = w.shape[1]
         hw = _hetero(self._Mt, w)
         u = w * a if hw is None else (w * a).add_(hw * h)
-        u = u - (c / p) if not isinstance(c, torch.Tensor) else u - c / p
-        keep = 1.0 - eta
+        u = u - _take(self.params.c_over_p(w.shape[1]), rows)
         C = self.C[rows]
         C.mul_(keep).add_(u * eta)
         self.RX[rows] = self.RX[rows] * keep

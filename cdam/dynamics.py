@@ -85,6 +85,22 @@ class Trajectory:
     def batch_size(self) -> int:
         return int(self.final.shape[0])
 
+    def select(self, rows) -> Trajectory:
+        """The runs ``rows`` (a slice or index) of this batch, as a Trajectory of their own."""
+        def take(x, axis=0):
+            if x is None:
+                return None
+            return x[rows] if axis == 0 else x[:, rows]
+
+        return Trajectory(
+            final=take(self.final), final_attention=take(self.final_attention),
+            late_attention=take(self.late_attention), cues=take(self.cues), steps=self.steps,
+            initial=take(self.initial), states=take(self.states, 1), overlaps=take(self.overlaps, 1),
+            initial_overlaps=take(self.initial_overlaps), attention=take(self.attention, 1),
+            overlap_kind=self.overlap_kind, params=dict(self.params), topk_discarded=take(self.topk_discarded),
+            engine=self.engine, run_steps=take(self.run_steps), settled=take(self.settled),
+        )
+
     def overlaps_with_initial(self) -> torch.Tensor:
         """Overlaps (T + 1, B, p) from the initial state on: index 0 is ``x0``'s."""
         if self.overlaps is None or self.initial_overlaps is None:
@@ -440,6 +456,7 @@ class CDAM:
         perturb=None,
         freeze: bool = False,
         engine: str | None = None,
+        _row_params=None,
     ) -> Trajectory:
         r"""Run the dynamics from ``x0`` for ``steps`` updates.
 
@@ -527,7 +544,9 @@ class CDAM:
         everyone = built + list(recorders)
         initial = sigma.cpu().clone()
         self._check_budget_then_plan(B, steps, engine, record_overlaps, record_states, record_attention, tol)
-        done, run_steps, settled = self._loop(sigma, steps, everyone, summary, engine, tol, perturb, freeze)
+        done, run_steps, settled = self._loop(
+            sigma, steps, everyone, summary, engine, tol, perturb, freeze, params=_row_params
+        )
         final = self._final_states
         if not torch.isfinite(final).all():
             raise ParameterError(
@@ -553,6 +572,92 @@ class CDAM:
             run_steps=run_steps,
             settled=settled,
         )
+
+    def run_cells(self, cells, x0, steps: int = 100, *, cues=None, **run_kwargs) -> list[Trajectory]:
+        r"""Run the same starts under many parameter cells, stacked into one batch.
+
+        Cells share the patterns, ``M`` and (in coefficient space) the Gram matrix; only
+        ``a``, ``h``, ``beta``, ``eta`` and ``mean_coef`` differ, and they differ per run
+        (SPEC 4, "many parameter cells, one batch"). Where the coefficient-space engine
+        applies, the cells run as one batch of ``len(cells) * B`` runs; otherwise one after
+        the other on this model's compiled graph. Either way cell ``k`` equals
+        ``self.with_params(**cells[k]).run(x0, steps)`` (to round-off: float sums in a
+        larger batch may round differently, which chaotic regimes amplify; see SPEC 4).
+
+        Parameters
+        ----------
+        cells : sequence of dict
+            Each maps any of ``a``, ``h``, ``beta``, ``eta``, ``mean_coef`` to a value; the
+            model's own value stands for a parameter a cell leaves out.
+        x0 : array or tensor (B, n)
+        steps : int
+        cues : sequence of int, optional
+        **run_kwargs
+            ``record_overlaps``, ``record_attention``, ``record_states``, ``overlap``.
+
+        Returns
+        -------
+        list of Trajectory
+            One per cell, in order; ``params`` holds the cell's parameters.
+
+        Examples
+        --------
+        >>> import numpy as np, networkx as nx, cdam
+        >>> g = cdam.MemoryGraph.from_networkx(nx.cycle_graph(10), np.random.default_rng(0).random((300, 10)))
+        >>> model = cdam.CDAM(g)
+        >>> x0 = model.initial_states(seed=0)
+        >>> runs = model.run_cells([{"a": 1.0, "h": 0.0}, {"a": -2.0, "h": 3.0}], x0, steps=50)
+        >>> [str(cdam.classify_mode(t, g)) for t in runs]
+        ['auto', 'wide_hetero']
+        """
+        cells = [self._cell_params(c) for c in cells]
+        if not cells:
+            raise ParameterError("cells is empty; give at least one dict of parameters")
+        x, _ = check.state_batch(x0, self.n_neurons, dtype=self.dtype, device=self.device)
+        B, k = x.shape[0], len(cells)
+        engine = self.choose_engine(record_states=bool(run_kwargs.get("record_states")))
+        if engine != "coefficient" or k == 1:
+            return [self.with_params(**c).run(x, steps, cues=cues, **run_kwargs) for c in cells]
+        columns = (
+            torch.tensor([c[name] for c in cells], dtype=torch.float64).repeat_interleave(B)
+            for name in ("a", "h", "beta", "eta", "mean_coef")
+        )
+        params = _engine._Params(*columns, self.dtype, self.device)
+        stacked = self.run(
+            x.repeat(k, 1), steps, cues=None if cues is None else np.tile(np.asarray(cues), k),
+            engine="coefficient", _row_params=params, **run_kwargs,
+        )
+        out = []
+        for i, c in enumerate(cells):
+            t = stacked.select(slice(i * B, (i + 1) * B))
+            t.params = {**t.params, **c}
+            out.append(t)
+        return out
+
+    def _cell_params(self, cell) -> dict:
+        names = ("a", "h", "beta", "eta", "mean_coef")
+        unknown = sorted(set(cell) - set(names))
+        if unknown:
+            raise ParameterError(f"cells vary only {names}; got {unknown}")
+        current = {"a": self.a, "h": self.h, "beta": self.beta, "eta": self.eta, "mean_coef": self.mean_coef}
+        merged = {**current, **cell}
+        check.finite_real("a", merged["a"])
+        check.finite_real("h", merged["h"])
+        check.finite_real("beta", merged["beta"], minimum=0.0)
+        eta = check.finite_real("eta", merged["eta"], strict_minimum=0.0)
+        if eta > 1.0:
+            raise ParameterError(f"eta must be in (0, 1], got {eta}")
+        check.finite_real("mean_coef", merged["mean_coef"])
+        return {k: float(v) for k, v in merged.items()}
+
+    def with_params(self, **params) -> CDAM:
+        """A model on the same compiled graph with new ``a``, ``h``, ``beta``, ``eta`` or ``mean_coef``."""
+        c = self._cell_params(params) if params else {}
+        new = self.with_strengths(c.get("a", self.a), c.get("h", self.h))
+        for name in ("beta", "eta", "mean_coef"):
+            if name in c:
+                setattr(new, name, c[name])
+        return new
 
     def _loop(self, sigma, steps, recorders, summary, engine, tol, perturb, freeze, params=None):
         """The one loop over time: read, show the state to the recorders, update, perturb."""

@@ -30,7 +30,7 @@ import torch
 
 from . import _validation as check
 from .datasets import random_patterns
-from .dynamics import CDAM
+from .dynamics import CDAM, Recorder
 from .errors import CDAMError, GraphError, ParameterError, PatternError, StateError
 from .graph import MemoryGraph
 from .measures import DistanceProfile, OverlapOperator, attractor_correlation
@@ -273,6 +273,19 @@ def _cue_indices(model: CDAM, cues) -> np.ndarray:
     return np.array([g.index(k) for k in items], dtype=np.int64)
 
 
+class _BasisOverlaps(Recorder):
+    """Pearson overlaps of every state with a basis of patterns (memories and a distractor)."""
+
+    def __init__(self, op: OverlapOperator):
+        self.op = op
+
+    def begin(self, batch, steps, model):
+        self.out = torch.empty(steps + 1, batch, self.op.Xi.shape[1], dtype=model.dtype)
+
+    def observe(self, t, rows, view):
+        self.out[t, rows] = self.op(view.state).cpu()
+
+
 def replay(
     model: CDAM,
     cues=None,
@@ -348,14 +361,15 @@ def replay(
         gen.manual_seed(int(seed))
     U = torch.rand(idx.size, n, generator=gen, dtype=torch.float64)
     sigma = (Xi.T[idx].to(torch.float64).cpu() + noise * (U - 0.5)).to(device=Xi.device, dtype=Xi.dtype)
-    op = OverlapOperator(basis, "pearson")
-    record = [op(sigma).cpu()]
-    for t in range(1, steps + 1):
-        sigma = model.step(sigma)
-        if d is not None and t % freq == 0 and t < steps:
-            sigma = sigma + strength * d
-        record.append(op(sigma).cpu())
-    ov = torch.stack(record)  # (T + 1, B, p [+ 1])
+    recorder = _BasisOverlaps(OverlapOperator(basis, "pearson"))
+
+    def present(t, rows, states):  # the distractor, added right after update t
+        if t % freq == 0 and t < steps:
+            states.add_(d, alpha=strength)
+
+    model.run(sigma, steps, recorders=[recorder], perturb=None if d is None else present, engine="direct")
+    record = recorder.out
+    ov = record  # (T + 1, B, p [+ 1])
     p = Xi.shape[1]
     mem = ov[..., :p]
     return Replay(

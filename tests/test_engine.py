@@ -255,3 +255,19 @@ def test_freeze_stops_each_run_on_its_own():
         np.testing.assert_allclose(t.final[b].numpy(), alone.final[0].numpy(), rtol=1e-12, atol=1e-14)
     with pytest.raises(cdam.errors.ParameterError, match="freeze=True needs tol"):
         m.run(x0, 3, freeze=True)
+
+
+def test_stacked_cells_compute_the_same_bits_as_cells_alone():
+    torch.set_num_threads(1)  # the test suite's setting; BLAS splits work differently on more threads
+    g = _graph(p=30, n=500)
+    m = cdam.CDAM(g)
+    x0 = m.initial_states(seed=0)
+    cells = [{"a": a, "h": h} for h in (0.0, 1.0, 3.0) for a in (-2.0, 0.5, 1.0)] + [{"beta": 2.0, "eta": 0.3}]
+    runs = m.run_cells(cells, x0, 60, record_overlaps=True)
+    for cell, got in zip(cells, runs):
+        alone = m.with_params(**cell).run(x0, 60, record_overlaps=True)
+        assert got.params == alone.params
+        for name in ("final", "overlaps", "late_attention", "final_attention", "cues"):
+            assert torch.equal(getattr(got, name), getattr(alone, name)), (cell, name)
+    with pytest.raises(cdam.errors.ParameterError, match="cells vary only"):
+        m.run_cells([{"normalization": "row"}], x0)
