@@ -444,12 +444,10 @@ class CDAM:
 
     def initial_states(self, noise: float = 1.0, seed: int | torch.Generator | None = 0) -> torch.Tensor:
         """One start per memory: :math:`\\xi_\\mu + \\text{noise}\\,(U[0,1)^n - 1/2)`, shape (p, n)."""
+        from ._random import as_generator
+
         noise = check.finite_real("noise", noise, minimum=0.0)
-        gen = seed if isinstance(seed, torch.Generator) else torch.Generator()
-        if seed is None:
-            gen.seed()
-        elif not isinstance(seed, torch.Generator):
-            gen.manual_seed(int(seed))
+        gen = as_generator(seed)
         Xi = self.couplings.Xi
         U = torch.rand(Xi.shape[1], Xi.shape[0], generator=gen, dtype=torch.float64)
         return (Xi.T.to(torch.float64).cpu() + noise * (U - 0.5)).to(device=self.device, dtype=self.dtype)
