@@ -501,7 +501,7 @@ class CDAM:
             For a custom backend instance (only named backends are saved), or when the
             graph changed after this model was built from it.
         """
-        from .graph import atomic_savez
+        from .io import write_npz
 
         if self._backend_spec is None:
             raise ParameterError("only models with a named backend ('dense') can be saved; save the graph instead")
@@ -511,7 +511,7 @@ class CDAM:
                 "build a new CDAM from the graph before saving"
             )
         params = {**self.params(), "backend": self._backend_spec, "dtype": str(self.dtype).removeprefix("torch.")}
-        atomic_savez(path, self.graph._to_arrays(fmt=MODEL_FORMAT, model=params))
+        write_npz(path, self.graph._to_arrays(fmt=MODEL_FORMAT, model=params))
 
     @classmethod
     def load(cls, path, device="cpu") -> CDAM:
@@ -523,10 +523,11 @@ class CDAM:
             If the file is not a valid cdam model file.
         """
         from .errors import FileFormatError
-        from .graph import FILE_VERSION, GRAPH_ARRAYS, MemoryGraph, parse_header, read_npz
+        from .graph import FILE_VERSION, GRAPH_ARRAYS, MemoryGraph
+        from .io import read_header, read_npz
 
         arrays = read_npz(path, GRAPH_ARRAYS)
-        header = parse_header(arrays["header"], MODEL_FORMAT, FILE_VERSION, path)
+        header = read_header(arrays["header"], MODEL_FORMAT, FILE_VERSION, path)
         graph = MemoryGraph._from_arrays(arrays, header, path)
         params = header.get("model")
         try:
