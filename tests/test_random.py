@@ -6,6 +6,7 @@ import torch
 
 import cdam
 from cdam._random import as_generator, as_rng, check_seed, derive_seed
+from cdam.automata import MemoryAutomaton, load_automaton
 
 
 def _torch(seed, **kw):
@@ -96,8 +97,10 @@ def test_derive_seed_gives_valid_independent_seeds():
 def test_call_sites_refuse_bad_seeds():
     g = cdam.datasets.cycle_memory_graph(4, 30)
     for call in (
+        lambda: MemoryAutomaton(load_automaton("parity"), n_neurons=300, seed="zero"),
         lambda: cdam.CDAM(g).initial_states(seed=1.5),
         lambda: cdam.datasets.random_patterns(4, 2, seed=-1),
+        lambda: cdam.automata.random_dfa(3, 2, seed=True),
     ):
         with pytest.raises(cdam.ParameterError, match="seed must be"):
             call()

@@ -1,4 +1,4 @@
-"""Finite automata as plain data: DFA, NFA (subset construction), JSON files, errors.
+"""Finite automata as plain data: DFA, NFA (subset construction), JSON files.
 
 Nothing here touches the memory; :mod:`cdam.automata` compiles these objects into a
 :class:`~cdam.MemoryGraph` and runs them by CDAM dynamics. The plain runner
@@ -12,7 +12,8 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from .errors import CDAMError, FileFormatError
+from ..errors import AutomatonError, FileFormatError, UndefinedTransition, UnknownSymbolError
+from ..io import atomic_write, check_format, read_json
 
 __all__ = [
     "DFA",
@@ -30,41 +31,6 @@ FILE_FORMAT = "cdam.automaton"
 FILE_VERSION = 1
 EPSILON = ""
 """The empty-word symbol of :class:`NFA` transitions (never a DFA symbol)."""
-
-
-class AutomatonError(CDAMError, ValueError):
-    """An automaton is malformed: unknown states or symbols, a bad start, duplicates."""
-
-
-class UnknownSymbolError(AutomatonError):
-    """A word holds a symbol outside the automaton's alphabet."""
-
-
-class UndefinedTransition(CDAMError, KeyError):
-    """A word asks for a transition ``(state, symbol)`` that the automaton does not define.
-
-    Attributes
-    ----------
-    state, symbol
-        The pair that has no transition.
-    position : int or None
-        Index of ``symbol`` in the word, when known.
-    """
-
-    def __init__(self, state, symbol, position: int | None = None, word=None):
-        self.state, self.symbol, self.position, self.word = state, symbol, position, word
-        where = "" if position is None else f" at position {position}"
-        of = "" if word is None else f" of word {word!r}"
-        super().__init__(
-            f"undefined transition: state {state!r} has no transition on symbol {symbol!r}{where}{of}; "
-            "add it to the automaton or treat the word as rejected"
-        )
-
-    def __str__(self) -> str:  # KeyError would repr() the message; show it as written
-        return str(self.args[0])
-
-    def __reduce__(self):
-        return (type(self), (self.state, self.symbol, self.position, self.word))
 
 
 def _checked_names(kind: str, values) -> list:
@@ -507,25 +473,13 @@ def save_automaton(automaton, path) -> None:
     target]`` triples (for an NFA, target is a list). Optional keys ``name``,
     ``description`` and ``examples`` are kept by readers that want them.
     """
-    d = automaton.to_dict()
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(d, fh, indent=1)
-        fh.write("\n")
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps(automaton.to_dict(), indent=1) + "\n")
 
 
 def _from_dict(d, source: str):
     if not isinstance(d, dict):
         raise FileFormatError(f"{source}: expected a JSON object describing an automaton")
-    if d.get("format", FILE_FORMAT) != FILE_FORMAT:
-        raise FileFormatError(f"{source}: format is {d.get('format')!r}, expected {FILE_FORMAT!r}")
-    version = d.get("version", FILE_VERSION)
-    if not isinstance(version, int) or version > FILE_VERSION:
-        raise FileFormatError(
-            f"{source}: file version {version!r} is newer than this cdam reads ({FILE_VERSION}); upgrade cdam"
-        )
+    check_format(d, FILE_FORMAT, FILE_VERSION, source, required=False)  # hand-written files may omit both
     missing = [k for k in ("states", "alphabet", "start", "transitions") if k not in d]
     if missing:
         raise FileFormatError(f"{source}: missing field(s) {', '.join(missing)}")
@@ -568,15 +522,7 @@ def read_automaton(path):
     :class:`AutomatonError` for well-formed files that describe an invalid automaton.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise FileFormatError(f"cannot read automaton file {str(path)!r}: {exc.strerror}") from None
-    try:
-        d = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise FileFormatError(f"{path.name}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
-    return _from_dict(d, path.name)
+    return _from_dict(read_json(path, what="automaton"), path.name)
 
 
 def load_automaton(spec) -> DFA:
@@ -596,7 +542,7 @@ def load_automaton(spec) -> DFA:
         if p.suffix == ".json" or os.sep in spec or (os.altsep and os.altsep in spec) or p.is_file():
             a = read_automaton(p)
         else:
-            from .gallery import gallery_names, gallery_path
+            from ..gallery import gallery_names, gallery_path
 
             names = gallery_names("automata")
             if spec not in names:
