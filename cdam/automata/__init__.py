@@ -59,6 +59,10 @@ read: the memory :math:`(q, s)` must win the attention against the other states 
 :math:`s`, a margin of :math:`\beta\, n_\text{state}/12` nats in expectation. With
 ``beta=1`` the measured limits are much higher (n = 250: 24 x 2, 12 x 4, 4 x 8; n = 500:
 >= 256 x 2, 192 x 4, 128 x 8); beta 2 and 4 were worse again at n = 250.
+
+**Other sources of DFAs.** :meth:`DFA.from_regex` (a minimal DFA of a regular expression),
+:meth:`DFA.from_automata_lib` and :meth:`DFA.to_automata_lib` go through automata-lib
+(``pip install 'cdam[automata]'``).
 """
 
 from ..errors import (

@@ -322,6 +322,79 @@ class DFA(_FiniteAutomaton):
             raise AutomatonError(f"start state {start!r} is not one of the states {list(self._states)!r}")
         return start
 
+    # ------------------------------------------------------------------ automata-lib
+    @classmethod
+    def from_regex(cls, pattern: str, alphabet=None) -> DFA:
+        """The minimal DFA of a regular expression, built by automata-lib (the ``automata`` extra).
+
+        Parameters
+        ----------
+        pattern : str
+            In automata-lib's syntax: ``|`` union, ``*`` ``+`` ``?`` repetition,
+            parentheses; every other character is a symbol.
+        alphabet : iterable of str, optional
+            Single characters, in the order used for patterns; default the characters of
+            ``pattern``, sorted.
+
+        Returns
+        -------
+        DFA
+            States ``q0`` (the start), ``q1``, ... in breadth-first order. A partial DFA: a
+            word that can no longer match meets an undefined transition (see
+            :mod:`cdam.automata._interop` on dead states). Its name is ``pattern``.
+
+        Raises
+        ------
+        AutomatonError
+            If automata-lib cannot read the expression over the alphabet.
+        MissingDependencyError
+            If automata-lib is not installed.
+
+        Examples
+        --------
+        >>> from cdam.automata import DFA
+        >>> d = DFA.from_regex("a(a|b)*b", alphabet="ab")
+        >>> d.states, d.accepts("aab"), d.accepts("aba")
+        (('q0', 'q1', 'q2'), True, False)
+        """
+        from ._interop import dfa_from_regex
+
+        return dfa_from_regex(pattern, alphabet)
+
+    @classmethod
+    def from_automata_lib(cls, obj) -> DFA:
+        """A DFA from an automata-lib ``DFA`` or ``NFA`` (determinised by automata-lib).
+
+        State names are kept; states from which no accepting state can be reached are
+        removed (see :mod:`cdam.automata._interop`).
+
+        Examples
+        --------
+        >>> from automata.fa.dfa import DFA as LibDFA
+        >>> from cdam.automata import DFA
+        >>> lib = LibDFA(states={"s", "f", "trap"}, input_symbols={"x"}, initial_state="s", final_states={"f"},
+        ...              transitions={"s": {"x": "f"}, "f": {"x": "trap"}, "trap": {"x": "trap"}})
+        >>> DFA.from_automata_lib(lib).transitions
+        {('s', 'x'): 'f'}
+        """
+        from ._interop import dfa_from_automata_lib
+
+        return dfa_from_automata_lib(obj)
+
+    def to_automata_lib(self):
+        """This DFA as an automata-lib ``DFA`` (``allow_partial`` when some pairs are undefined).
+
+        Examples
+        --------
+        >>> from cdam.automata import load_automaton
+        >>> lib = load_automaton("parity").to_automata_lib()
+        >>> lib.accepts_input("0110"), lib.accepts_input("10")
+        (True, False)
+        """
+        from ._interop import dfa_to_automata_lib
+
+        return dfa_to_automata_lib(self)
+
     # ------------------------------------------------------------------ files
     def to_dict(self) -> dict:
         """A JSON-ready description (see :func:`save_automaton`)."""
