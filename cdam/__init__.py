@@ -6,15 +6,25 @@ graph compiles to sparse couplings that drive :class:`CDAM` dynamics.
 
 from .dynamics import CDAM, Trajectory
 from .errors import (
+    AmbiguousStateError,
+    AutomatonError,
+    CapacityError,
     CDAMError,
     DuplicateKeyError,
     EmptyGraphError,
     FileFormatError,
     GraphError,
+    MemoryBudgetError,
+    MisrecallError,
+    MissingDependencyError,
+    NotSettledError,
     ParameterError,
     PatternError,
+    SimulationError,
     StateError,
+    UndefinedTransition,
     UnknownNodeError,
+    UnknownSymbolError,
 )
 from .graph import MemoryGraph
 from .measures import attractor_correlation, distance_profile, overlaps
@@ -24,8 +34,8 @@ from .sweeps import SweepResult, sweep
 __version__ = "0.1.0"
 
 _SUBMODULES = {
-    "automata", "backends", "bench", "communities", "couplings", "datasets", "dynamics", "errors", "gallery",
-    "graph", "measures", "modes", "paper", "plot", "retrieval", "sequences",
+    "automata", "backends", "bench", "communities", "convert", "couplings", "datasets", "dynamics", "errors",
+    "gallery", "graph", "io", "measures", "modes", "paper", "plot", "retrieval", "sequences",
 }
 
 
@@ -40,19 +50,29 @@ def __getattr__(name):
 
 __all__ = [
     "CDAM",
+    "AmbiguousStateError",
+    "AutomatonError",
     "CDAMError",
+    "CapacityError",
     "DuplicateKeyError",
     "EmptyGraphError",
     "FileFormatError",
     "GraphError",
+    "MemoryBudgetError",
     "MemoryGraph",
+    "MisrecallError",
+    "MissingDependencyError",
     "Mode",
+    "NotSettledError",
     "ParameterError",
     "PatternError",
+    "SimulationError",
     "StateError",
     "SweepResult",
     "Trajectory",
+    "UndefinedTransition",
     "UnknownNodeError",
+    "UnknownSymbolError",
     "attractor_correlation",
     "classify_mode",
     "distance_profile",

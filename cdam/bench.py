@@ -23,6 +23,8 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
+from ._random import as_generator, as_rng
+
 __all__ = [
     "LFR_SETTINGS",
     "best_of",
@@ -146,7 +148,7 @@ def bench_raw(B: int = 1024, n: int = 2000, p: int = 4096, steps: int = 5, repea
     from .dynamics import CDAM
     from .graph import MemoryGraph
 
-    gen = torch.Generator().manual_seed(0)
+    gen = as_generator(0)
     Xi = torch.rand(n, p, generator=gen)
     model = CDAM(MemoryGraph.from_patterns(Xi.numpy()), a=1.0, h=0.0)
     Q, xbar = model.couplings.Q, model.couplings.xbar
@@ -178,7 +180,7 @@ def bench_raw(B: int = 1024, n: int = 2000, p: int = 4096, steps: int = 5, repea
 def _sparse_memory_graph(p: int, n: int, degree: int, seed: int):
     from .graph import MemoryGraph
 
-    rng = np.random.default_rng(seed)
+    rng = as_rng(seed)
     # float32 draws (half the transient memory); the graph stores them exactly in float64
     g = MemoryGraph.from_patterns(rng.random((n, p), dtype=np.float32))
     m = p * degree // 2
@@ -191,7 +193,7 @@ def _sparse_memory_graph(p: int, n: int, degree: int, seed: int):
 def _first_starts(model, B: int, seed: int) -> torch.Tensor:
     """The all-starts cues of the first ``B`` memories (pattern + U(-1/2, 1/2) noise), drawn
     without building all p of them: at p = 2e5 those are 4.8 GB of float64 transients."""
-    gen = torch.Generator().manual_seed(seed)
+    gen = as_generator(seed)
     Xi = model.couplings.Xi
     noise = torch.rand(B, Xi.shape[0], generator=gen, dtype=torch.float64) - 0.5
     return (Xi[:, :B].T.to(torch.float64) + noise).to(Xi.dtype)
@@ -256,7 +258,7 @@ def random_words(dfa, count: int, max_len: int, seed: int) -> list[list]:
     list of list
         One list of symbols per word.
     """
-    rng = np.random.default_rng(seed)
+    rng = as_rng(seed)
     return [list(rng.choice(list(dfa.alphabet), size=int(rng.integers(1, max_len + 1)))) for _ in range(count)]
 
 

@@ -26,6 +26,7 @@ from typing import NamedTuple
 import torch
 
 from . import _validation as check
+from ._random import as_generator
 from .errors import ParameterError
 
 __all__ = ["CaseBatch", "CaseSequenceTask"]
@@ -99,14 +100,7 @@ class CaseSequenceTask:
                 f"context_length {C} exceeds n_letters {self.n_letters}; a sequence holds distinct letters"
             )
         self.context_length = C
-        if isinstance(seed, torch.Generator):
-            self.generator = seed
-        else:
-            self.generator = torch.Generator()
-            if seed is None:
-                self.generator.seed()
-            else:
-                self.generator.manual_seed(check.positive_int("seed", seed, minimum=0))
+        self.generator = as_generator(seed)
 
     @property
     def n_tokens(self) -> int:

@@ -144,7 +144,9 @@ def _demo_extras(out: Path) -> list[Path]:
 
     click.secho("\nFinite automaton as memory sequences: the Simpsons family tree (SPEC 1.8)", bold=True)
     click.echo(family_tree_demo())
-    return [Path(plot_family_tree(out / "family_tree.png"))]
+    path = out / "family_tree.png"
+    plot_family_tree(path)
+    return [path]
 
 
 # ---------------------------------------------------------------------- graph input

@@ -27,7 +27,6 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import math
-import numbers
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -37,6 +36,7 @@ import torch
 
 from . import _executor
 from . import _validation as check
+from ._random import as_generator, derive_seed
 from .backends.kwinner import KWinnerMHN
 from .errors import MissingDependencyError, ParameterError, PatternError
 
@@ -60,20 +60,6 @@ __all__ = [
     "run_protocol",
     "sparse_patterns",
 ]
-
-
-def _generator(seed) -> torch.Generator:
-    if isinstance(seed, torch.Generator):
-        return seed
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise ParameterError(f"seed must be an int or a torch.Generator, got {seed!r}")
-    return torch.Generator().manual_seed(int(seed))
-
-
-def _derive(seed: int, *keys: int) -> int:
-    """A 63-bit seed for the stream ``keys`` of base ``seed`` (independent streams)."""
-    state = np.random.SeedSequence([int(seed), *map(int, keys)]).generate_state(2, np.uint32)
-    return int(state[0]) << 31 | int(state[1]) >> 1
 
 
 def _binary_rows(x, name: str) -> torch.Tensor:
@@ -139,7 +125,7 @@ class SparsePatterns:
 
     def __call__(self, n_patterns: int, seed=0) -> torch.Tensor:
         n_patterns = check.positive_int("n_patterns", n_patterns, minimum=0)
-        return _random_rows(n_patterns, self.n_visible, self.n_active, _generator(seed))
+        return _random_rows(n_patterns, self.n_visible, self.n_active, as_generator(seed))
 
 
 @dataclass(frozen=True)
@@ -200,7 +186,7 @@ class TreePatterns:
 
     def __call__(self, n_patterns: int, seed=0) -> torch.Tensor:
         n_patterns = check.positive_int("n_patterns", n_patterns, minimum=0)
-        gen = _generator(seed)
+        gen = as_generator(seed)
         leaves = self.prototypes(gen)
         pick = torch.randint(0, leaves.shape[0], (n_patterns,), generator=gen)
         return _move_bits(leaves[pick], self.n_moved, gen)
@@ -226,7 +212,7 @@ def make_cues(patterns, fraction: float, seed=0) -> torch.Tensor:
         raise ParameterError(f"cue fraction must be in (0, 1], got {c}")
     if c == 1.0:
         return P.clone()
-    gen = _generator(seed)
+    gen = as_generator(seed)
     keep = (P.sum(dim=1) * c).round().clamp_(min=1.0)
     scores = torch.rand(P.shape, generator=gen).masked_fill_(P == 0, 2.0)  # active bits sort first
     order = scores.argsort(dim=1)
@@ -405,7 +391,7 @@ def run_protocol(
     real = np.empty((len(cue_fractions), n_study), dtype=np.float32)
     pseudo = np.empty((len(cue_fractions), n_pseudo), dtype=np.float32)
     for i, c in enumerate(cue_fractions):
-        cues = make_cues(targets, c, seed=_derive(seed, 7, i))
+        cues = make_cues(targets, c, seed=derive_seed(seed, 7, i))
         acc = ((net.recall(cues, n_active) * targets).sum(dim=1) / targets.sum(dim=1)).numpy()
         real[i], pseudo[i] = acc[:n_study], acc[n_study:]
     return real, pseudo
@@ -640,7 +626,7 @@ def continual_experiment(
         for r in range(n_runs):
             run_id = s * n_runs + r
             for mi, m in enumerate(models):
-                kw = dict(protocol, seed=_derive(seed, run_id, 1 + mi), pattern_seed=_derive(seed, run_id, 0))
+                kw = dict(protocol, seed=derive_seed(seed, run_id, 1 + mi), pattern_seed=derive_seed(seed, run_id, 0))
                 tasks.append((mi, s, r, m, kw))
     real = {m.name: np.empty((n_samples, n_runs, len(cue_fractions), n_study), np.float32) for m in models}
     pseudo = {m.name: np.empty((n_samples, n_runs, len(cue_fractions), n_pseudo), np.float32) for m in models}

@@ -6,6 +6,7 @@ import networkx as nx
 import numpy as np
 
 from . import _validation as check
+from ._random import as_rng
 from .case_task import CaseBatch, CaseSequenceTask
 from .graph import MemoryGraph
 
@@ -32,7 +33,7 @@ def random_patterns(n: int, p: int, seed: int | None = 0, distribution: str = "u
     n = check.positive_int("n", n)
     p = check.positive_int("p", p)
     check.choice("distribution", distribution, ("uniform", "binary", "normal"))
-    rng = np.random.default_rng(seed)
+    rng = as_rng(seed)
     if distribution == "uniform":
         return rng.random((n, p))
     if distribution == "binary":

@@ -757,12 +757,10 @@ class CDAM:
 
     def initial_states(self, noise: float = 1.0, seed: int | torch.Generator | None = 0) -> torch.Tensor:
         """One start per memory: :math:`\\xi_\\mu + \\text{noise}\\,(U[0,1)^n - 1/2)`, shape (p, n)."""
+        from ._random import as_generator
+
         noise = check.finite_real("noise", noise, minimum=0.0)
-        gen = seed if isinstance(seed, torch.Generator) else torch.Generator()
-        if seed is None:
-            gen.seed()
-        elif not isinstance(seed, torch.Generator):
-            gen.manual_seed(int(seed))
+        gen = as_generator(seed)
         Xi = self.couplings.Xi
         U = torch.rand(Xi.shape[1], Xi.shape[0], generator=gen, dtype=torch.float64)
         return (Xi.T.to(torch.float64).cpu() + noise * (U - 0.5)).to(device=self.device, dtype=self.dtype)
@@ -816,7 +814,7 @@ class CDAM:
             For a custom backend instance (only named backends are saved), or when the
             graph changed after this model was built from it.
         """
-        from .graph import atomic_savez
+        from .io import write_npz
 
         if self._backend_spec is None:
             raise ParameterError("only models with a named backend ('dense') can be saved; save the graph instead")
@@ -826,7 +824,7 @@ class CDAM:
                 "build a new CDAM from the graph before saving"
             )
         params = {**self.params(), "backend": self._backend_spec, "dtype": str(self.dtype).removeprefix("torch.")}
-        atomic_savez(path, self.graph._to_arrays(fmt=MODEL_FORMAT, model=params))
+        write_npz(path, self.graph._to_arrays(fmt=MODEL_FORMAT, model=params))
 
     @classmethod
     def load(cls, path, device="cpu") -> CDAM:
@@ -838,10 +836,11 @@ class CDAM:
             If the file is not a valid cdam model file.
         """
         from .errors import FileFormatError
-        from .graph import FILE_VERSION, GRAPH_ARRAYS, MemoryGraph, parse_header, read_npz
+        from .graph import FILE_VERSION, GRAPH_ARRAYS, MemoryGraph
+        from .io import read_header, read_npz
 
         arrays = read_npz(path, GRAPH_ARRAYS)
-        header = parse_header(arrays["header"], MODEL_FORMAT, FILE_VERSION, path)
+        header = read_header(arrays["header"], MODEL_FORMAT, FILE_VERSION, path)
         graph = MemoryGraph._from_arrays(arrays, header, path)
         params = header.get("model")
         try:

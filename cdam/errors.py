@@ -21,6 +21,14 @@ __all__ = [
     "FileFormatError",
     "MissingDependencyError",
     "MemoryBudgetError",
+    "AutomatonError",
+    "UnknownSymbolError",
+    "UndefinedTransition",
+    "CapacityError",
+    "SimulationError",
+    "NotSettledError",
+    "AmbiguousStateError",
+    "MisrecallError",
 ]
 
 
@@ -72,3 +80,59 @@ class MemoryBudgetError(CDAMError, MemoryError):
 
     Raised before any large allocation; the message gives the estimate, the budget and the
     options that make the work fit."""
+
+
+# ---------------------------------------------------------------------- automata (cdam.automata)
+class AutomatonError(CDAMError, ValueError):
+    """An automaton is malformed: unknown states or symbols, a bad start, duplicates."""
+
+
+class UnknownSymbolError(AutomatonError):
+    """A word holds a symbol outside the automaton's alphabet."""
+
+
+class UndefinedTransition(CDAMError, KeyError):
+    """A word asks for a transition ``(state, symbol)`` that the automaton does not define.
+
+    Attributes
+    ----------
+    state, symbol
+        The pair that has no transition.
+    position : int or None
+        Index of ``symbol`` in the word, when known.
+    """
+
+    def __init__(self, state, symbol, position: int | None = None, word=None):
+        self.state, self.symbol, self.position, self.word = state, symbol, position, word
+        where = "" if position is None else f" at position {position}"
+        of = "" if word is None else f" of word {word!r}"
+        super().__init__(
+            f"undefined transition: state {state!r} has no transition on symbol {symbol!r}{where}{of}; "
+            "add it to the automaton or treat the word as rejected"
+        )
+
+    def __str__(self) -> str:  # KeyError would repr() the message; show it as written
+        return str(self.args[0])
+
+    def __reduce__(self):
+        return (type(self), (self.state, self.symbol, self.position, self.word))
+
+
+class CapacityError(CDAMError, ValueError):
+    """The memory cannot simulate this automaton exactly with these settings."""
+
+
+class SimulationError(CDAMError, RuntimeError):
+    """The memory failed during a run (never returned as a wrong state)."""
+
+
+class NotSettledError(SimulationError):
+    """A step did not settle within ``max_steps`` updates."""
+
+
+class AmbiguousStateError(SimulationError):
+    """The settled state is too close to two state memories to decode."""
+
+
+class MisrecallError(SimulationError):
+    """The settled state is not the attractor of the transition's target."""

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import uuid
-import zipfile
 from collections.abc import Hashable, Iterable, Iterator, Mapping
 
-import networkx as nx
 import numpy as np
-import scipy.sparse as sp
 
 from . import _validation as check
 from .errors import (
@@ -22,6 +17,10 @@ from .errors import (
     PatternError,
     UnknownNodeError,
 )
+from .io import read_header, read_npz, write_npz
+
+# the names these helpers had here before cdam.io held them
+atomic_savez, parse_header = write_npz, read_header
 
 __all__ = ["MemoryGraph"]
 
@@ -278,29 +277,11 @@ class MemoryGraph:
         """Number of distinct links plus distinct transitions."""
         return len(self._links) + len(self._transitions)
 
-    def adjacency(self) -> sp.csr_matrix:
+    def adjacency(self):
         """The weighted adjacency ``A`` (p, p) as scipy CSR; ``A[mu, nu]`` is mu -> nu."""
-        p = len(self._keys)
-        rows, cols, vals = [], [], []
-        if self._transitions:
-            idx = np.array(list(self._transitions.keys()), dtype=np.int64)
-            rows.append(idx[:, 0])
-            cols.append(idx[:, 1])
-            vals.append(np.fromiter(self._transitions.values(), dtype=np.float64))
-        if self._links:
-            idx = np.array(list(self._links.keys()), dtype=np.int64)
-            w = np.fromiter(self._links.values(), dtype=np.float64)
-            off = idx[:, 0] != idx[:, 1]
-            rows += [idx[:, 0], idx[off, 1]]
-            cols += [idx[:, 1], idx[off, 0]]
-            vals += [w, w[off]]
-        if not rows:
-            return sp.csr_matrix((p, p), dtype=np.float64)
-        A = sp.coo_matrix(
-            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(p, p)
-        ).tocsr()  # duplicates (a link and a transition on one pair) sum here
-        A.sum_duplicates()
-        return A
+        from .convert import to_scipy_sparse
+
+        return to_scipy_sparse(self)
 
     def compile(self, normalization: str = "sym", **kwargs):
         """Compile to :class:`cdam.couplings.Couplings`; see :func:`cdam.couplings.compile`."""
@@ -329,10 +310,10 @@ class MemoryGraph:
             f"{len(self._transitions)} transitions, {kind})"
         )
 
-    # ------------------------------------------------------------------ networkx
+    # ------------------------------------------------------------------ conversions (cdam.convert)
     @classmethod
     def from_networkx(
-        cls, G: nx.Graph, patterns=None, *, pattern_attr: str = "pattern", weight: str = "weight"
+        cls, G, patterns=None, *, pattern_attr: str = "pattern", weight: str = "weight"
     ) -> MemoryGraph:
         """Build a memory graph from a networkx graph.
 
@@ -356,55 +337,19 @@ class MemoryGraph:
         >>> len(g), len(g.links)
         (5, 5)
         """
-        nodes = list(G.nodes)
-        if patterns is None:
-            missing = [u for u in nodes if pattern_attr not in G.nodes[u]]
-            if missing:
-                raise PatternError(
-                    f"node {missing[0]!r} has no {pattern_attr!r} attribute; pass patterns= as a mapping "
-                    "or an (n, p) array, or set the attribute on every node"
-                )
-            pats = [G.nodes[u][pattern_attr] for u in nodes]
-        elif isinstance(patterns, Mapping):
-            missing = [u for u in nodes if u not in patterns]
-            if missing:
-                raise PatternError(f"patterns has no entry for node {missing[0]!r}; give one pattern per node")
-            pats = [patterns[u] for u in nodes]
-        else:
-            arr = patterns.detach().cpu().numpy() if hasattr(patterns, "detach") else np.asarray(patterns)
-            if arr.ndim != 2 or arr.shape[1] != len(nodes):
-                raise PatternError(
-                    f"patterns has shape {arr.shape} but G has {len(nodes)} nodes; pass an (n, p) array "
-                    "with one column per node in G's node order"
-                )
-            pats = list(arr.T)
-        edges = [(u, v, d.get(weight, 1.0)) for u, v, d in G.edges(data=True)]
-        g = cls(metadata=dict(G.graph) if _jsonable(dict(G.graph)) else None)
-        g.add_memories(nodes, pats)
-        if G.is_directed():
-            g.add_transitions_from(edges)
-        else:
-            g.add_links_from(edges)
-        return g
+        from .convert import from_networkx
 
-    def to_networkx(self, pattern_attr: str = "pattern") -> nx.Graph:
+        return from_networkx(G, patterns, pattern_attr=pattern_attr, weight=weight, cls=cls)
+
+    def to_networkx(self, pattern_attr: str = "pattern"):
         """A networkx ``Graph`` (no transitions) or ``DiGraph`` (links become two arcs).
 
         Each node carries a copy of its pattern in ``pattern_attr``; edges carry ``weight``.
         """
-        if None in self._index:
-            raise GraphError("networkx does not allow None as a node; relabel memory None before to_networkx()")
-        G = nx.DiGraph() if self.is_directed else nx.Graph()
-        G.graph.update(self.metadata)
-        for i, key in enumerate(self._keys):
-            G.add_node(key, **{pattern_attr: self._rows[i].copy()})
-        A = self.adjacency().tocoo()
-        for i, j, w in zip(A.row, A.col, A.data):
-            if self.is_directed or i <= j:
-                G.add_edge(self._keys[i], self._keys[j], weight=float(w))
-        return G
+        from .convert import to_networkx
 
-    # ------------------------------------------------------------------ torch_geometric
+        return to_networkx(self, pattern_attr)
+
     def to_pyg(self, dtype=None):
         """A torch_geometric ``Data`` with ``x`` (p, n), ``edge_index`` and ``edge_weight``.
 
@@ -412,19 +357,9 @@ class MemoryGraph:
         ``data.memory_keys`` holds the keys in node order. ``dtype`` defaults to float64 so
         the round trip through :meth:`from_pyg` is exact; pass ``torch.float32`` for layers.
         """
-        import torch
-        from torch_geometric.data import Data
+        from .convert import to_pyg
 
-        dtype = torch.float64 if dtype is None else dtype
-        A = self.adjacency().tocoo()
-        rows = self._rows[: len(self._keys)] if self._n is not None else np.empty((0, 0))
-        data = Data(
-            x=torch.as_tensor(rows, dtype=dtype).clone(),
-            edge_index=torch.as_tensor(np.vstack([A.row, A.col]), dtype=torch.long),
-            edge_weight=torch.as_tensor(A.data, dtype=dtype),
-        )
-        data.memory_keys = list(self._keys)
-        return data
+        return to_pyg(self, dtype)
 
     @classmethod
     def from_pyg(cls, data, keys: Iterable[Hashable] | None = None) -> MemoryGraph:
@@ -435,34 +370,9 @@ class MemoryGraph:
         links, anything else directed transitions. Keys come from ``keys``, else
         ``data.memory_keys``, else ``0 .. p-1``.
         """
-        import torch
-        from torch_geometric.utils import coalesce, is_undirected
+        from .convert import from_pyg
 
-        if getattr(data, "x", None) is None:
-            raise PatternError("data.x is missing; it must hold the patterns as a (p, n) tensor")
-        x = data.x
-        if x.ndim != 2:
-            raise PatternError(f"data.x must be 2-D (p, n), got shape {tuple(x.shape)}")
-        p = x.shape[0]
-        if keys is None:
-            keys = getattr(data, "memory_keys", None)
-        keys = list(range(p)) if keys is None else list(keys)
-        if len(keys) != p:
-            raise GraphError(f"{len(keys)} keys for {p} nodes; give one key per row of data.x")
-        ei = data.edge_index if getattr(data, "edge_index", None) is not None else torch.empty((2, 0), dtype=torch.long)
-        ew = getattr(data, "edge_weight", None)
-        ew = torch.ones(ei.shape[1], dtype=torch.float64) if ew is None else ew.to(torch.float64)
-        if ei.numel() and (int(ei.min()) < 0 or int(ei.max()) >= p):
-            raise GraphError(f"edge_index refers to node {int(ei.max())} but data.x has {p} rows")
-        ei, ew = coalesce(ei, ew, num_nodes=p, reduce="sum")
-        g = cls()
-        g.add_memories(keys, list(x.detach().cpu().numpy()))
-        src, dst, w = ei[0].tolist(), ei[1].tolist(), ew.tolist()
-        if ei.numel() and is_undirected(ei, ew, num_nodes=p):
-            g.add_links_from([(keys[i], keys[j], wt) for i, j, wt in zip(src, dst, w) if i <= j])
-        else:
-            g.add_transitions_from([(keys[i], keys[j], wt) for i, j, wt in zip(src, dst, w)])
-        return g
+        return from_pyg(data, keys, cls=cls)
 
     # ------------------------------------------------------------------ persistence
     def save(self, path) -> None:
@@ -475,7 +385,7 @@ class MemoryGraph:
 
         Keys may be str, int, float, bool, None or tuples of these; metadata must be JSON.
         """
-        atomic_savez(path, self._to_arrays())
+        write_npz(path, self._to_arrays())
 
     def _to_arrays(self, fmt: str = FILE_FORMAT, **extra) -> dict[str, np.ndarray]:
         """The arrays of a cdam file: this graph, and ``extra`` entries in the JSON header."""
@@ -520,7 +430,7 @@ class MemoryGraph:
             If the file is truncated, corrupted, not a cdam graph, or of a newer version.
         """
         arrays = read_npz(path, GRAPH_ARRAYS)
-        header = parse_header(arrays["header"], FILE_FORMAT, FILE_VERSION, path)
+        header = read_header(arrays["header"], FILE_FORMAT, FILE_VERSION, path)
         return cls._from_arrays(arrays, header, path)
 
     @classmethod
@@ -563,14 +473,6 @@ def _unknown_message(key, keys) -> str:
     return f"unknown memory {key!r}; add it with add_memory first (known: {shown or 'none'})"
 
 
-def _jsonable(obj) -> bool:
-    try:
-        json.dumps(obj, allow_nan=False)
-        return True
-    except (TypeError, ValueError):
-        return False
-
-
 def _pairs(edges: dict) -> np.ndarray:
     return np.array(list(edges.keys()), dtype=np.int64).reshape(-1, 2)
 
@@ -606,62 +508,3 @@ def _decode_key(obj):
     if t not in expected or not isinstance(v, expected[t]) or (t == "int" and isinstance(v, bool)):
         raise ValueError(f"bad key record {obj!r}")
     return float(v) if t == "float" else v
-
-
-def atomic_savez(path, arrays: dict) -> None:
-    """Write ``arrays`` to ``path`` as an uncompressed .npz, atomically (temp file + rename)."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    # not mkstemp: its files are mode 0600, so every saved graph ended up unreadable to others;
-    # O_EXCL with mode 0666 gives a fresh private name and the permissions the umask asks for
-    tmp = os.path.join(folder, f".cdam-{uuid.uuid4().hex}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def read_npz(path, names: list[str]) -> dict[str, np.ndarray]:
-    """Read the named arrays of a cdam .npz file, refusing anything that is not one."""
-    try:
-        npz = np.load(os.fspath(path), allow_pickle=False)
-        if not isinstance(npz, np.lib.npyio.NpzFile):  # a bare .npy array: no archive, no context manager
-            raise FileFormatError(f"{path!s} is not a cdam file: it holds a single array, not an archive")
-        with npz:
-            missing = [k for k in names if k not in npz.files]
-            if missing:
-                raise FileFormatError(f"{path!s} is not a cdam file: it lacks {missing}")
-            return {k: npz[k] for k in names}
-    except FileFormatError:
-        raise
-    except (FileNotFoundError, PermissionError, IsADirectoryError):
-        raise  # the file is missing or unreadable, not corrupted: say so as the OS did
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, RuntimeError) as exc:
-        # RuntimeError (and its NotImplementedError): zipfile on corrupted flags/methods/encryption bits
-        raise FileFormatError(f"{path!s} is not a readable cdam file (truncated or corrupted?): {exc}") from None
-
-
-def parse_header(raw: np.ndarray, fmt: str, version: int, path) -> dict:
-    """Decode and check the JSON header of a cdam file."""
-    try:
-        header = json.loads(raw.astype(np.uint8).tobytes().decode())
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise FileFormatError(f"{path!s} has a corrupted header: {exc}") from None
-    if not isinstance(header, dict) or header.get("format") != fmt:
-        found = header.get("format") if isinstance(header, dict) else None
-        raise FileFormatError(f"{path!s} is not a {fmt} file (format {found!r})")
-    v = header.get("version")
-    if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-        raise FileFormatError(f"{path!s} has an invalid format version {v!r}; the file is corrupted")
-    if v > version:
-        raise FileFormatError(
-            f"{path!s} has format version {v!r}; this cdam reads versions up to {version}: upgrade cdam"
-        )
-    return header

@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from . import _validation as check
+from ._random import as_generator, as_rng
 from .datasets import random_patterns
 from .dynamics import CDAM, Recorder
 from .errors import CDAMError, GraphError, ParameterError, PatternError, StateError
@@ -354,11 +355,7 @@ def replay(
         basis = torch.cat([Xi, d[:, None]], dim=1)
     elif freq is not None:
         raise ParameterError("freq= was given without a distractor; pass distractor= as well")
-    gen = torch.Generator()
-    if seed is None:
-        gen.seed()
-    else:
-        gen.manual_seed(int(seed))
+    gen = as_generator(seed)
     U = torch.rand(idx.size, n, generator=gen, dtype=torch.float64)
     sigma = (Xi.T[idx].to(torch.float64).cpu() + noise * (U - 0.5)).to(device=Xi.device, dtype=Xi.dtype)
     recorder = _BasisOverlaps(OverlapOperator(basis, "pearson"))
@@ -575,7 +572,7 @@ def sample_pixels(frames, n: int = 2000, seed: int | None = 0) -> np.ndarray:
         raise ParameterError(f"n={n} pixels asked for but a frame has only {flat.shape[1]}; lower n")
     if not np.isfinite(flat).all():
         raise PatternError("frames hold NaN or inf; every pixel must be finite")
-    idx = np.random.default_rng(seed).choice(flat.shape[1], size=n, replace=False)
+    idx = as_rng(seed).choice(flat.shape[1], size=n, replace=False)
     return flat[:, idx].T.copy()
 
 

@@ -43,6 +43,7 @@ from . import _executor
 from . import _validation as check
 from .backends.kwinner import _single_thread
 from .errors import FileFormatError, ParameterError
+from .io import append_line
 from .measures import _normalise_rows
 
 try:  # POSIX: a lock keeps two sweeps from appending to one file at once
@@ -352,9 +353,7 @@ def sweep(
             for rec in runs:
                 line = _dumps(rec)
                 if sink is not None:
-                    sink.write(line.encode() + b"\n")
-                    sink.flush()
-                    os.fsync(sink.fileno())
+                    append_line(sink, line)
                 rec = json.loads(line)  # exactly what a resumed sweep reads back
                 done[rec["cell"]] = rec
                 bar.update(1)
@@ -625,9 +624,7 @@ def _open_out(path: Path, header: dict):
         fh.seek(0)
         data = fh.read()
         if not data:
-            fh.write(json.dumps(header, allow_nan=False).encode() + b"\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+            append_line(fh, json.dumps(header, allow_nan=False))
             return path, fh, {}
         found, records, good = _parse(data, path)
         _check_same_sweep(found, header, path)

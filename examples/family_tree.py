@@ -75,7 +75,8 @@ def main() -> None:
             print(f"  memory:    {format_run(dfa, prefix, tr.states, verdict=False)} --{exc.symbol}--> UNDEFINED")
             print(f"  reported:  {exc}")
             print(f"  unchecked paper construction would drift to {drift} (margin {margin:.2f}) and carry on silently")
-    print(f"\nwrote {plot_family_tree(args.out, n_neurons=args.n, seed=args.seed)}")
+    plot_family_tree(args.out, n_neurons=args.n, seed=args.seed)
+    print(f"\nwrote {args.out}")
 
 
 if __name__ == "__main__":

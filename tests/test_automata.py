@@ -395,10 +395,31 @@ def test_trace_and_plot(tmp_path):
         assert tr.state_names[int(np.argmax(tr.overlaps[t - 1]))] == prev
     assert tr.state_names[int(np.argmax(tr.overlaps[-1]))] == tr.states[-1]
     assert min(tr.margins) >= m.min_margin
-    out = plot_trace(tr, tmp_path / "trace.png")
-    assert open(out, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
-    out = plot_family_tree(tmp_path / "family.png", n_neurons=500)
-    assert open(out, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    from matplotlib.figure import Figure
+
+    fig = plot_trace(tr, tmp_path / "trace.png")
+    assert isinstance(fig, Figure) and fig.axes[0].get_xlabel() == "update step"
+    assert open(tmp_path / "trace.png", "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    fig = plot_family_tree(tmp_path / "family.png", n_neurons=500)
+    assert isinstance(fig, Figure) and len(fig.axes) == len(FAMILY_TREE_SEQUENCES)
+    assert open(tmp_path / "family.png", "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    assert isinstance(plot_trace(tr), Figure) and sorted(p.name for p in tmp_path.iterdir()) == [
+        "family.png",
+        "trace.png",
+    ]  # no path: nothing written
+
+
+def test_plot_helpers_keep_the_users_backend():
+    matplotlib = pytest.importorskip("matplotlib")
+    before = matplotlib.get_backend()
+    try:
+        matplotlib.use("svg")
+        m = MemoryAutomaton(load_automaton("parity"), n_neurons=300, seed=0)
+        plot_trace(m.trace("01"))
+        plot_family_tree(n_neurons=500)
+        assert matplotlib.get_backend() == "svg"
+    finally:
+        matplotlib.use(before)
 
 
 def test_cli_helpers(tmp_path):

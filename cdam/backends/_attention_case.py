@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from .. import _validation as check
+from .._random import as_generator, check_seed
 from ..case_task import CaseSequenceTask
 from ..errors import ParameterError, StateError
 from ._attention_mhn import check_beta
@@ -30,17 +31,6 @@ __all__ = [
 VARIANTS = ("transformer", "fixed_k", "mhn", "qk_mhn")
 GRADIENTS = ("rule", "autograd")
 _MHN_VARIANTS = VARIANTS[1:]
-
-
-def _generator(seed: int | torch.Generator | None) -> torch.Generator:
-    if isinstance(seed, torch.Generator):
-        return seed
-    g = torch.Generator()
-    if seed is None:
-        g.seed()
-    else:
-        g.manual_seed(check.positive_int("seed", seed, minimum=0))
-    return g
 
 
 def _check_inputs(inputs: torch.Tensor, n_tokens: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -78,7 +68,7 @@ class _SlowWeights(nn.Module):
 
     def reset_parameters(self) -> None:
         r"""Draw :math:`W_Q, W_K \sim \mathcal N(0, 1/d)` and :math:`W_V \sim U(0, 0.1)` from ``seed``."""
-        g = _generator(self.seed)
+        g = as_generator(self.seed)
         with torch.no_grad():
             self.W_Q.copy_(torch.randn(self.d, self.n_tokens, generator=g) / math.sqrt(self.d))
             self.W_K.copy_(torch.randn(self.d, self.n_tokens, generator=g) / math.sqrt(self.d))
@@ -457,7 +447,7 @@ class CaseSequenceResult:
         batch = task.all_sequences()
         with torch.no_grad():
             if isinstance(self.model, MHNTransformer):
-                out = self.model(batch.inputs, generator=_generator(seed)).out
+                out = self.model(batch.inputs, generator=as_generator(seed)).out
             else:
                 out = self.model(batch.inputs).out
         return float((out.argmax(dim=1) == batch.targets).double().mean())
@@ -524,7 +514,7 @@ def train_case_sequence(
     variant = check.choice("variant", variant, VARIANTS)
     gradients = check.choice("gradients", gradients, GRADIENTS)
     batches = check.positive_int("batches", batches)
-    seed = check.positive_int("seed", seed, minimum=0)
+    seed = check_seed(seed)
     batch_size = check.positive_int("batch_size", batch_size)
     lr = check.finite_real("lr", lr, minimum=0.0)
     final_window = check.positive_int("final_window", final_window)
@@ -544,7 +534,7 @@ def train_case_sequence(
         model = MinimalTransformer(n_tokens, d, 2, beta, seed=model_seed)
     else:
         model = MHNTransformer(variant, input_projection, n_tokens, d, n_hidden, 2, beta, seed=model_seed)
-    fast = torch.Generator().manual_seed(fast_seed)
+    fast = as_generator(fast_seed)
     rates = {"W_Q": lr, "W_V": lr, "W_K": key_lr}
     threads_before = torch.get_num_threads()
     if num_threads is not None:

@@ -20,26 +20,16 @@ import numpy as np
 import torch
 
 from .. import _validation as check
+from .._random import as_generator
 from ..errors import ParameterError, PatternError, StateError
 from .base import Retrieval, StorageBackend
 
 __all__ = ["KWinnerMHN"]
 
 
-def _generator(seed) -> torch.Generator:
-    if isinstance(seed, torch.Generator):
-        return seed
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise ParameterError(f"seed must be an int or a torch.Generator, got {seed!r}")
-    # Salted: an int seed must not give the stream that torch.Generator().manual_seed(seed) gives
-    # elsewhere (CDAM.initial_states draws its start noise that way; equal draws would correlate
-    # the noise with the untrained units' weights).
-    state = np.random.SeedSequence([int(seed), _SALT]).generate_state(2, np.uint32)
-    gen = torch.Generator()
-    gen.manual_seed(int(state[0]) << 32 | int(state[1]))
-    return gen
-
-
+# An int seed takes its own stream: equal to torch.Generator().manual_seed(seed), which
+# CDAM.initial_states draws its start noise from, it would correlate that noise with the
+# untrained units' weights.
 _SALT = 0x4B574D48  # "KWMH"
 
 
@@ -117,10 +107,12 @@ class KWinnerMHN(torch.nn.Module, StorageBackend):
         Fraction :math:`f \in (0, 1]` of the visible units wired to each hidden unit.
     lr : float
         Learning rate :math:`\epsilon \in (0, 1]`.
-    seed : int or torch.Generator
+    seed : int, torch.Generator or None
         Draws the wiring and the initial weights (mask, then ``W_in``, then ``W_out``). An
-        int is mixed with a constant first, so it never reproduces the stream of
+        int draws its own stream (``as_generator(seed, stream=...)``, see
+        :mod:`cdam._random`), so it never reproduces the stream of
         ``torch.Generator().manual_seed(seed)`` used elsewhere (e.g. for start noise).
+        None draws fresh entropy.
     dtype, device
         Of the weights.
 
@@ -171,7 +163,7 @@ class KWinnerMHN(torch.nn.Module, StorageBackend):
         if not dtype.is_floating_point:
             raise ParameterError(f"dtype must be a floating-point torch dtype, got {dtype}")
         self.seed = seed
-        self._gen = _generator(seed)
+        self._gen = as_generator(seed, stream=_SALT)
         self._gen_state = self._gen.get_state()
         self.register_buffer("index", torch.empty(self._n_hidden, self.n_fan, dtype=torch.long, device=device))
         self.register_buffer("w_in", torch.empty(self._n_hidden, self.n_fan, dtype=dtype, device=device))

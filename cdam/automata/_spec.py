@@ -1,4 +1,4 @@
-"""Finite automata as plain data: DFA, NFA (subset construction), JSON files, errors.
+"""Finite automata as plain data: DFA, NFA (subset construction), JSON files.
 
 Nothing here touches the memory; :mod:`cdam.automata` compiles these objects into a
 :class:`~cdam.MemoryGraph` and runs them by CDAM dynamics. The plain runner
@@ -12,7 +12,8 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from .errors import CDAMError, FileFormatError
+from ..errors import AutomatonError, FileFormatError, UndefinedTransition, UnknownSymbolError
+from ..io import atomic_write, check_format, read_json
 
 __all__ = [
     "DFA",
@@ -30,41 +31,6 @@ FILE_FORMAT = "cdam.automaton"
 FILE_VERSION = 1
 EPSILON = ""
 """The empty-word symbol of :class:`NFA` transitions (never a DFA symbol)."""
-
-
-class AutomatonError(CDAMError, ValueError):
-    """An automaton is malformed: unknown states or symbols, a bad start, duplicates."""
-
-
-class UnknownSymbolError(AutomatonError):
-    """A word holds a symbol outside the automaton's alphabet."""
-
-
-class UndefinedTransition(CDAMError, KeyError):
-    """A word asks for a transition ``(state, symbol)`` that the automaton does not define.
-
-    Attributes
-    ----------
-    state, symbol
-        The pair that has no transition.
-    position : int or None
-        Index of ``symbol`` in the word, when known.
-    """
-
-    def __init__(self, state, symbol, position: int | None = None, word=None):
-        self.state, self.symbol, self.position, self.word = state, symbol, position, word
-        where = "" if position is None else f" at position {position}"
-        of = "" if word is None else f" of word {word!r}"
-        super().__init__(
-            f"undefined transition: state {state!r} has no transition on symbol {symbol!r}{where}{of}; "
-            "add it to the automaton or treat the word as rejected"
-        )
-
-    def __str__(self) -> str:  # KeyError would repr() the message; show it as written
-        return str(self.args[0])
-
-    def __reduce__(self):
-        return (type(self), (self.state, self.symbol, self.position, self.word))
 
 
 def _checked_names(kind: str, values) -> list:
@@ -356,6 +322,79 @@ class DFA(_FiniteAutomaton):
             raise AutomatonError(f"start state {start!r} is not one of the states {list(self._states)!r}")
         return start
 
+    # ------------------------------------------------------------------ automata-lib
+    @classmethod
+    def from_regex(cls, pattern: str, alphabet=None) -> DFA:
+        """The minimal DFA of a regular expression, built by automata-lib (the ``automata`` extra).
+
+        Parameters
+        ----------
+        pattern : str
+            In automata-lib's syntax: ``|`` union, ``*`` ``+`` ``?`` repetition,
+            parentheses; every other character is a symbol.
+        alphabet : iterable of str, optional
+            Single characters, in the order used for patterns; default the characters of
+            ``pattern``, sorted.
+
+        Returns
+        -------
+        DFA
+            States ``q0`` (the start), ``q1``, ... in breadth-first order. A partial DFA: a
+            word that can no longer match meets an undefined transition (see
+            :mod:`cdam.automata._interop` on dead states). Its name is ``pattern``.
+
+        Raises
+        ------
+        AutomatonError
+            If automata-lib cannot read the expression over the alphabet.
+        MissingDependencyError
+            If automata-lib is not installed.
+
+        Examples
+        --------
+        >>> from cdam.automata import DFA
+        >>> d = DFA.from_regex("a(a|b)*b", alphabet="ab")
+        >>> d.states, d.accepts("aab"), d.accepts("aba")
+        (('q0', 'q1', 'q2'), True, False)
+        """
+        from ._interop import dfa_from_regex
+
+        return dfa_from_regex(pattern, alphabet)
+
+    @classmethod
+    def from_automata_lib(cls, obj) -> DFA:
+        """A DFA from an automata-lib ``DFA`` or ``NFA`` (determinised by automata-lib).
+
+        State names are kept; states from which no accepting state can be reached are
+        removed (see :mod:`cdam.automata._interop`).
+
+        Examples
+        --------
+        >>> from automata.fa.dfa import DFA as LibDFA
+        >>> from cdam.automata import DFA
+        >>> lib = LibDFA(states={"s", "f", "trap"}, input_symbols={"x"}, initial_state="s", final_states={"f"},
+        ...              transitions={"s": {"x": "f"}, "f": {"x": "trap"}, "trap": {"x": "trap"}})
+        >>> DFA.from_automata_lib(lib).transitions
+        {('s', 'x'): 'f'}
+        """
+        from ._interop import dfa_from_automata_lib
+
+        return dfa_from_automata_lib(obj)
+
+    def to_automata_lib(self):
+        """This DFA as an automata-lib ``DFA`` (``allow_partial`` when some pairs are undefined).
+
+        Examples
+        --------
+        >>> from cdam.automata import load_automaton
+        >>> lib = load_automaton("parity").to_automata_lib()
+        >>> lib.accepts_input("0110"), lib.accepts_input("10")
+        (True, False)
+        """
+        from ._interop import dfa_to_automata_lib
+
+        return dfa_to_automata_lib(self)
+
     # ------------------------------------------------------------------ files
     def to_dict(self) -> dict:
         """A JSON-ready description (see :func:`save_automaton`)."""
@@ -507,25 +546,13 @@ def save_automaton(automaton, path) -> None:
     target]`` triples (for an NFA, target is a list). Optional keys ``name``,
     ``description`` and ``examples`` are kept by readers that want them.
     """
-    d = automaton.to_dict()
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(d, fh, indent=1)
-        fh.write("\n")
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps(automaton.to_dict(), indent=1) + "\n")
 
 
 def _from_dict(d, source: str):
     if not isinstance(d, dict):
         raise FileFormatError(f"{source}: expected a JSON object describing an automaton")
-    if d.get("format", FILE_FORMAT) != FILE_FORMAT:
-        raise FileFormatError(f"{source}: format is {d.get('format')!r}, expected {FILE_FORMAT!r}")
-    version = d.get("version", FILE_VERSION)
-    if not isinstance(version, int) or version > FILE_VERSION:
-        raise FileFormatError(
-            f"{source}: file version {version!r} is newer than this cdam reads ({FILE_VERSION}); upgrade cdam"
-        )
+    check_format(d, FILE_FORMAT, FILE_VERSION, source, required=False)  # hand-written files may omit both
     missing = [k for k in ("states", "alphabet", "start", "transitions") if k not in d]
     if missing:
         raise FileFormatError(f"{source}: missing field(s) {', '.join(missing)}")
@@ -568,15 +595,7 @@ def read_automaton(path):
     :class:`AutomatonError` for well-formed files that describe an invalid automaton.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise FileFormatError(f"cannot read automaton file {str(path)!r}: {exc.strerror}") from None
-    try:
-        d = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise FileFormatError(f"{path.name}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
-    return _from_dict(d, path.name)
+    return _from_dict(read_json(path, what="automaton"), path.name)
 
 
 def load_automaton(spec) -> DFA:
@@ -596,7 +615,7 @@ def load_automaton(spec) -> DFA:
         if p.suffix == ".json" or os.sep in spec or (os.altsep and os.altsep in spec) or p.is_file():
             a = read_automaton(p)
         else:
-            from .gallery import gallery_names, gallery_path
+            from ..gallery import gallery_names, gallery_path
 
             names = gallery_names("automata")
             if spec not in names:

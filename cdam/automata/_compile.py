@@ -1,0 +1,393 @@
+"""Compiling a DFA into a memory graph: patterns, couplings, compile-time verification, files.
+
+The construction and why it is exact are in the :mod:`cdam.automata` docstring.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .. import _validation as check
+from .._random import as_generator, as_rng, check_seed
+from ..dynamics import CDAM
+from ..errors import AutomatonError, CapacityError, FileFormatError, ParameterError
+from ..graph import MemoryGraph
+from ..io import atomic_write, check_format, read_json
+from ..measures import OverlapOperator
+from ._simulate import _Runner
+from ._spec import DFA, NFA, _from_dict
+
+__all__ = ["MEASURED_CAPACITY", "MemoryAutomaton", "Verification"]
+
+MODEL_FILE_FORMAT = "cdam.MemoryAutomaton"
+
+#: Largest random complete DFAs simulated exactly, as "states x symbols" for 2, 4 and 8 symbols,
+#: keyed by beta, then n_neurons (eta 0.1, 25% state block, tol 1e-3). "Exactly" means compile-time
+#: verification passes and 100 random words of length 1-15 give the reference run, for each of
+#: seeds 0, 1, 2 (DFA and patterns). ">=" means the scan (2, 3, 4, 5, 6, 8, ..., 256 states)
+#: stopped on its time budget before any failure. Measured with benchmarks/bench_automata.py.
+MEASURED_CAPACITY = {
+    0.5: {
+        250: "3 x 2, 2 x 4, 3 x 8",
+        500: "40 x 2, 24 x 4, 24 x 8",
+        1000: ">= 256 x 2, >= 192 x 4, >= 96 x 8",
+        2000: ">= 256 x 2, >= 160 x 4, >= 96 x 8",
+    },
+    1.0: {
+        250: "24 x 2, 12 x 4, 4 x 8",
+        500: ">= 256 x 2, 192 x 4, 128 x 8",
+    },
+}
+
+_VAR_UNIFORM = 1.0 / 12.0  # variance of U[0,1): the per-neuron signal of a matching pattern
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What compile-time verification measured over every defined transition.
+
+    Attributes
+    ----------
+    n_transitions : int
+    max_steps, mean_steps : float
+        Updates needed to settle a transition.
+    min_margin : float
+        Smallest decoding margin :math:`r_1 - \\max(r_2, 0)` (attractors and transitions).
+    max_distance : float
+        Largest max-abs distance between a settled transition and its target's attractor.
+    min_read_weight : float
+        Smallest attention on the memory :math:`(q, s)` right after reading ``s``.
+    """
+
+    n_transitions: int
+    max_steps: int
+    mean_steps: float
+    min_margin: float
+    max_distance: float
+    min_read_weight: float
+
+
+class MemoryAutomaton(_Runner):
+    r"""A DFA compiled into a CDAM memory graph and run by its dynamics.
+
+    Parameters
+    ----------
+    dfa : DFA or NFA
+        An NFA is determinised first (:meth:`NFA.to_dfa`).
+    n_neurons : int
+        Pattern length :math:`n`.
+    seed : int or None
+        Seed of the random patterns :math:`\xi_q, \zeta_s \sim U[0,1)` (None: fresh
+        entropy, and the automaton cannot be saved). Anything else raises
+        :class:`~cdam.ParameterError`.
+    state_fraction : float
+        Share of neurons in the state block (the paper: 0.25); the rest is the input block.
+    beta, eta, mean_coef : float
+        CDAM inverse temperature (paper: 0.5), step size and mean-subtraction coefficient.
+    tol : float
+        A step has settled when no neuron moved by more than ``tol`` in one update.
+    max_steps : int
+        Bound on the updates of one step.
+    min_margin : float
+        Smallest accepted decoding margin (see the module docstring).
+    verify : bool
+        Simulate every transition at compile time and raise :class:`CapacityError` on failure.
+        Turning it off keeps the run-time checks but loses the guarantee.
+    dtype, device
+        Where the dynamics run.
+
+    Raises
+    ------
+    CapacityError
+        The construction cannot work here: too many states read the same symbol for the
+        state block, patterns too correlated, or a transition failed verification.
+
+    Examples
+    --------
+    >>> from cdam.automata import MemoryAutomaton, load_automaton
+    >>> m = MemoryAutomaton(load_automaton("parity"), n_neurons=300, seed=0)
+    >>> m.run("0110")
+    ['even', 'even', 'odd', 'even', 'even']
+    >>> m.accepts("111")
+    False
+    >>> m.run_many(["1", "11", ""])
+    [['even', 'odd'], ['even', 'odd', 'even'], ['even']]
+    """
+
+    def __init__(
+        self,
+        dfa,
+        n_neurons: int = 1000,
+        seed: int = 0,
+        *,
+        state_fraction: float = 0.25,
+        beta: float = 0.5,
+        eta: float = 0.1,
+        mean_coef: float = 1.0,
+        tol: float = 1e-3,
+        max_steps: int = 1000,
+        min_margin: float = 0.5,
+        verify: bool = True,
+        dtype: torch.dtype = torch.float32,
+        device="cpu",
+    ) -> None:
+        if isinstance(dfa, NFA):
+            dfa = dfa.to_dfa()
+        if not isinstance(dfa, DFA):
+            raise AutomatonError(f"MemoryAutomaton needs a DFA or NFA, got {type(dfa).__name__}; see load_automaton")
+        n = check.positive_int("n_neurons", n_neurons, minimum=2)
+        seed = check_seed(seed)  # stored and saved: an int or None, never a generator
+        f = check.finite_real("state_fraction", state_fraction, strict_minimum=0.0)
+        n_state = int(round(f * n))
+        if f >= 1.0 or not 1 <= n_state <= n - 1:
+            raise ParameterError(
+                f"state_fraction={f} leaves {n_state} of {n} neurons for the state block; "
+                "both blocks need at least one neuron (use a value in (0, 1))"
+            )
+        self.beta = check.finite_real("beta", beta, strict_minimum=0.0)
+        self.eta = check.finite_real("eta", eta, strict_minimum=0.0)
+        self.tol = check.finite_real("tol", tol, strict_minimum=0.0)
+        self.max_steps = check.positive_int("max_steps", max_steps)
+        self.min_margin = check.finite_real("min_margin", min_margin, minimum=0.0)
+        if self.min_margin >= 1.0:
+            raise ParameterError(f"min_margin must be < 1 (a correlation lead), got {self.min_margin}")
+        self.dfa, self.n_neurons, self.seed = dfa, n, seed
+        self._settings = {
+            "n_neurons": n, "seed": seed, "state_fraction": f, "beta": beta, "eta": eta, "mean_coef": mean_coef,
+            "tol": tol, "max_steps": max_steps, "min_margin": min_margin, "verify": bool(verify),
+            "dtype": str(dtype).removeprefix("torch."),
+        }
+        self.state_fraction, self.n_state_neurons = f, n_state
+        self.mean_coef = check.finite_real("mean_coef", mean_coef)
+        self._check_feasible()
+
+        states, symbols = dfa.states, dfa.alphabet
+        self._state_index = {q: i for i, q in enumerate(states)}
+        self._symbol_index = {s: j for j, s in enumerate(symbols)}
+        rng = as_rng(seed)
+        xi = rng.random((n, len(states)))  # column i: state i
+        zeta = rng.random((n - n_state, len(symbols)))
+        self._check_correlations(xi, zeta)
+        pairs = list(dfa.transitions)
+        g = MemoryGraph(metadata={"automaton": dfa.name or "", "state_fraction": f, "seed": seed})
+        g.add_memories([("state", q) for q in states], xi)
+        if pairs:
+            qi = [self._state_index[q] for q, _ in pairs]
+            sj = [self._symbol_index[s] for _, s in pairs]
+            g.add_memories([("read", q, s) for q, s in pairs], np.vstack([xi[:n_state, qi], zeta[:, sj]]))
+        g.add_transitions_from([(("state", q), ("state", q)) for q in states])
+        g.add_transitions_from([(("read", q, s), ("state", t)) for (q, s), t in dfa.transitions.items()])
+        self.graph = g
+        self.model = CDAM(
+            g,
+            a=0.0,
+            h=1.0,
+            beta=self.beta,
+            eta=self.eta,
+            mean_coef=mean_coef,
+            normalization="none",
+            dtype=dtype,
+            device=device,
+        )
+        dev = self.model.device
+        self._xi = torch.as_tensor(xi, dtype=dtype, device=dev)
+        self._zeta = torch.as_tensor(zeta.T.copy(), dtype=dtype, device=dev)  # (symbols, n_input)
+        self._decoder = OverlapOperator(self._xi, "pearson")
+        table = torch.full((len(states), max(len(symbols), 1)), -1, dtype=torch.long)
+        for (q, s), t in dfa.transitions.items():
+            table[self._state_index[q], self._symbol_index[s]] = self._state_index[t]
+        self._table = table.to(dev)
+        self._radius = 2.0 * self.tol / self.eta
+        self._attractors = self._compute_attractors(verify)
+        self.verification = self._verify() if verify else None
+
+    # ------------------------------------------------------------------ compile-time checks
+    def _check_feasible(self) -> None:
+        if len(self.dfa.states) + self.dfa.n_transitions == 1 and self.mean_coef != 0.0:
+            # one memory: c * xbar is that memory, and the dynamics erase it
+            raise CapacityError(
+                "a 1-state automaton with no transitions compiles to a single memory, which the mean "
+                f"subtraction (mean_coef={self.mean_coef}) cancels exactly; add a transition or use mean_coef=0"
+            )
+        # A step is a majority read only if the memory (q, s) outweighs the K - 1 other states
+        # reading s; their expected score gap is beta * n_state * var(U) (the state block).
+        readers: dict = {}
+        for _q, s in self.dfa.transitions:
+            readers[s] = readers.get(s, 0) + 1
+        if not readers:
+            return
+        s_max, k = max(readers.items(), key=lambda kv: kv[1])
+        gap = self.beta * self.n_state_neurons * _VAR_UNIFORM
+        if k >= 2 and gap <= math.log(k - 1):
+            need = math.ceil(math.log(k - 1) / (self.beta * _VAR_UNIFORM * self.state_fraction))
+            raise CapacityError(
+                f"too many states for n_neurons={self.n_neurons}: {k} states read symbol {s_max!r}, and the "
+                f"state block of {self.n_state_neurons} neurons gives an expected read margin of "
+                f"beta*n_state/12 = {gap:.2f} nats, not above the limit ln(K-1) = {math.log(k - 1):.2f}; "
+                f"use n_neurons > {need} (necessary, not sufficient), a larger beta or state_fraction"
+            )
+        if 4.0 / math.sqrt(self.n_neurons) >= self.min_margin:
+            raise CapacityError(
+                f"n_neurons={self.n_neurons} is too small: chance correlations between random patterns "
+                f"(4/sqrt(n) = {4 / math.sqrt(self.n_neurons):.2f}) reach the decoding margin {self.min_margin}; "
+                f"use n_neurons >= {math.ceil((4 / self.min_margin) ** 2) + 1}"
+            )
+
+    def _check_correlations(self, xi: np.ndarray, zeta: np.ndarray) -> None:
+        # Reads separate states on the state block and symbols on the input block; two
+        # patterns correlated above 1/2 there share more than half of that separation.
+        limit = 0.5
+        for name, block, labels in (
+            ("state", xi[: self.n_state_neurons], self.dfa.states),
+            ("symbol", zeta, self.dfa.alphabet),
+        ):
+            if block.shape[1] < 2:
+                continue
+            C = np.corrcoef(block.T)
+            np.fill_diagonal(C, 0.0)
+            i, j = np.unravel_index(np.argmax(C), C.shape)
+            if C[i, j] >= limit:
+                raise CapacityError(
+                    f"{name} patterns {labels[i]!r} and {labels[j]!r} correlate {C[i, j]:.2f} on their block, above "
+                    f"the limit {limit}; the block is too small: use more n_neurons or another seed"
+                )
+
+    def _compute_attractors(self, verify: bool) -> torch.Tensor:
+        x0 = (self._xi.T - self.model.couplings.xbar).contiguous()
+        # tighter than tol: every run-time distance is measured from these points
+        x, _, settled = self._settle(x0, tol=self.tol / 100.0, max_steps=10 * self.max_steps)
+        dec, margin = self._decode(x)
+        want = torch.arange(len(self.dfa.states), device=x.device)
+        bad = (~settled) | (dec != want) | (margin < self.min_margin)
+        if verify and bool(bad.any()):
+            i = int(bad.nonzero()[0])
+            q = self.dfa.states[i]
+            raise CapacityError(
+                f"state {q!r} is not a stable memory at n_neurons={self.n_neurons} (decodes to "
+                f"{self.dfa.states[int(dec[i])]!r}, margin {float(margin[i]):.2f} < {self.min_margin}); "
+                "use more n_neurons"
+            )
+        return x
+
+    def _verify(self) -> Verification:
+        pairs = list(self.dfa.transitions.items())
+        if not pairs:
+            return Verification(0, 0, 0.0, float(self._decode(self._attractors)[1].min()), 0.0, 1.0)
+        dev = self._table.device
+        q = torch.tensor([self._state_index[p[0][0]] for p in pairs], device=dev)
+        s = torch.tensor([self._symbol_index[p[0][1]] for p in pairs], device=dev)
+        want = torch.tensor([self._state_index[p[1]] for p in pairs], device=dev)
+        n_states, P = len(self.dfa.states), len(pairs)
+        # Each transition is run twice: from its state's attractor, and from a point at the edge
+        # of the run-time tolerance (every neuron pushed by +-radius), where a run may start.
+        gen = as_generator(0 if self.seed is None else self.seed)
+        push = self._radius * (2.0 * torch.randint(0, 2, (P, self.n_neurons), generator=gen) - 1.0)
+        push = push.to(device=dev, dtype=self._attractors.dtype)
+        failures, steps_all, margins, dists, reads = [], [], [], [], []
+        chunk = 2048
+        for lo in range(0, P, chunk):
+            idx = torch.arange(lo, min(lo + chunk, P), device=dev)
+            m = idx.numel()
+            x = torch.cat([self._attractors[q[idx]], self._attractors[q[idx]] + push[idx]])
+            x[:, self.n_state_neurons :] = self._zeta[s[idx]].repeat(2, 1)
+            w = self.model.attention(x[:m])
+            reads.append(w[torch.arange(m, device=dev), n_states + idx])
+            x, steps, settled = self._settle(x)
+            dec, margin = self._decode(x)
+            dist = (x - self._attractors[dec]).abs().amax(dim=1)
+            steps_all.append(steps)
+            margins.append(margin)
+            dists.append(dist)
+            target = want[idx].repeat(2)
+            bad = (~settled) | (dec != target) | (margin < self.min_margin) | (dist > self._radius)
+            for k in bad.nonzero().squeeze(1).tolist():
+                (qq, ss), tt = pairs[lo + k % m]
+                why = (
+                    "did not settle"
+                    if not settled[k]
+                    else f"reached {self.dfa.states[int(dec[k])]!r}"
+                    if dec[k] != target[k]
+                    else f"margin {float(margin[k]):.2f}"
+                    if margin[k] < self.min_margin
+                    else f"ended {float(dist[k]):.3f} from the attractor"
+                )
+                failures.append(f"({qq!r}, {ss!r}) -> {tt!r} {why}{' (perturbed start)' if k >= m else ''}")
+        if failures:
+            k = len(self.dfa.states)
+            cap = MEASURED_CAPACITY.get(self.beta, {}).get(self.n_neurons)
+            cap_txt = f" (measured limits at n={self.n_neurons}, beta={self.beta}: {cap})" if cap else ""
+            better = MEASURED_CAPACITY[1.0].get(self.n_neurons) if self.beta < 1.0 else None
+            hint = f"; beta=1 measured higher limits here: {better}" if better else ""
+            raise CapacityError(
+                f"the memory cannot simulate this {k}-state, {len(self.dfa.alphabet)}-symbol automaton exactly at "
+                f"n_neurons={self.n_neurons}, beta={self.beta}{cap_txt}: {len(failures)} of {2 * P} verification runs "
+                f"({P} transitions, each from the attractor and from a perturbed start) fail, e.g. "
+                f"{'; '.join(failures[:3])}. Use more n_neurons (limits at beta 0.5: "
+                + "; ".join(f"n={nn}: {c}" for nn, c in MEASURED_CAPACITY[0.5].items())
+                + f"), beta=1, or another seed{hint}"
+            )
+        steps = torch.cat(steps_all).float()
+        return Verification(
+            n_transitions=P,
+            max_steps=int(steps.max()),
+            mean_steps=float(steps.mean()),
+            min_margin=float(min(torch.cat(margins).min(), self._decode(self._attractors)[1].min())),
+            max_distance=float(torch.cat(dists).max()),
+            min_read_weight=float(torch.cat(reads).min()),
+        )
+
+    # ------------------------------------------------------------------ files
+    def save(self, path) -> None:
+        """Save the automaton and every construction setting as JSON, atomically.
+
+        The memory patterns are drawn from ``seed``, so :meth:`load` rebuilds exactly the
+        same memories, couplings and runs.
+        """
+        if self.seed is None:
+            raise ParameterError(
+                "this automaton's patterns were drawn from fresh entropy (seed=None), so no file can rebuild "
+                "them; build it with an int seed to save it"
+            )
+        doc = {"format": MODEL_FILE_FORMAT, "version": 1, "automaton": self.dfa.to_dict(), "settings": self._settings}
+        atomic_write(path, json.dumps(doc, indent=1))
+
+    @classmethod
+    def load(cls, path, device="cpu") -> MemoryAutomaton:
+        """Rebuild a memory automaton written by :meth:`save`.
+
+        Raises
+        ------
+        FileFormatError
+            If the file is not a valid memory-automaton file.
+        """
+        doc = read_json(path, what="memory-automaton")
+        check_format(doc, MODEL_FILE_FORMAT, 1, path)
+        dfa = _from_dict(doc.get("automaton"), str(path))
+        try:
+            settings = dict(doc["settings"])
+            settings["dtype"] = {"float32": torch.float32, "float64": torch.float64}[settings["dtype"]]
+            return cls(dfa, **settings, device=device)
+        except (TypeError, ValueError, KeyError) as exc:
+            raise FileFormatError(f"{path!s} holds invalid settings: {exc}") from None
+
+    # ------------------------------------------------------------------ views
+    @property
+    def state_patterns(self) -> np.ndarray:
+        """Patterns :math:`\\xi_q` (n, n_states)."""
+        return self._xi.cpu().numpy().copy()
+
+    @property
+    def attractors(self) -> np.ndarray:
+        """Settled state of every state memory (n_states, n)."""
+        return self._attractors.cpu().numpy().copy()
+
+    def __repr__(self) -> str:
+        return (
+            f"MemoryAutomaton({self.dfa!r}, n_neurons={self.n_neurons}, memories={len(self.graph)}, "
+            f"state_fraction={self.state_fraction}, beta={self.beta}, verified={self.verification is not None})"
+        )
