@@ -25,8 +25,8 @@ from typing import NamedTuple
 
 import torch
 
-from . import _validation as check
-from .errors import ParameterError
+from .. import _validation as check
+from ..errors import ParameterError
 
 __all__ = ["CaseBatch", "CaseSequenceTask"]
 
