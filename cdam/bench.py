@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import resource
 import time
-import warnings
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import scipy.sparse as sp
 import torch
+
+from .datasets.graphs import LFR_SETTINGS, lfr_graph, lfr_graphs, planted_truth
 
 __all__ = [
     "LFR_SETTINGS",
@@ -335,67 +336,6 @@ def bench_automaton_words(
         "speedup": batched_wps / single_wps,
         "identical": True,
     }
-
-
-#: The LFR benchmark graphs of (e): n = 1000, tau1 2.5, tau2 1.5, mean degree 20.
-LFR_SETTINGS = {
-    "tau1": 2.5,
-    "tau2": 1.5,
-    "average_degree": 20,
-    "max_degree": 50,
-    "min_community": 20,
-    "max_community": 100,
-}
-
-
-def planted_truth(G) -> list[set]:
-    """The planted communities of a generated graph, as a list of sets of nodes.
-
-    networkx keeps planted-partition and block-model blocks in ``G.graph["partition"]`` and
-    LFR communities in each node's ``"community"`` attribute.
-    """
-    if "partition" in G.graph:
-        return [set(block) for block in G.graph["partition"]]
-    return [set(c) for c in {frozenset(G.nodes[u]["community"]) for u in G}]
-
-
-def lfr_graph(n: int = 1000, mu: float = 0.1, seed: int = 0):
-    """An LFR benchmark graph with :data:`LFR_SETTINGS`, self-loops removed.
-
-    Raises
-    ------
-    networkx.ExceededMaxIterations
-        When the generator does not converge for this seed.
-    """
-    import networkx as nx
-
-    s = LFR_SETTINGS
-    G = nx.LFR_benchmark_graph(
-        n,
-        s["tau1"],
-        s["tau2"],
-        mu,
-        average_degree=s["average_degree"],
-        max_degree=s["max_degree"],
-        min_community=s["min_community"],
-        max_community=s["max_community"],
-        seed=seed,
-    )
-    G.remove_edges_from(nx.selfloop_edges(G))
-    return G
-
-
-def lfr_graphs(mus=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6), n: int = 1000, seed: int = 0):
-    """Yield ``(name, G, truth, mu)`` for each mixing ``mu``; a generator failure warns and skips."""
-    import networkx as nx
-
-    for mu in mus:
-        try:
-            G = lfr_graph(n, mu, seed)
-        except nx.ExceededMaxIterations:
-            warnings.warn(f"LFR mu={mu}: generator did not converge for seed {seed}; skipped", stacklevel=2)
-            continue
-        yield f"LFR n={n} mu={mu}", G, planted_truth(G), mu
 
 
 def compare_communities(

@@ -1,0 +1,15 @@
+"""The Case Sequence Task (SPEC 3); the code lives in :mod:`cdam.datasets.case_task` now.
+
+This module keeps the old import path working.
+
+Examples
+--------
+>>> from cdam.case_task import CaseSequenceTask
+>>> CaseSequenceTask(seed=0).batch(2).inputs.shape
+torch.Size([2, 5, 12])
+"""
+
+from .datasets.case_task import *  # noqa: F403
+from .datasets.case_task import CaseBatch, CaseSequenceTask
+
+__all__ = ["CaseBatch", "CaseSequenceTask"]
