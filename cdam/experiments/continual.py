@@ -35,10 +35,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from . import _executor
-from . import _validation as check
-from .backends.kwinner import KWinnerMHN
-from .errors import MissingDependencyError, ParameterError, PatternError
+from .. import _executor
+from .. import _validation as check
+from ..backends.kwinner import KWinnerMHN
+from ..errors import MissingDependencyError, ParameterError, PatternError
 
 __all__ = [
     "KWINNER",

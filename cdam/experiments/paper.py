@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .datasets import cycle_memory_graph
-from .dynamics import CDAM
-from .measures import DistanceProfile, distance_profile
-from .modes import Mode, classify_mode, predict_mode
+from ..datasets import cycle_memory_graph
+from ..dynamics import CDAM
+from ..measures import DistanceProfile, distance_profile
+from ..modes import Mode, classify_mode, predict_mode
 
 __all__ = [
     "KARATE_TABLE",
@@ -150,8 +150,8 @@ def karate_table(a_values=tuple(KARATE_TABLE), *, n: int = 1000, seed: int = 0, 
     """SPEC 1.5's karate-club statistics for each ``a`` (h = 1 - a)."""
     from scipy.sparse.csgraph import connected_components
 
-    from .datasets import karate_memory_graph
-    from .measures import attractor_correlation
+    from ..datasets import karate_memory_graph
+    from ..measures import attractor_correlation
 
     g = karate_memory_graph(n=n, seed=seed)
     club = np.array(g.metadata["club"])

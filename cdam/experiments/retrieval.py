@@ -26,11 +26,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from . import _validation as check
-from .dynamics import CDAM
-from .errors import ParameterError, StateError
-from .graph import MemoryGraph
-from .measures import overlaps
+from .. import _validation as check
+from ..dynamics import CDAM
+from ..errors import ParameterError, StateError
+from ..graph import MemoryGraph
+from ..measures import overlaps
 
 __all__ = [
     "DIGITS_A",
@@ -213,7 +213,7 @@ def digits_retrieval(
     >>> round(t[(10, 1.0)].row, 1), round(t[(10, 1.0)].column, 1)
     (0.6, 0.7)
     """
-    from .datasets import load_digits_patterns
+    from ..datasets import load_digits_patterns
 
     check.choice("softmax", softmax, ("stable", "legacy"))
     out = {}

@@ -12,9 +12,9 @@ import torch
 from torch import nn
 
 from .. import _validation as check
-from ..case_task import CaseSequenceTask
+from ..datasets.case_task import CaseSequenceTask
 from ..errors import ParameterError, StateError
-from ._attention_mhn import check_beta
+from ..backends._attention_mhn import check_beta
 
 __all__ = [
     "GRADIENTS",

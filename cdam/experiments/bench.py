@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-from .datasets.graphs import LFR_SETTINGS, lfr_graph, lfr_graphs, planted_truth
+from ..datasets.graphs import LFR_SETTINGS, lfr_graph, lfr_graphs, planted_truth
 
 __all__ = [
     "LFR_SETTINGS",
@@ -121,8 +121,8 @@ class NotebookRow:
 
 def bench_notebook(ps=(30, 60, 100), n: int = 1000, steps: int = 100, repeat: int = 3) -> list[dict]:
     """(a) cdam's all-starts run (overlaps recorded) against the notebook loop, float64."""
-    from .datasets import cycle_memory_graph
-    from .dynamics import CDAM
+    from ..datasets import cycle_memory_graph
+    from ..dynamics import CDAM
 
     rows = []
     for p in ps:
@@ -144,8 +144,8 @@ def bench_notebook(ps=(30, 60, 100), n: int = 1000, steps: int = 100, repeat: in
 
 def bench_raw(B: int = 1024, n: int = 2000, p: int = 4096, steps: int = 5, repeat: int = 3) -> dict:
     """(b) cdam's batched step against raw torch matmuls of the same shapes, float32."""
-    from .dynamics import CDAM
-    from .graph import MemoryGraph
+    from ..dynamics import CDAM
+    from ..graph import MemoryGraph
 
     gen = torch.Generator().manual_seed(0)
     Xi = torch.rand(n, p, generator=gen)
@@ -177,7 +177,7 @@ def bench_raw(B: int = 1024, n: int = 2000, p: int = 4096, steps: int = 5, repea
 
 
 def _sparse_memory_graph(p: int, n: int, degree: int, seed: int):
-    from .graph import MemoryGraph
+    from ..graph import MemoryGraph
 
     rng = np.random.default_rng(seed)
     # float32 draws (half the transient memory); the graph stores them exactly in float64
@@ -210,7 +210,7 @@ def bench_scaling(
 
     Returns the rows and the exponent ``k`` of a least-squares fit ``time ~ p^k``.
     """
-    from .dynamics import CDAM
+    from ..dynamics import CDAM
 
     rows = []
     for p in ps:
@@ -306,7 +306,7 @@ def bench_automaton_words(
     AssertionError
         When the batched and one-at-a-time runs, or either and the DFA, disagree.
     """
-    from .automata import MemoryAutomaton, random_dfa
+    from ..automata import MemoryAutomaton, random_dfa
 
     with torch_threads(threads) as used:
         dfa = random_dfa(n_states, n_symbols, seed=seed)
@@ -368,8 +368,8 @@ def compare_communities(
     """
     from networkx.algorithms.community import louvain_communities, modularity
 
-    from .communities import multiscale
-    from .measures import normalized_mutual_info
+    from ..communities import multiscale
+    from ..measures import normalized_mutual_info
 
     nodes = list(G)
     t_lv, lv = _best_of_with_result(lambda: louvain_communities(G, seed=seed), louvain_repeat)
