@@ -26,7 +26,7 @@ CORE = {
 }
 
 LAZY_MODULES = [
-    "automata", "backends", "bench", "case_task", "communities", "continual", "datasets",
+    "automata", "backends", "bench", "case_task", "communities", "continual", "datasets", "experiments",
     "paper", "plot", "retrieval", "sequences", "sweeps",
 ]
 

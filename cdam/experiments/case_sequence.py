@@ -12,9 +12,9 @@ import torch
 from torch import nn
 
 from .. import _validation as check
+from ..backends._attention_mhn import check_beta
 from ..datasets.case_task import CaseSequenceTask
 from ..errors import ParameterError, StateError
-from ..backends._attention_mhn import check_beta
 
 __all__ = [
     "GRADIENTS",
