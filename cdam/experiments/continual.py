@@ -37,6 +37,7 @@ import torch
 
 from .. import _executor
 from .. import _validation as check
+from .._progress import progress_reporter
 from ..backends.kwinner import KWinnerMHN
 from ..errors import MissingDependencyError, ParameterError, PatternError
 from ..plot.continual import plot_continual
@@ -579,7 +580,7 @@ def continual_experiment(
     workers: int | None = None,
     scheduler=None,
     executor: cf.Executor | None = None,
-    progress: bool = True,
+    progress=True,
 ) -> ContinualResult:
     """The continual-learning sweep of SPEC 2: every model, ``n_samples * n_runs`` runs.
 
@@ -605,8 +606,10 @@ def continual_experiment(
         A Dask scheduler address (or client): runs go to that cluster instead.
     executor : concurrent.futures.Executor, optional
         Any executor of your own; takes precedence over ``workers``.
-    progress : bool
-        Show a tqdm progress bar over the runs (when tqdm is installed).
+    progress : bool or callable
+        ``True``: a progress bar over the runs (with tqdm, on a terminal or in a notebook);
+        or ``progress(done, total)``, called after each run. The protocol is
+        :mod:`cdam._progress`.
 
     Examples
     --------
@@ -646,13 +649,13 @@ def continual_experiment(
     real = {m.name: np.empty((n_samples, n_runs, len(cue_fractions), n_study), np.float32) for m in models}
     pseudo = {m.name: np.empty((n_samples, n_runs, len(cue_fractions), n_pseudo), np.float32) for m in models}
 
-    bar = _progress(len(tasks), progress)
+    bar = progress_reporter(progress, len(tasks), desc="continual runs", unit="run")
     t0 = time.perf_counter()
 
     def collect(out):
         mi, s, r, re, ps = out
         real[models[mi].name][s, r], pseudo[models[mi].name][s, r] = re, ps
-        bar.update(1)
+        bar.advance()
 
     try:
         runs = _executor.run_tasks(_task, tasks, workers=workers, scheduler=scheduler, executor=executor)
@@ -669,10 +672,6 @@ def continual_experiment(
         config=dict(protocol, patterns=repr(patterns), n_runs=n_runs, n_samples=n_samples, seed=seed),
         wall_time=time.perf_counter() - t0,
     )
-
-
-def _progress(total: int, enabled: bool):
-    return _executor.progress_bar(total, enabled, desc="continual runs", unit="run")
 
 
 def _finite_mean(d: np.ndarray, with_sem: bool = False):
