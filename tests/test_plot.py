@@ -1,7 +1,5 @@
 """Figures: real matplotlib figures with labelled axes, written as PNG."""
 
-import sys
-
 import numpy as np
 import pytest
 
@@ -112,8 +110,3 @@ def test_every_plot_writes_only_where_told(graph, tmp_path):
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
         matplotlib.pyplot.close(fig)
 
-
-def test_missing_matplotlib_names_the_extra(monkeypatch):
-    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)  # import matplotlib.pyplot -> ImportError
-    with pytest.raises(cdam.errors.MissingDependencyError, match=r"cdam\[plot\]"):
-        plot.plot_attractor_correlation(np.eye(2))

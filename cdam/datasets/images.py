@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _validation as check
+from .._optional import require
+from ..errors import ParameterError
 
 __all__ = ["load_digits_patterns"]
 
@@ -34,7 +36,7 @@ def load_digits_patterns(p: int | None = None, *, start: int = 0, digits=None, r
 
     Raises
     ------
-    CDAMError
+    MissingDependencyError
         If scikit-learn is not installed (``pip install 'cdam[digits]'``).
     ParameterError
         If ``p``, ``start`` or ``digits`` ask for images that do not exist.
@@ -45,12 +47,7 @@ def load_digits_patterns(p: int | None = None, *, start: int = 0, digits=None, r
     >>> X.shape, float(X.min()), float(X.max()) <= 1.0, y.tolist()
     ((64, 10), 0.0, True, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
     """
-    from ..errors import CDAMError, ParameterError
-
-    try:
-        from sklearn.datasets import load_digits
-    except ImportError as exc:  # pragma: no cover - depends on the installed extras
-        raise CDAMError("the digits data set needs scikit-learn: pip install 'cdam[digits]'") from exc
+    load_digits = require("sklearn.datasets", extra="digits", feature="the digits data set").load_digits
     data = load_digits()
     images, labels = data.data.astype(np.float64) / 16.0, data.target.astype(np.int64)
     if digits is not None:
