@@ -4,6 +4,8 @@ Memories are nodes of a :class:`MemoryGraph`; links and transitions are its edge
 graph compiles to sparse couplings that drive :class:`CDAM` dynamics.
 """
 
+from typing import TYPE_CHECKING
+
 from .dynamics import CDAM, Trajectory
 from .errors import (
     AmbiguousStateError,
@@ -29,24 +31,36 @@ from .errors import (
 from .graph import MemoryGraph
 from .measures import attractor_correlation, distance_profile, overlaps
 from .modes import Mode, classify_mode, phase_diagram, predict_mode
-from .sweeps import SweepResult, sweep
+
+if TYPE_CHECKING:
+    from .sweeps import SweepResult, sweep
 
 __version__ = "0.1.0"
 
 _SUBMODULES = {
-    "automata", "backends", "bench", "communities", "convert", "couplings", "datasets", "dynamics", "errors",
-    "gallery", "graph", "io", "measures", "modes", "paper", "plot", "retrieval", "sequences",
+    "automata", "backends", "bench", "case_task", "cli", "communities", "continual", "convert", "couplings",
+    "datasets", "dynamics", "errors", "experiments", "gallery", "graph", "io", "measures", "modes", "paper", "plot",
+    "retrieval", "sequences", "sweeps",
 }
+# public name -> the submodule that defines it; sweeps pull in the executors, so they load on first use
+_LAZY = {"SweepResult": "sweeps", "sweep": "sweeps"}
 
 
 def __getattr__(name):
-    # cdam.automata, cdam.communities, ... on first use, so that `import cdam` stays light and
-    # optional extras (torch_geometric, matplotlib) load only when their module is used
-    if name in _SUBMODULES:
-        import importlib
+    # cdam.automata, cdam.sweep, ... on first use (PEP 562), so that `import cdam` loads the core only
+    # and optional extras (torch_geometric, matplotlib) load only when their module is used
+    import importlib
 
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    if name in _SUBMODULES:
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'cdam' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__) | _SUBMODULES)
+
 
 __all__ = [
     "CDAM",

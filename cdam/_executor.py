@@ -23,6 +23,8 @@ from collections.abc import Callable, Iterable, Iterator
 import torch
 
 from . import _validation as check
+from ._optional import require
+from ._progress import _tqdm_bar
 from .backends.kwinner import _single_thread
 from .errors import MissingDependencyError
 
@@ -55,13 +57,8 @@ def process_pool(workers: int | None, n_tasks: int) -> cf.ProcessPoolExecutor:
 def dask_executor(scheduler):
     """A Dask executor for ``scheduler`` (address or ``distributed.Client``), and the client
     this call opened (None when ``scheduler`` was a client: the caller keeps owning it)."""
-    try:
-        import distributed
-    except ImportError as exc:
-        raise MissingDependencyError(
-            "scheduler= needs Dask's distributed scheduler, which is not installed; "
-            'install it with `pip install "dask[distributed]"`, or leave scheduler=None to use local processes'
-        ) from exc
+    # leave scheduler=None to run in local processes instead
+    distributed = require("distributed", extra="dask", feature="running on a Dask cluster (scheduler=)")
     own = not isinstance(scheduler, distributed.Client)
     client = distributed.Client(scheduler) if own else scheduler
     # pure=False: equal arguments must still run as separate tasks, never be merged
@@ -132,11 +129,9 @@ class NoBar:
 
 
 def progress_bar(total: int, enabled: bool, desc: str, unit: str, initial: int = 0):
-    """A tqdm bar when ``enabled`` and tqdm is installed, else a :class:`NoBar`."""
-    if not enabled:
-        return NoBar()
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        return NoBar()
-    return tqdm(total=total, desc=desc, unit=unit, initial=initial)
+    """A tqdm bar when ``enabled`` and :mod:`cdam._progress` would show one, else a :class:`NoBar`.
+
+    Kept for :func:`cdam.sweep` until it takes :func:`cdam._progress.progress_reporter`.
+    """
+    bar = _tqdm_bar(total, desc, unit, initial) if enabled else None
+    return NoBar() if bar is None else bar

@@ -58,6 +58,30 @@ def _progress(label: str):
     return wrap
 
 
+class _ClickProgress:
+    """A ``progress(done, total)`` callback (:mod:`cdam._progress`) drawn as a click bar.
+
+    On a terminal only; nothing when stderr is a file or a pipe. The bar ends when ``done``
+    reaches ``total``; a later call (the total grew) starts a new one.
+    """
+
+    def __init__(self, label: str):
+        self.label = label
+        self._bar = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if not sys.stderr.isatty():
+            return
+        if self._bar is None:
+            self._bar = click.progressbar(length=total, label=self.label, file=sys.stderr, show_pos=True)
+            self._bar.__enter__()
+        self._bar.length = total
+        self._bar.update(done - self._bar.pos)
+        if done >= total:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
+
+
 def _sorted_nodes(block) -> list:
     try:
         return sorted(block)
@@ -439,7 +463,7 @@ def communities(graph, seed, n, a_values, do_plot, out_dir):
             a_list = [float(x) for x in a_values.split(",") if x.strip()]
         except ValueError:
             raise click.BadParameter(f"--a-values must be numbers separated by commas, got {a_values!r}") from None
-    levels = multiscale(G, seed=seed, a_values=a_list, n_neurons=n, progress=_progress("scales"))
+    levels = multiscale(G, seed=seed, a_values=a_list, n_neurons=n, progress=_ClickProgress("scales"))
     nodes = list(G)
     click.echo(f"{G.number_of_nodes()} nodes, {G.number_of_edges()} edges; fine to coarse:")
     click.echo(f"  {'a':>6} {'h':>6} {'groups':>7} {'modularity':>11}" + (f" {'NMI':>6}" if truth else ""))

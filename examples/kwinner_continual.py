@@ -111,7 +111,7 @@ def main(argv=None):
     n = 2 * args.samples * args.runs
     print(f"{n} runs ({args.samples} samples x {args.runs} runs x 2 models), {args.workers} workers: {wall:.1f} s wall")
     print_table(result)
-    plot_continual(result, args.out)
+    plot_continual(result, path=args.out)
     print(f"figure written to {args.out}")
     if args.save:
         with open(args.save, "wb") as fh:

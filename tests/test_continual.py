@@ -194,8 +194,10 @@ def test_compare_and_table(reduced):
 
 def test_plot_writes_png(tmp_path):
     import matplotlib.image as mpimg
+    from matplotlib.figure import Figure
 
-    path = plot_continual(tiny_sweep(seed=0, workers=1), tmp_path / "continual.png")
+    path = tmp_path / "continual.png"
+    assert isinstance(plot_continual(tiny_sweep(seed=0, workers=1), path=path), Figure)
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
     img = mpimg.imread(path)

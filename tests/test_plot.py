@@ -56,3 +56,57 @@ def test_range_of_recall_figure(graph):
     line = fig.axes[0].lines[0]
     np.testing.assert_allclose(line.get_ydata(), prof.mean[np.isfinite(prof.distance)])
     matplotlib.pyplot.close(fig)
+
+
+@pytest.fixture
+def svg_backend():
+    before = matplotlib.get_backend()
+    matplotlib.use("svg")
+    yield
+    matplotlib.use(before)
+
+
+def _every_plot(graph):
+    """One call of each cdam.plot function on small real inputs."""
+    from cdam.communities import Level
+    from cdam.continual import ModelConfig, continual_experiment
+
+    traj = cdam.CDAM(graph, a=0.5, h=0.5).all_starts(steps=5, record_overlaps=True)
+    prof = cdam.distance_profile(traj, graph)
+    G = graph.to_networkx()
+    levels = [Level(1.0, 0.0, [set(range(6)), set(range(6, 12))], 0.3, correlation=None)]
+    rows = [dict(p=p, step_s=1e-4 * p, peak_rss_mb=100.0, B=4, n=50) for p in (10, 100)]
+    tiny = ModelConfig("tiny", n_hidden=30, k=3, fan_in=0.2, lr=0.5)
+    result = continual_experiment((tiny,), n_runs=2, n_samples=1, workers=1, progress=False, n_visible=60,
+                                  n_active=6, n_burn_in=10, n_study=20, n_pseudo=10)
+    return {
+        "plot_phase_diagram": lambda **kw: plot.plot_phase_diagram(phase_diagram(graph, [1.0], [0.0]), **kw),
+        "plot_range_of_recall": lambda **kw: plot.plot_range_of_recall({(0.5, 0.5): prof}, **kw),
+        "plot_overlaps": lambda **kw: plot.plot_overlaps(traj, **kw),
+        "plot_attractor_correlation": lambda **kw: plot.plot_attractor_correlation(np.eye(3), **kw),
+        "plot_community_levels": lambda **kw: plot.plot_community_levels(G, levels, **kw),
+        "plot_scaling": lambda **kw: plot.plot_scaling({"rows": rows, "time_exponent": 1.0}, **kw),
+        "plot_continual": lambda **kw: plot.plot_continual(result, **kw),
+    }
+
+
+def test_every_plot_returns_a_figure_and_keeps_the_users_backend(graph, svg_backend, tmp_path):
+    from matplotlib.figure import Figure
+
+    calls = _every_plot(graph)
+    assert set(calls) == {n for n in plot.__all__ if n.startswith("plot_")}
+    for name, call in calls.items():
+        fig = call()
+        assert isinstance(fig, Figure), name
+        assert matplotlib.get_backend() == "svg", name
+        assert not list(tmp_path.iterdir()), f"{name} wrote a file without path="
+        matplotlib.pyplot.close(fig)
+
+
+def test_every_plot_writes_only_where_told(graph, tmp_path):
+    for name, call in _every_plot(graph).items():
+        path = tmp_path / "sub" / f"{name}.png"
+        fig = call(path=path)
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+        matplotlib.pyplot.close(fig)
+

@@ -2,19 +2,26 @@
 
 ``DenseSlots`` (one hidden unit per memory, the default), ``KWinnerMHN`` (sparse K-winner
 ensembles) and ``MHNAttention`` (keys and values as fast weights) share one protocol,
-:class:`StorageBackend`. ``CDAMConv`` (a torch_geometric layer) loads on first use, so that
-torch_geometric stays an optional extra.
+:class:`StorageBackend`. Only the protocol and the slot backend load with ``cdam``; the
+others load on first use, so that ``import cdam`` stays light and ``CDAMConv`` (a
+torch_geometric layer) leaves torch_geometric an optional extra.
+
+Examples
+--------
+>>> from cdam.backends import KWinnerMHN, StorageBackend
+>>> issubclass(KWinnerMHN, StorageBackend)
+True
 """
 
+import importlib
 from typing import TYPE_CHECKING
 
-from .attention import MHNAttention, MHNTransformer, MinimalTransformer, train_case_sequence
 from .base import Retrieval, StorageBackend
-from .kwinner import KWinnerMHN
 from .slots import DenseSlots
 
 if TYPE_CHECKING:
-    from .attention import CDAMConv
+    from .attention import CDAMConv, MHNAttention, MHNTransformer, MinimalTransformer, train_case_sequence
+    from .kwinner import KWinnerMHN
 
 __all__ = [
     "CDAMConv",
@@ -28,10 +35,25 @@ __all__ = [
     "train_case_sequence",
 ]
 
+# public name -> the submodule that defines it, imported on first access (PEP 562)
+_LAZY = {
+    "CDAMConv": "attention",
+    "KWinnerMHN": "kwinner",
+    "MHNAttention": "attention",
+    "MHNTransformer": "attention",
+    "MinimalTransformer": "attention",
+    "train_case_sequence": "attention",
+}
+_SUBMODULES = {"attention", "base", "kwinner", "slots"}
+
 
 def __getattr__(name):
-    if name == "CDAMConv":
-        from .attention import CDAMConv
-
-        return CDAMConv
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__) | _SUBMODULES)

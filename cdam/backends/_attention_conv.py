@@ -6,6 +6,7 @@ import torch
 from torch import Tensor, nn
 
 from .. import _validation as check
+from .._optional import require
 from ..couplings import NORMALIZATIONS
 from ..errors import GraphError, ParameterError, StateError
 from ._attention_mhn import check_beta
@@ -111,8 +112,8 @@ class CDAMConv(_Base):
         learn_strengths: bool = True,
         **kwargs,
     ) -> None:
-        if MessagePassing is None:  # pragma: no cover
-            raise ImportError("CDAMConv needs torch_geometric: pip install 'cdam[pyg]'")
+        if MessagePassing is None:  # the import above failed: say which extra installs it
+            require("torch_geometric.nn", extra="pyg", feature="CDAMConv")
         kwargs.setdefault("aggr", "add")
         super().__init__(flow="source_to_target", **kwargs)
         self.a_init = check.finite_real("a", a)

@@ -10,7 +10,8 @@ small private files:
 - :class:`CDAMConv`: one CDAM step as a torch_geometric message-passing layer (imported
   on first use, as it needs the ``pyg`` extra);
 - :class:`MinimalTransformer`, :class:`MHNTransformer`: the models of SPEC 3;
-- :func:`train_case_sequence`: train one of them on the Case Sequence Task.
+- :func:`train_case_sequence`: train one of them on the Case Sequence Task (the trainer and
+  the models live in :mod:`cdam.experiments.case_sequence`; they are re-exported here).
 
 Examples
 --------
@@ -22,7 +23,7 @@ Examples
 
 from typing import TYPE_CHECKING
 
-from ._attention_case import (
+from ..experiments.case_sequence import (
     GRADIENTS,
     VARIANTS,
     CaseSequenceResult,

@@ -13,9 +13,9 @@ from torch import nn
 
 from .. import _validation as check
 from .._random import as_generator, check_seed
-from ..case_task import CaseSequenceTask
+from ..backends._attention_mhn import check_beta
+from ..datasets.case_task import CaseSequenceTask
 from ..errors import ParameterError, StateError
-from ._attention_mhn import check_beta
 
 __all__ = [
     "GRADIENTS",

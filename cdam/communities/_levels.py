@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 from networkx.algorithms.community import modularity as nx_modularity
-from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.spatial.distance import squareform
 
-from . import _validation as check
-from .errors import GraphError, ParameterError
+from .. import _validation as check
+from .._progress import progress_reporter
+from ..errors import ParameterError
+from ._graph import _undirected
+from ._readout import correlation_partition
 
-__all__ = ["DEFAULT_A_VALUES", "Level", "correlation_partition", "extract", "multiscale"]
+__all__ = ["DEFAULT_A_VALUES", "Level", "extract", "multiscale"]
 
 #: a from auto-association (1) to wide hetero-association (-2); h = 1 - a by default.
 #: Dense between 0.5 and 0: on graphs of mean degree ~20 the whole range from neighbourhoods
@@ -53,57 +54,6 @@ class Level:
     @property
     def n_communities(self) -> int:
         return len(self.partition)
-
-
-def correlation_partition(C, nodes, threshold: float) -> list[set]:
-    r"""Partition nodes by average-linkage clustering of an attractor correlation matrix.
-
-    Groups are merged, closest first, while the mean correlation between their members
-    exceeds ``threshold``: the dendrogram of :math:`1 - C` is cut at :math:`1 -
-    \text{threshold}`. The number of groups is therefore read from the data. Blocks are
-    returned largest first, ties broken by their smallest node position.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> C = np.array([[1, .8, 0], [.8, 1, 0], [0, 0, 1.]])
-    >>> [sorted(block) for block in correlation_partition(C, ["x", "y", "z"], threshold=0.1)]
-    [['x', 'y'], ['z']]
-    """
-    C = np.asarray(C, dtype=np.float64)
-    nodes = list(nodes)
-    if len(nodes) == 1:
-        return [{nodes[0]}]
-    D = np.clip(1.0 - (C + C.T) / 2.0, 0.0, 2.0)
-    np.fill_diagonal(D, 0.0)
-    labels = fcluster(linkage(squareform(D, checks=False), method="average"), 1.0 - threshold, "distance")
-    blocks: dict[int, list[int]] = {}
-    for i, lab in enumerate(labels):
-        blocks.setdefault(int(lab), []).append(i)
-    ordered = sorted(blocks.values(), key=lambda idx: (-len(idx), idx[0]))
-    return [{nodes[i] for i in idx} for idx in ordered]
-
-
-def _undirected(G, weight: str | None) -> nx.Graph:
-    if not isinstance(G, nx.Graph):
-        raise GraphError(
-            f"G must be a networkx graph, got {type(G).__name__}; convert it with MemoryGraph.to_networkx()"
-        )
-    if G.is_directed():
-        raise GraphError(
-            "community extraction needs an undirected graph; pass G.to_undirected() "
-            "(or nx.Graph(G) to merge reciprocal edges) explicitly"
-        )
-    if G.number_of_nodes() == 0:
-        raise GraphError("the graph has no nodes")
-    if G.is_multigraph():  # parallel edges sum, as in MemoryGraph
-        H = nx.Graph()
-        H.add_nodes_from(G.nodes(data=True))
-        for u, v, d in G.edges(data=True):
-            w = d.get(weight, 1.0) if weight else 1.0
-            H.add_edge(u, v, **{weight or "weight": H.get_edge_data(u, v, {}).get(weight or "weight", 0.0) + w})
-        return H
-    return G
 
 
 def multiscale(
@@ -144,8 +94,10 @@ def multiscale(
         partition coarsens abruptly (see ``refine``); given values are used as they are.
     weight : str or None
         Edge attribute of the weights (None: unweighted).
-    progress : callable, optional
-        Wraps the iterable of scales (e.g. ``tqdm``).
+    progress : bool or callable
+        ``True``: a progress bar over the scales (with tqdm, on a terminal or in a
+        notebook); or ``progress(done, total)``, called after each scale (``total`` grows
+        when the sweep is refined). The protocol is :mod:`cdam._progress`.
 
     Returns
     -------
@@ -159,9 +111,9 @@ def multiscale(
     >>> [lvl.n_communities for lvl in levels]
     [15, 3]
     """
-    from .datasets import memory_graph_from_networkx
-    from .dynamics import CDAM
-    from .measures import attractor_correlation
+    from ..datasets import memory_graph_from_networkx
+    from ..dynamics import CDAM
+    from ..measures import attractor_correlation
 
     G = _undirected(G, weight)
     default_sweep = a_values is None and h_values is None
@@ -201,13 +153,21 @@ def multiscale(
         return Level(a, h, part, float(nx_modularity(G, part, weight=mod_weight)), C)
 
     scales = list(zip(a_values, h_values))
-    levels = [level(a, h) for a, h in (progress(scales) if progress is not None else scales)]
-    if default_sweep:
-        for _ in range(refine):
-            added = _refinements(levels)
-            if not added:
-                break
-            levels += [level(a, 1.0 - a) for a in added]
+    with progress_reporter(progress, len(scales), desc="scales", unit="scale") as bar:
+
+        def counted(a, h):
+            lvl = level(a, h)
+            bar.advance()
+            return lvl
+
+        levels = [counted(a, h) for a, h in scales]
+        if default_sweep:
+            for _ in range(refine):
+                added = _refinements(levels)
+                if not added:
+                    break
+                bar.grow(len(added))
+                levels += [counted(a, 1.0 - a) for a in added]
     levels.sort(key=lambda lvl: (-lvl.n_communities, -lvl.a))  # fine to coarse
     return levels
 

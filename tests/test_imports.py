@@ -1,0 +1,84 @@
+"""`import cdam` loads the core only; every public name still resolves on first use."""
+
+import importlib
+import json
+import subprocess
+import sys
+
+import pytest
+
+import cdam
+
+# what a bare `import cdam` may load: the graph, couplings, dynamics, measures, modes, the
+# slot backend and their helpers (new core helpers join this set when they are added)
+CORE = {
+    "cdam",
+    "cdam._engine",
+    "cdam._validation",
+    "cdam.backends",
+    "cdam.backends.base",
+    "cdam.backends.slots",
+    "cdam.couplings",
+    "cdam.dynamics",
+    "cdam.errors",
+    "cdam.io",
+    "cdam.graph",
+    "cdam.measures",
+    "cdam.modes",
+}
+
+LAZY_MODULES = [
+    "automata", "backends", "bench", "case_task", "communities", "continual", "datasets", "experiments",
+    "paper", "plot", "retrieval", "sequences", "sweeps",
+]
+
+
+def _loaded_after(code: str) -> set[str]:
+    probe = code + "\nimport json, sys\nprint(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] == 'cdam')))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return set(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def test_import_cdam_loads_the_core_only():
+    assert _loaded_after("import cdam") == CORE
+
+
+def test_import_cdam_loads_no_optional_extra():
+    extras = ("matplotlib", "sklearn", "torch_geometric", "dask", "distributed")
+    probe = f"import sys, cdam\nprint(sorted(m for m in {extras!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("name", cdam.__all__)
+def test_every_cdam_name_resolves(name):
+    assert getattr(cdam, name) is not None
+
+
+@pytest.mark.parametrize("name", cdam.backends.__all__)
+def test_every_backends_name_resolves(name):
+    if name == "CDAMConv":
+        pytest.importorskip("torch_geometric")
+    assert getattr(cdam.backends, name) is not None
+
+
+@pytest.mark.parametrize("name", LAZY_MODULES)
+def test_submodules_load_on_first_use(name):
+    assert getattr(cdam, name) is importlib.import_module(f"cdam.{name}")
+
+
+def test_lazy_names_are_the_defining_objects():
+    from cdam.backends.attention import train_case_sequence
+    from cdam.backends.kwinner import KWinnerMHN
+    from cdam.sweeps import SweepResult, sweep
+
+    assert cdam.sweep is sweep and cdam.SweepResult is SweepResult
+    assert cdam.backends.KWinnerMHN is KWinnerMHN
+    assert cdam.backends.train_case_sequence is train_case_sequence
+
+
+def test_unknown_names_raise_attribute_error():
+    with pytest.raises(AttributeError, match="no_such_name"):
+        cdam.no_such_name  # noqa: B018
+    with pytest.raises(AttributeError, match="no_such_name"):
+        cdam.backends.no_such_name  # noqa: B018
