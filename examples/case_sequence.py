@@ -1,5 +1,5 @@
-"""Reproduce SPEC 3: the Case Sequence Task with the minimal transformer and the MHN-Transformers.
-===============================================================================================
+"""Reproduce SPEC 3: the Case Sequence Task with the minimal transformer and the MHN-Transformers
+==============================================================================================
 
 Trains every model of SPEC 3 for 10 seeds (5000 batches of 64, lr 5e-3, beta 1, d 32,
 n_h 8), prints each variant's median final accuracy (mean of the last 500 batches) and its

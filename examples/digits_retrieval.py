@@ -1,5 +1,5 @@
-"""Reproduce SPEC 1.7's image-retrieval table on scikit-learn's 8x8 digits, two scores.
-====================================================================================
+"""Reproduce SPEC 1.7's image-retrieval table on scikit-learn's 8x8 digits, two scores
+===================================================================================
 
 P images (the first P digits of the data set, 64 pixels scaled into [0, 1]) are stored with
 no graph; each is cued with itself plus noise (beta 1, eta 0.1, noise 1, T 100, c 1) and

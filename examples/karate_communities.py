@@ -1,5 +1,5 @@
-"""Reproduce SPEC 1.5: multi-scale communities of Zachary's karate club.
-=====================================================================
+"""Reproduce SPEC 1.5: multi-scale communities of Zachary's karate club
+====================================================================
 
 Prints, for a = 1, 0, -0.5, -2 (h = 1 - a), the mean attractor correlation within and
 between the two factions, the number of groups (components of C > 0.9) and the agreement

@@ -1,5 +1,5 @@
-"""Continual learning: K-winner vs 1-winner modern Hopfield networks (SPEC 2).
-===========================================================================
+"""Continual learning: K-winner vs 1-winner modern Hopfield networks (SPEC 2)
+==========================================================================
 
 Runs the SPEC 2 protocol (2000 burn-in patterns, 2000 studied, frozen test with 100% and
 50% cues, pseudo-memories; 10 samples of 20 runs per model), prints the accuracy-by-age and

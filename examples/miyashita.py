@@ -1,5 +1,5 @@
-"""Reproduce SPEC 1.4's Miyashita curve: attractor correlation by serial distance, 97 items.
-=========================================================================================
+"""Reproduce SPEC 1.4's Miyashita curve: attractor correlation by serial distance, 97 items
+========================================================================================
 
 Miyashita (1988) trained monkeys on a fixed sequence of 97 fractals; neurons responded
 similarly to fractals that were close in the sequence, the correlation decaying to ~0 by

@@ -1,5 +1,5 @@
-"""A numerosity curve: on a number line (a path of numbers) correlation falls with distance.
-=========================================================================================
+"""A numerosity curve: on a number line (a path of numbers) correlation falls with distance
+========================================================================================
 
 Numerosity-selective neurons (Nieder and Miller 2002) respond most to one number and less
 to numbers further from it: the numerical distance effect. Here the numbers 1..P are

@@ -1,5 +1,5 @@
-"""Reproduce SPEC 1.3 (the four modes) and 1.4 (range of recall) on the 30-memory cycle.
-=====================================================================================
+"""Reproduce SPEC 1.3 (the four modes) and 1.4 (range of recall) on the 30-memory cycle
+====================================================================================
 
 Prints the mode table and the mean attractor correlation by graph distance, averaged over
 seeds (each seed draws new patterns and start noise), next to the paper's numbers, and

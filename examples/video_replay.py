@@ -1,5 +1,5 @@
-"""Reproduce SPEC 1.6: replay of a 49-frame video stored as a cycle of memories, and distractors.
-==============================================================================================
+"""Reproduce SPEC 1.6: replay of a 49-frame video stored as a cycle of memories, and distractors
+=============================================================================================
 
 Each frame is a memory (n = 2000 sampled pixels); frame k has the transition k -> k + 1 and
 the last frame leads back to the first (the synthetic video loops). The dynamics (beta 0.6,
