@@ -1,4 +1,5 @@
-"""Reproduce SPEC 3: the Case Sequence Task with the minimal transformer and the MHN-Transformers.
+"""Reproduce SPEC 3: the Case Sequence Task with the minimal transformer and the MHN-Transformers
+==============================================================================================
 
 Trains every model of SPEC 3 for 10 seeds (5000 batches of 64, lr 5e-3, beta 1, d 32,
 n_h 8), prints each variant's median final accuracy (mean of the last 500 batches) and its
@@ -13,6 +14,8 @@ Run ``python examples/case_sequence.py [--outdir DIR] [--workers 2]`` (70 runs o
 seconds each on one core). ``--seeds 2 --batches 1000`` gives a quick look; ``--replot
 case_sequence_results.npz`` redraws without training; ``--sensitivity`` also reruns the two
 variants that miss SPEC's band at SPEC's settings with the authors' own settings for them.
+
+The gallery runs it with ``--seeds 1 --batches 500 --workers 1`` (``docs/gallery_setup.py``).
 """
 
 from __future__ import annotations

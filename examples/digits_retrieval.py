@@ -1,4 +1,5 @@
-"""Reproduce SPEC 1.7's image-retrieval table on scikit-learn's 8x8 digits, two scores.
+"""Reproduce SPEC 1.7's image-retrieval table on scikit-learn's 8x8 digits, two scores
+===================================================================================
 
 P images (the first P digits of the data set, 64 pixels scaled into [0, 1]) are stored with
 no graph; each is cued with itself plus noise (beta 1, eta 0.1, noise 1, T 100, c 1) and
@@ -8,7 +9,11 @@ its own). Both softmax forms are run: the stable default and the notebooks' "leg
 The script prints the table beside SPEC's Fashion-MNIST column scores and writes
 ``digits_retrieval.png``.
 
+Run it in full::
+
     python examples/digits_retrieval.py --seeds 10 --out cdam-output
+
+The gallery runs it with ``--seeds 2`` (``docs/gallery_setup.py``).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ SOFTMAXES = ("stable", "legacy")
 
 
 def main(argv=None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     ap.add_argument("--seeds", type=int, default=10, help="seeds of the start noise to average")
     ap.add_argument("--p", type=int, nargs="+", default=list(DIGITS_P), help="numbers of stored images")
     ap.add_argument("--out", default="cdam-output", help="folder for the figure")

@@ -1,4 +1,5 @@
-"""The paper's family-tree automaton (SPEC 1.8, Burns 2024) run by CDAM memory dynamics.
+"""The paper's family-tree automaton (SPEC 1.8, Burns 2024) run by CDAM memory dynamics
+====================================================================================
 
 States are people (Homer, Marge, Lisa, Bart), symbols are relations; each of the 12 defined
 transitions is an edge from a (person, relation) memory to the relative's memory. The script
@@ -11,7 +12,11 @@ transitions is an edge from a (person, relation) memory to the relative's memory
    unchecked construction would have drifted instead;
 4. writes family_tree.png: overlap with each person's memory over time, one panel per sequence.
 
-Run:  python examples/family_tree.py [--out family_tree.png] [--n 1000] [--seed 0]
+Run::
+
+    python examples/family_tree.py [--out family_tree.png] [--n 1000] [--seed 0]
+
+The gallery runs it at full size (``docs/gallery_setup.py``).
 """
 
 from __future__ import annotations

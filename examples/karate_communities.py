@@ -1,4 +1,5 @@
-"""Reproduce SPEC 1.5: multi-scale communities of Zachary's karate club.
+"""Reproduce SPEC 1.5: multi-scale communities of Zachary's karate club
+====================================================================
 
 Prints, for a = 1, 0, -0.5, -2 (h = 1 - a), the mean attractor correlation within and
 between the two factions, the number of groups (components of C > 0.9) and the agreement
@@ -6,7 +7,11 @@ of a two-way split with the factions, averaged over seeds, next to the paper's n
 then the whole hierarchy from `cdam.communities.multiscale` against Louvain. Writes
 ``karate_communities.png`` (the graph coloured at each scale).
 
+Run it in full::
+
     python examples/karate_communities.py --seeds 5 --out cdam-output
+
+The gallery runs it with ``--seeds 1`` (``docs/gallery_setup.py``).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from cdam.measures import normalized_mutual_info
 
 
 def main(argv=None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--out", default="cdam-output")

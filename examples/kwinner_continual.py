@@ -1,14 +1,19 @@
-"""Continual learning: K-winner vs 1-winner modern Hopfield networks (SPEC 2).
+"""Continual learning: K-winner vs 1-winner modern Hopfield networks (SPEC 2)
+==========================================================================
 
 Runs the SPEC 2 protocol (2000 burn-in patterns, 2000 studied, frozen test with 100% and
 50% cues, pseudo-memories; 10 samples of 20 runs per model), prints the accuracy-by-age and
 d' table next to SPEC's targets, and writes the figure (accuracy and d' by age).
+
+Run it in full::
 
     python examples/kwinner_continual.py                      # the full protocol
     python examples/kwinner_continual.py --samples 4          # 4 of the 10 samples
     python examples/kwinner_continual.py --speedup-runs 4     # also time 1 vs 2 workers
 
 The full protocol is 400 runs of about 1-3 s each (one core per run).
+
+The gallery runs it with ``--samples 1 --runs 2 --workers 1`` (``docs/gallery_setup.py``).
 """
 
 from __future__ import annotations
@@ -87,7 +92,7 @@ def _ranges(ages):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     ap.add_argument("--samples", type=int, default=10, help="samples of runs (SPEC: 10)")
     ap.add_argument("--runs", type=int, default=20, help="runs per sample (SPEC: 20)")
     ap.add_argument("--workers", type=int, default=2, help="local processes")

@@ -1,4 +1,5 @@
-"""Reproduce SPEC 1.4's Miyashita curve: attractor correlation by serial distance, 97 items.
+"""Reproduce SPEC 1.4's Miyashita curve: attractor correlation by serial distance, 97 items
+========================================================================================
 
 Miyashita (1988) trained monkeys on a fixed sequence of 97 fractals; neurons responded
 similarly to fractals that were close in the sequence, the correlation decaying to ~0 by
@@ -8,7 +9,11 @@ mean correlation (sd over seeds) by serial distance beside SPEC's (-2, 3) number
 the 30-cycle), the same curve on the 30-cycle, and where the 97-item curve first reaches ~0,
 and writes ``miyashita.png``.
 
+Run it in full::
+
     python examples/miyashita.py --seeds 5 --out cdam-output
+
+The gallery runs it with ``--seeds 2`` (``docs/gallery_setup.py``).
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ def zero_crossing(prof, threshold: float = 0.05) -> int:
 
 
 def main(argv=None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     ap.add_argument("--seeds", type=int, default=5, help="number of seeds to average (new patterns and noise)")
     ap.add_argument("--n", type=int, default=1000, help="neurons per pattern")
     ap.add_argument("--p", type=int, default=97, help="items in the learned sequence")

@@ -1,4 +1,5 @@
-"""A numerosity curve: on a number line (a path of numbers) correlation falls with distance.
+"""A numerosity curve: on a number line (a path of numbers) correlation falls with distance
+========================================================================================
 
 Numerosity-selective neurons (Nieder and Miller 2002) respond most to one number and less
 to numbers further from it: the numerical distance effect. Here the numbers 1..P are
@@ -9,7 +10,11 @@ hetero-associative settings, and the "tuning curves" of a few cued numbers (Pear
 the final state with every number's pattern), and writes ``numerosity.png``. SPEC gives no
 numbers here, only the shape: correlation falling with numerical distance.
 
+Run it in full::
+
     python examples/numerosity.py --numbers 20 --seeds 5 --out cdam-output
+
+The gallery runs it with ``--seeds 2`` (``docs/gallery_setup.py``).
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ def tuning_curves(numbers: int, a: float, h: float, *, n: int = 1000, seed: int 
 
 
 def main(argv=None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     ap.add_argument("--numbers", type=int, default=20, help="numbers on the line (1..P)")
     ap.add_argument("--seeds", type=int, default=5, help="number of seeds to average")
     ap.add_argument("--n", type=int, default=1000, help="neurons per pattern")

@@ -1,10 +1,15 @@
-"""Reproduce SPEC 1.3 (the four modes) and 1.4 (range of recall) on the 30-memory cycle.
+"""Reproduce SPEC 1.3 (the four modes) and 1.4 (range of recall) on the 30-memory cycle
+====================================================================================
 
 Prints the mode table and the mean attractor correlation by graph distance, averaged over
 seeds (each seed draws new patterns and start noise), next to the paper's numbers, and
 writes ``range_of_recall.png`` and ``phase_diagram.png``.
 
+Run it in full::
+
     python examples/range_of_recall.py --seeds 10 --out cdam-output
+
+The gallery runs it with ``--seeds 2`` (``docs/gallery_setup.py``).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from cdam.modes import phase_diagram
 
 
 def main(argv=None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     ap.add_argument("--seeds", type=int, default=10, help="number of seeds to average")
     ap.add_argument("--n", type=int, default=1000, help="neurons per pattern")
     ap.add_argument("--out", default="cdam-output", help="folder for the figures")

@@ -1,4 +1,5 @@
-"""Reproduce SPEC 1.6: replay of a 49-frame video stored as a cycle of memories, and distractors.
+"""Reproduce SPEC 1.6: replay of a 49-frame video stored as a cycle of memories, and distractors
+=============================================================================================
 
 Each frame is a memory (n = 2000 sampled pixels); frame k has the transition k -> k + 1 and
 the last frame leads back to the first (the synthetic video loops). The dynamics (beta 0.6,
@@ -12,8 +13,12 @@ The default video is cdam's synthetic one (:func:`cdam.sequences.moving_shape_vi
 circling once, with a near-still band of frames 20-31). Use your own frames with
 ``--frames FOLDER`` (one image per frame, in name order).
 
+Run it in full::
+
     python examples/video_replay.py --out cdam-output
     python examples/video_replay.py --frames my_frames/ --size 64 --path
+
+The gallery runs it at full size (``docs/gallery_setup.py``).
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ def _band(order) -> str:
 
 
 def main(argv=None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     ap.add_argument("--frames", default=None, help="folder of your own frames (default: the synthetic video)")
     ap.add_argument("--size", type=int, default=None, help="resize your frames to size x size")
     ap.add_argument("--path", action="store_true", help="store a path (no transition from last frame to first)")
