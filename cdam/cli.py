@@ -44,20 +44,6 @@ def main(debug: bool) -> None:
     """
 
 
-def _progress(label: str):
-    """A progress bar on a terminal; nothing when stderr is a file or a pipe."""
-
-    def wrap(items):
-        items = list(items)
-        if not sys.stderr.isatty():
-            yield from items
-            return
-        with click.progressbar(items, label=label, file=sys.stderr, show_pos=True) as bar:
-            yield from bar
-
-    return wrap
-
-
 class _ClickProgress:
     """A ``progress(done, total)`` callback (:mod:`cdam._progress`) drawn as a click bar.
 
@@ -147,7 +133,7 @@ def demo(out_dir: str, n: int, seed: int) -> None:
     files.append(plot.save_figure(fig, out / "attractor_correlation.png"))
 
     diagram = phase_diagram(
-        g, np.linspace(-3, 2, 11), np.linspace(0, 4, 9), seed=seed, progress=_progress("phase diagram")
+        g, np.linspace(-3, 2, 11), np.linspace(0, 4, 9), seed=seed, progress=_ClickProgress("phase diagram")
     )
     fig = plot.plot_phase_diagram(diagram)
     fig.axes[0].set_title(f"30-cycle phase diagram (agreement {diagram.agreement:.0%})\n"
@@ -317,7 +303,7 @@ def phase_diagram_cmd(graph, directed, patterns, n, seed, a_range, h_range, no_o
     a_vals = np.linspace(a_range[0], a_range[1], _count(a_range[2]))
     h_vals = np.linspace(h_range[0], h_range[1], _count(h_range[2]))
     d = phase_diagram(g, a_vals, h_vals, observe=not no_observe, steps=steps, seed=seed,
-                      progress=None if no_observe else _progress("cells"))
+                      progress=False if no_observe else _ClickProgress("cells"))
     _mode_table(a_vals, h_vals, d.predicted, d.observed)
     if d.observed is not None:
         click.echo(f"agreement: {d.agreement:.1%}")
@@ -408,14 +394,17 @@ def sweep_cmd(graph, directed, patterns, n, seed, a_values, h_values, beta_value
     n_cells = math.prod(map(len, grid.values()))
     click.echo(f"{g}; {n_cells} cell{'s' * (n_cells != 1)} over {', '.join(grid)}")
 
-    def report(rec, done, total):
+    finished = [0]
+
+    def report(rec):
+        finished[0] += 1
         params = " ".join(f"{k}={rec[k]:g}" for k in grid)
-        click.echo(f"[{done}/{total}] {params}: {rec['predicted']}/{rec['observed']} ({rec['wall_time']:.2f} s)",
+        click.echo(f"[{finished[0]}] {params}: {rec['predicted']}/{rec['observed']} ({rec['wall_time']:.2f} s)",
                    err=True)
 
     try:
         res = sweep(g, grid, steps=steps, noise=noise, seed=seed, out=target, workers=workers,
-                    scheduler=scheduler, progress=report, **fixed)
+                    scheduler=scheduler, progress=False, on_record=report, **fixed)
     except KeyboardInterrupt:
         click.echo(f"interrupted: the finished cells are saved in {target}; run the same command again to resume",
                    err=True)

@@ -280,13 +280,15 @@ def phase_diagram(
     steps: int = 100,
     noise: float = 1.0,
     seed: int = 0,
-    progress=None,
+    progress=False,
     **model_kwargs,
 ) -> PhaseDiagram:
-    """Predicted (and observed) modes over a grid of ``a`` and ``h``.
+    """Predicted (and observed) modes over a grid of ``a`` and ``h``: a view on :func:`cdam.sweep`.
 
-    The graph is compiled once; each cell reuses ``M`` and only rebuilds the value
-    matrix, then runs all starts as one batch.
+    The grid ``{"h": h_values, "a": a_values}`` runs through :func:`cdam.sweep` in this
+    process (its cells stacked into batches that share the compiled graph); the diagram reads
+    the records' modes. ``sweep`` is the grid engine; this function only sorts the axes and
+    turns mode names into :class:`Mode`.
 
     Parameters
     ----------
@@ -294,9 +296,9 @@ def phase_diagram(
     a_values, h_values : sequences of float
         Sorted ascending (duplicates dropped) in the result.
     observe : bool
-        Also run the dynamics and classify what they do (costs one all-starts run a cell).
-    progress : callable, optional
-        Called with the iterable of cells; wrap it in a progress bar (e.g. ``tqdm``).
+        Also run the dynamics and classify what they do.
+    progress : bool or callable
+        The progress protocol of :mod:`cdam._progress` (True, False, or ``progress(done, total)``).
     **model_kwargs
         Passed to :class:`cdam.CDAM` (beta, eta, mean_coef, normalization, ...).
 
@@ -310,21 +312,18 @@ def phase_diagram(
     >>> d.agreement
     1.0
     """
-    from .dynamics import CDAM
+    from .sweeps import sweep
 
     a_values = np.unique([check.finite_real("a", a) for a in a_values])  # sorted, for plotting
     h_values = np.unique([check.finite_real("h", h) for h in h_values])
     if a_values.size == 0 or h_values.size == 0:
         raise ParameterError("a_values and h_values must each hold at least one value")
-    base = CDAM(graph, a=1.0, h=0.0, **model_kwargs)
-    x0 = base.initial_states(noise, seed)
-    cells = [(i, j) for i in range(h_values.size) for j in range(a_values.size)]
-    predicted = np.empty((h_values.size, a_values.size), dtype=object)
-    observed = np.empty_like(predicted) if observe else None
-    for i, j in progress(cells) if progress is not None else cells:
-        model = base.with_strengths(a_values[j], h_values[i])
-        predicted[i, j] = predict_mode(model)
-        if observe:
-            traj = model.run(x0, steps, cues=torch.arange(model.n_memories))
-            observed[i, j] = classify_mode(traj, graph)
+    result = sweep(
+        graph, {"h": h_values.tolist(), "a": a_values.tolist()}, steps=steps, noise=noise, seed=seed,
+        workers=1, progress=bool(progress) if progress is None or isinstance(progress, bool) else progress,
+        observe=observe, **model_kwargs,
+    )
+    to_mode = np.vectorize(lambda name: Mode(name), otypes=[object])
+    predicted = to_mode(result.to_numpy("predicted"))
+    observed = to_mode(result.to_numpy("observed")) if observe else None
     return PhaseDiagram(a_values, h_values, predicted, observed)

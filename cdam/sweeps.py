@@ -41,6 +41,7 @@ import torch
 
 from . import _executor
 from . import _validation as check
+from ._progress import progress_reporter
 from .backends.kwinner import _single_thread
 from .errors import FileFormatError, ParameterError
 from .io import append_line
@@ -60,7 +61,9 @@ GRID_PARAMETERS = ("a", "h", "beta", "eta", "mean_coef")
 #: What every record holds besides the cell's grid parameters (and the measure's fields).
 RECORD_FIELDS = ("cell", "predicted", "observed", "cue_overlap", "attractor_correlation", "steps", "wall_time")
 #: Keyword arguments of :class:`cdam.CDAM` a sweep passes on (fixed for the whole sweep).
-MODEL_OPTIONS = GRID_PARAMETERS + ("normalization", "softmax", "direction", "dtype", "device", "backend")
+MODEL_OPTIONS = GRID_PARAMETERS + (
+    "normalization", "softmax", "direction", "dtype", "device", "backend", "topk", "values", "engine", "memory_limit",
+)
 #: Fields left out when results are compared: they measure the machine, not the dynamics.
 TIMING_FIELDS = ("wall_time",)
 
@@ -200,13 +203,19 @@ def sweep(
     executor=None,
     progress=True,
     measure: Callable | None = None,
+    observe: bool = True,
+    on_record: Callable | None = None,
     **model_kwargs,
 ) -> SweepResult:
     """Run all-starts CDAM dynamics in every cell of a parameter grid.
 
-    Each cell builds the model (the graph is compiled once per worker and reused while
-    only ``a`` and ``h`` change, as in :func:`cdam.phase_diagram`), runs
-    ``model.all_starts(steps, noise, seed)`` and records
+    The graph is compiled once per worker. Cells run in blocks of consecutive cells (grid
+    order) stacked into one batch (:meth:`cdam.CDAM.run_cells`: in coefficient space the
+    cells share the patterns, ``M`` and the Gram matrix, and each cell computes the same
+    bits as ``model.all_starts(steps, noise, seed)`` alone on one thread). A block's
+    composition depends only on the grid and the graph's size, never on which cells a
+    resumed sweep still has to run, so results do not depend on interruptions. Each cell
+    records
 
     - the cell's index in grid order (``cell``) and its grid parameters;
     - ``predicted``: :func:`cdam.predict_mode`, and ``observed``: :func:`cdam.classify_mode`
@@ -244,8 +253,13 @@ def sweep(
         one process share torch's thread setting; process-based executors keep every cell
         on one thread, which makes their results bit-identical to ``workers=1``.
     progress : bool or callable
-        True: a tqdm bar (when tqdm is installed). A callable is called as
-        ``progress(record, done, total)`` after each cell this call runs.
+        The progress protocol of :mod:`cdam._progress`: True for a bar, False for none, or
+        ``progress(done, total)`` called after each finished cell.
+    observe : bool
+        Run the dynamics (default). False records only the predicted mode (``observed``,
+        ``cue_overlap`` and ``attractor_correlation`` are None, ``steps`` 0).
+    on_record : callable, optional
+        ``on_record(record)`` with each record as it is finished (e.g. to print it).
     measure : callable, optional
         ``measure(model, trajectory) -> dict`` of extra JSON scalars (str, int, float,
         bool, None) merged into each record. It must be picklable (a module-level
@@ -342,23 +356,29 @@ def sweep(
         if out is not None:
             path, sink, done = _open_out(Path(out), header)
         resumed = len(done)
-        todo = [(i, cells[i], spec) for i in range(len(cells)) if i not in done]
-        if callable(progress):
-            report, bar = progress, _executor.NoBar()
-        else:
-            report = None
-            bar = _executor.progress_bar(len(cells), bool(progress), desc="sweep cells", unit="cell", initial=resumed)
-        runs = _executor.run_tasks(_run_cell, todo, workers=workers, scheduler=scheduler, executor=executor)
+        todo = [i for i in range(len(cells)) if i not in done]
+        per_block = _cells_per_block(len(graph))
+        blocks = sorted({i // per_block for i in todo})
+        tasks = [
+            ([(i, cells[i]) for i in range(b * per_block, min((b + 1) * per_block, len(cells)))],
+             frozenset(i for i in todo if i // per_block == b), spec, observe)
+            for b in blocks
+        ]
+        bar = progress_reporter(progress, len(cells), desc="sweep cells", unit="cell", initial=resumed)
+        runs = _executor.run_tasks(_run_block, tasks, workers=workers, scheduler=scheduler, executor=executor)
         with contextlib.closing(runs):
-            for rec in runs:
-                line = _dumps(rec)
-                if sink is not None:
-                    append_line(sink, line)
-                rec = json.loads(line)  # exactly what a resumed sweep reads back
-                done[rec["cell"]] = rec
-                bar.update(1)
-                if report is not None:
-                    report(rec, len(done), len(cells))
+            for block_records, error in runs:
+                for rec in block_records:
+                    line = _dumps(rec)
+                    if sink is not None:
+                        append_line(sink, line)
+                    rec = json.loads(line)  # exactly what a resumed sweep reads back
+                    done[rec["cell"]] = rec
+                    bar.advance()
+                    if on_record is not None:
+                        on_record(rec)
+                if error is not None:  # the cells finished before it are saved above
+                    raise error
     finally:
         if bar is not None:
             bar.close()
@@ -416,33 +436,65 @@ def _model_for(spec: _Spec, params: dict):
     return base.with_strengths(strengths["a"], strengths["h"])
 
 
-def _run_cell(task) -> dict:
+ROWS_PER_BLOCK = 4096  # runs stacked into one batch: cells x memories (the run itself chunks further if needed)
+
+
+def _cells_per_block(p: int) -> int:
+    """Cells a block stacks: as many as keep ``cells * p`` within :data:`ROWS_PER_BLOCK`."""
+    return max(1, ROWS_PER_BLOCK // max(1, p))
+
+
+def _run_block(task) -> tuple[list[dict], BaseException | None]:
+    """Run a block of cells as one stacked batch; records for the cells in ``emit``.
+
+    Returns the records and, if a cell's ``measure`` raised, that error (after the records of
+    the cells before it, so that a stopped sweep keeps what it finished)."""
     from .modes import classify_mode, predict_mode
 
-    cell, params, spec = task
-    t0 = time.perf_counter()
+    block, emit, spec, observe = task
+    records = []
     with _single_thread():  # one thread in every executor: identical floating-point results
-        model = _model_for(spec, params)
-        traj = model.all_starts(spec.steps, spec.noise, spec.seed)
-        # rows centred and scaled to unit norm (constant rows -> 0), as the overlaps use them
-        Z = _normalise_rows(traj.final.to(torch.float64), center=True)
-        cue = _normalise_rows(torch.as_tensor(spec.graph.patterns).T[traj.cues], center=True)
-        B = Z.shape[0]
-        total = Z.sum(dim=0)
-        record = {
-            "cell": cell,
-            **params,
-            "predicted": str(predict_mode(model)),
-            "observed": str(classify_mode(traj, spec.graph)),
-            "cue_overlap": float((Z * cue).sum(dim=1).clamp(-1.0, 1.0).mean()),
-            # mean of the off-diagonal Pearson correlations without the (B, B) matrix
-            "attractor_correlation": float((total @ total - (Z * Z).sum()) / (B * (B - 1))) if B > 1 else None,
-            "steps": int(traj.steps),
-        }
-        extra = _measured(spec.measure(model, traj), cell) if spec.measure is not None else {}
-    record["wall_time"] = time.perf_counter() - t0
-    record.update(extra)
-    return record
+        t0 = time.perf_counter()
+        base = _model_for(spec, {})
+        trajs = [None] * len(block)
+        if observe:
+            x0 = base.initial_states(spec.noise, spec.seed)
+            trajs = base.run_cells([params for _, params in block], x0, spec.steps, cues=np.arange(base.n_memories))
+        share = (time.perf_counter() - t0) / len(block)
+        for (cell, params), traj in zip(block, trajs):
+            if cell not in emit:
+                continue
+            t1 = time.perf_counter()
+            try:
+                model = _model_for(spec, params)
+                record = {"cell": cell, **params, "predicted": str(predict_mode(model))}
+                record.update(_observed(traj, spec, classify_mode) if observe else _unobserved())
+                extra = _measured(spec.measure(model, traj), cell) if spec.measure is not None else {}
+            except BaseException as exc:  # noqa: B036 - handed back with the records before it
+                return records, exc
+            record["wall_time"] = share + time.perf_counter() - t1
+            record.update(extra)
+            records.append(record)
+    return records, None
+
+
+def _observed(traj, spec, classify_mode) -> dict:
+    # rows centred and scaled to unit norm (constant rows -> 0), as the overlaps use them
+    Z = _normalise_rows(traj.final.to(torch.float64), center=True)
+    cue = _normalise_rows(torch.as_tensor(spec.graph.patterns).T[traj.cues], center=True)
+    B = Z.shape[0]
+    total = Z.sum(dim=0)
+    return {
+        "observed": str(classify_mode(traj, spec.graph)),
+        "cue_overlap": float((Z * cue).sum(dim=1).clamp(-1.0, 1.0).mean()),
+        # mean of the off-diagonal Pearson correlations without the (B, B) matrix
+        "attractor_correlation": float((total @ total - (Z * Z).sum()) / (B * (B - 1))) if B > 1 else None,
+        "steps": int(traj.steps),
+    }
+
+
+def _unobserved() -> dict:
+    return {"observed": None, "cue_overlap": None, "attractor_correlation": None, "steps": 0}
 
 
 def _measured(out, cell: int) -> dict:
