@@ -475,8 +475,9 @@ def communities(graph, seed, n, a_values, do_plot, out_dir):
 
 @main.command()
 @click.option("--quick", is_flag=True, help="Small sizes (seconds), for a smoke test.")
-@click.option("--parts", default="abcde", show_default=True,
-              help="Which benchmarks: a (notebook), b (raw), c (scaling), d (automaton), e (communities).")
+@click.option("--parts", default="abcdefgh", show_default=True,
+              help="Which benchmarks: a (notebook), b (raw), c (scaling), d (automaton), e (communities), "
+                   "f (phase diagram), g (engine), h (memory limit).")
 @click.option("--max-p", default=200_000, show_default=True, help="Largest number of memories for (c).")
 @click.option("--json", "json_path", default=None, type=click.Path(dir_okay=False), help="Write the results here.")
 @click.option("--out", "out_dir", default=DEFAULT_OUT, show_default=True, type=click.Path(file_okay=False))
@@ -489,6 +490,9 @@ def bench(quick, parts, max_p, json_path, out_dir):
     (c) time per step and peak memory as p grows to 2e5 (mean degree 10, n = 1000, B = 64)
     (d) automaton words/s, one batch vs one word at a time (10 x 4 DFA, n = 1000, 1000 words)
     (e) community extraction vs Louvain: time and NMI on LFR n = 1000, mu 0.1 to 0.6
+    (f) phase diagram 11 x 9 cells (30-cycle, n = 1000, T = 100) vs two raw products per step per cell
+    (g) coefficient-space engine vs cdam's direct path, all starts with overlaps, p = 30-100
+    (h) memory_limit of 4 MB vs unlimited (same states?), and a run too big for its budget
 
     \b
     Example:
@@ -555,6 +559,35 @@ def bench(quick, parts, max_p, json_path, out_dir):
             click.echo(f"  {r['graph']:<24} {r['louvain_s']:>9.3f} {r['cdam_s']:>8.2f} {r['time_ratio']:>6.0f}x"
                        f"        {r['louvain_nmi']:>7.2f} {r['cdam_nmi']:>7.2f} {r['cdam_best_level_nmi']:>8.2f}"
                        f"           {r['truth_groups']:>5d} {r['louvain_groups']:>7d} {r['cdam_groups']:>7d}")
+    if "f" in parts:
+        r = B.bench_phase_diagram(300, 12, 4, 3, 20, 1) if quick else B.bench_phase_diagram()
+        results["f_phase_diagram"] = r
+        click.secho("(f) whole phase diagram: cdam.phase_diagram vs a plain loop of two raw products per step "
+                    "per cell", bold=True)
+        click.echo(f"  {r['cells']} cells, p={r['p']} n={r['n']} T={r['steps']}: plain {r['plain_s']:.2f} s   "
+                   f"cdam {r['cdam_s']:.3f} s   speed-up {r['speedup']:.1f}x   (agreement {r['agreement']:.0%})")
+    if "g" in parts:
+        rows = B.bench_engine((30,), 300, 20, 2) if quick else B.bench_engine()
+        results["g_engine"] = rows
+        click.secho("(g) all starts with overlaps: coefficient-space engine vs cdam's direct path", bold=True)
+        for r in rows:
+            click.echo(f"  p={r['p']:4d} n={r['n']} T={r['steps']}: direct {r['direct_s'] * 1e3:8.1f} ms   "
+                       f"coefficient {r['coefficient_s'] * 1e3:7.1f} ms   speed-up {r['speedup']:5.1f}x   "
+                       f"(float64: final rel. diff {r['float64_final_rel_diff']:.1e}, overlaps "
+                       f"{r['float64_overlap_abs_diff']:.1e})")
+    if "h" in parts:
+        r = B.bench_memory_limit(1 << 20, 30, 300, 20) if quick else B.bench_memory_limit()
+        results["h_memory_limit"] = r
+        click.secho("(h) memory_limit: chunked runs against one batch (float64), and a refused run", bold=True)
+        for engine in ("direct", "coefficient"):
+            e = r[engine]
+            click.echo(f"  {engine:<11}: {e['runs']} runs in chunks of {e['rows_per_chunk']}: final rel. diff "
+                       f"{e['final_rel_diff']:.1e}, overlaps {e['overlap_abs_diff']:.1e} "
+                       f"({e['limited_s']:.2f} s vs {e['unlimited_s']:.2f} s)")
+        big = r["large"]
+        verdict = "refused: " + big["refused"][:160] + "..." if big["refused"] else "ran"
+        click.echo(f"  all starts p={big['p']} n={big['n']} under {big['budget_bytes'] / 2**30:.0f} GiB: {verdict} "
+                   f"in {big['seconds']:.2f} s, peak RSS {big['peak_rss_mb']:.0f} MiB")
     if json_path:
         Path(json_path).write_text(json.dumps(results, indent=2))
         click.echo(f"wrote {json_path}")

@@ -8,7 +8,13 @@
 (d) words per second of a memory automaton, all words in one batch (``run_many``) against one
     word at a time (``run``) on the same words, with identical decoded runs checked;
 (e) community extraction (``multiscale``, whose most modular level is ``extract``) against
-    networkx's Louvain on the same LFR graphs and seed, time and NMI to the planted truth.
+    networkx's Louvain on the same LFR graphs and seed, time and NMI to the planted truth;
+(f) a whole phase diagram (11 x 9 cells, 30-cycle, n = 1000, all starts, T = 100) through
+    :func:`cdam.phase_diagram` against a plain loop of two raw torch products per step per cell;
+(g) the coefficient-space engine against cdam's own direct path, all starts at p = 30-100
+    with overlaps recorded, and the exactness of the two (float64);
+(h) a run under a memory_limit of a few MB against the same run unlimited (float64), and an
+    all-starts run too large for its budget, which must be refused before it allocates.
 """
 
 from __future__ import annotations
@@ -30,7 +36,10 @@ __all__ = [
     "best_of",
     "bench_automaton_words",
     "bench_community_time",
+    "bench_engine",
+    "bench_memory_limit",
     "bench_notebook",
+    "bench_phase_diagram",
     "bench_raw",
     "bench_scaling",
     "compare_communities",
@@ -424,3 +433,86 @@ def bench_community_time(
         cmp = compare_communities(G, truth, seed, repeat, louvain_repeat, threads)
         rows.append({"graph": name, "mu": rest[0] if rest else None, **cmp["row"]})
     return rows
+
+
+def bench_phase_diagram(n: int = 1000, p: int = 30, n_a: int = 11, n_h: int = 9, steps: int = 100,
+                        repeat: int = 2) -> dict:
+    """(f) ``cdam.phase_diagram`` (observed modes) against two raw torch products per step per cell."""
+    from ..datasets import cycle_memory_graph
+    from ..dynamics import CDAM
+    from ..modes import phase_diagram
+
+    g = cycle_memory_graph(p, n, seed=0)
+    a_values, h_values = np.linspace(-3, 2, n_a), np.linspace(0, 4, n_h)
+    base = CDAM(g)
+    Xi, xbar, x0 = base.couplings.Xi, base.couplings.xbar, base.initial_states(1.0, seed=0)
+
+    def plain():
+        for h in h_values:
+            for a in a_values:
+                Q = base.with_strengths(float(a), float(h)).couplings.Q
+                s = x0.clone()
+                for _ in range(steps):
+                    w = torch.softmax(s @ Xi, dim=1)
+                    s = 0.9 * s + 0.1 * (w @ Q - xbar)
+        return s
+
+    t_plain = best_of(plain, repeat)
+    t_cd, d = _best_of_with_result(lambda: phase_diagram(g, a_values, h_values, steps=steps), repeat)
+    return {"cells": n_a * n_h, "p": p, "n": n, "steps": steps, "plain_s": t_plain, "cdam_s": t_cd,
+            "speedup": t_plain / t_cd, "agreement": d.agreement}
+
+
+def bench_engine(ps=(30, 60, 100), n: int = 1000, steps: int = 100, repeat: int = 3) -> list[dict]:
+    """(g) all starts with overlaps: coefficient space against cdam's direct path; exactness in float64."""
+    from ..datasets import cycle_memory_graph
+    from ..dynamics import CDAM
+
+    rows = []
+    for p in ps:
+        g = cycle_memory_graph(p, n, seed=0)
+        times = {}
+        for engine in ("direct", "coefficient"):
+            model = CDAM(g, a=-0.5, h=1.5, engine=engine)
+            x0 = model.initial_states(1.0, seed=0)
+            times[engine] = best_of(lambda m=model, x=x0: m.run(x, steps, record_overlaps=True), repeat)
+        runs = [CDAM(g, a=-0.5, h=1.5, engine=e, dtype=torch.float64).all_starts(steps, record_overlaps=True)
+                for e in ("direct", "coefficient")]
+        rel = float((runs[0].final - runs[1].final).abs().max() / runs[0].final.abs().max())
+        ov = float((runs[0].overlaps - runs[1].overlaps).abs().max())
+        rows.append({"p": p, "n": n, "steps": steps, "direct_s": times["direct"],
+                     "coefficient_s": times["coefficient"], "speedup": times["direct"] / times["coefficient"],
+                     "float64_final_rel_diff": rel, "float64_overlap_abs_diff": ov})
+    return rows
+
+
+def bench_memory_limit(limit_bytes: int = 4 << 20, p: int = 100, n: int = 1000, steps: int = 100) -> dict:
+    """(h) a run under ``limit_bytes`` against the same run unlimited (float64), and a refused one."""
+    from ..datasets import cycle_memory_graph
+    from ..dynamics import CDAM
+    from ..errors import MemoryBudgetError
+    from ..graph import MemoryGraph
+
+    g = cycle_memory_graph(p, n, seed=0)
+    out = {}
+    for engine in ("direct", "coefficient"):
+        free = CDAM(g, a=-0.5, h=1.5, dtype=torch.float64, engine=engine)
+        tight = CDAM(g, a=-0.5, h=1.5, dtype=torch.float64, engine=engine, memory_limit=limit_bytes)
+        t_free, a = _best_of_with_result(lambda m=free: m.all_starts(steps, record_overlaps=True), 1)
+        t_tight, b = _best_of_with_result(lambda m=tight: m.all_starts(steps, record_overlaps=True), 1)
+        out[engine] = {"rows_per_chunk": tight._rows_per_chunk, "runs": p, "unlimited_s": t_free,
+                       "limited_s": t_tight,
+                       "final_rel_diff": float((a.final - b.final).abs().max() / a.final.abs().max()),
+                       "overlap_abs_diff": float((a.overlaps - b.overlaps).abs().max())}
+    big_p, big_n, budget = 30_000, 64, 6 << 30
+    rng = as_rng(0)
+    big = CDAM(MemoryGraph.from_patterns(rng.random((big_n, big_p), dtype=np.float32)), memory_limit=budget)
+    t0 = time.perf_counter()
+    try:
+        big.all_starts(steps=10)
+        refused = None
+    except MemoryBudgetError as exc:
+        refused = str(exc)
+    out["large"] = {"p": big_p, "n": big_n, "budget_bytes": budget, "refused": refused,
+                    "seconds": time.perf_counter() - t0, "peak_rss_mb": peak_rss_mb()}
+    return out
