@@ -41,3 +41,19 @@ def test_lfr_graph_matches_the_benchmark_settings():
     assert G.number_of_nodes() == 250 and nx.number_of_selfloops(G) == 0
     assert sorted(u for block in truth for u in block) == list(range(250))  # a partition of the nodes
     assert all(LFR_SETTINGS["min_community"] <= len(block) <= LFR_SETTINGS["max_community"] for block in truth)
+
+
+def test_bench_quick_engine_parts(tmp_path):
+    out = tmp_path / "bench.json"
+    res = CliRunner().invoke(main, ["bench", "--quick", "--parts", "fgh", "--json", str(out), "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    data = json.loads(out.read_text())
+    f = data["f_phase_diagram"]
+    assert f["cells"] == 12 and f["agreement"] == 1.0  # the diagram's observed modes match theory here
+    (g,) = data["g_engine"]
+    # both engines are exact: float64 runs agree to round-off over 20 steps of a contracting setting
+    assert g["float64_final_rel_diff"] < 1e-12 and g["float64_overlap_abs_diff"] < 1e-12
+    h = data["h_memory_limit"]
+    for engine in ("direct", "coefficient"):
+        assert h[engine]["final_rel_diff"] < 1e-12 and h[engine]["overlap_abs_diff"] < 1e-12
+    assert h["large"]["refused"] is not None and "memory budget" in h["large"]["refused"]
