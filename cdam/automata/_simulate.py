@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from ..dynamics import Recorder
 from ..errors import AmbiguousStateError, AutomatonError, MisrecallError, NotSettledError, UndefinedTransition
 
 __all__ = ["AutomatonTrace"]
@@ -47,35 +48,44 @@ class AutomatonTrace:
     state_names: list = field(default_factory=list)
 
 
+class _DecodedStates(Recorder):
+    """The decoder's correlations (B, k) of every state after an update, appended in order."""
+
+    def __init__(self, decoder, out: list):
+        self.decoder, self.out = decoder, out
+
+    def begin(self, batch, steps, model):
+        self.rows_by_t: dict = {}
+        self.batch = batch
+
+    def observe(self, t, rows, view):
+        if t > 0:
+            r = self.decoder(view.state)
+            block = self.rows_by_t.get(t)
+            if block is None:
+                block = self.rows_by_t[t] = r.new_empty(self.batch, r.shape[1])
+            block[rows] = r
+
+    def finish(self, done):
+        self.out.extend(self.rows_by_t[t] for t in range(1, done + 1))
+
+
 class _Runner:
     """Settling, decoding and the batched run of words (see the package docstring)."""
 
     # ------------------------------------------------------------------ dynamics
     def _settle(self, x: torch.Tensor, record=None, *, tol=None, max_steps=None):
-        """Update each row until it moves by at most ``tol``; settled rows are frozen."""
+        """Update each row until it moves by at most ``tol``; settled rows are frozen.
+
+        The model's one run loop does it (``freeze=True``); ``record`` (a list) receives the
+        decoder's correlations of the whole batch after every update."""
         tol = self.tol if tol is None else tol
         max_steps = self.max_steps if max_steps is None else max_steps
-        running = torch.arange(x.shape[0], device=x.device)
-        steps = torch.zeros(x.shape[0], dtype=torch.long, device=x.device)
-        for _ in range(max_steps):
-            if running.numel() == x.shape[0]:  # nobody frozen yet: skip the gather and scatter
-                xn = self.model.step(x)
-                moved = (xn - x).abs().amax(dim=1)
-                x = xn
-            else:
-                xr = x[running]
-                xn = self.model.step(xr)
-                moved = (xn - xr).abs().amax(dim=1)
-                x[running] = xn
-            steps[running] += 1
-            if record is not None:
-                record.append(self._decoder(x))
-            running = running[moved > tol]
-            if running.numel() == 0:
-                break
-        settled = torch.ones(x.shape[0], dtype=torch.bool, device=x.device)
-        settled[running] = False
-        return x, steps, settled
+        recorders = [] if record is None else [_DecodedStates(self._decoder, record)]
+        traj = self.model.run(x, max_steps, tol=tol, freeze=True, engine="direct", recorders=recorders,
+                              cues=np.zeros(x.shape[0], dtype=np.int64))
+        dev = x.device
+        return traj.final.to(dev), traj.run_steps.to(dev), traj.settled.to(dev)
 
     def _decode(self, x: torch.Tensor):
         """Best-correlated state memory and the margin :math:`r_1 - \\max(r_2, 0)`."""
