@@ -492,7 +492,7 @@ def bench(quick, parts, max_p, json_path, out_dir):
     (e) community extraction vs Louvain: time and NMI on LFR n = 1000, mu 0.1 to 0.6
     (f) phase diagram 11 x 9 cells (30-cycle, n = 1000, T = 100) vs two raw products per step per cell
     (g) coefficient-space engine vs cdam's direct path, all starts with overlaps, p = 30-100
-    (h) memory_limit of 11.5 MB vs unlimited (same states?), and a run too big for its budget
+    (h) memory_limit of 12 MB vs unlimited (same states?), and a run too big for its budget
 
     \b
     Example:

@@ -486,7 +486,7 @@ def bench_engine(ps=(30, 60, 100), n: int = 1000, steps: int = 100, repeat: int 
     return rows
 
 
-def bench_memory_limit(limit_bytes: int = 11_500_000, p: int = 100, n: int = 1000, steps: int = 100) -> dict:
+def bench_memory_limit(limit_bytes: int = 12_000_000, p: int = 100, n: int = 1000, steps: int = 100) -> dict:
     """(h) a run under ``limit_bytes`` against the same run unlimited (float64), and a refused one."""
     from ..datasets import cycle_memory_graph
     from ..dynamics import CDAM
