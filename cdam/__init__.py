@@ -40,7 +40,7 @@ __version__ = "0.1.0"
 _SUBMODULES = {
     "automata", "backends", "bench", "case_task", "cli", "communities", "continual", "convert", "couplings",
     "datasets", "dynamics", "errors", "experiments", "gallery", "graph", "io", "measures", "modes", "paper", "plot",
-    "retrieval", "sequences", "sweeps",
+    "retrieval", "sensitivity", "sequences", "sweeps",
 }
 # public name -> the submodule that defines it; sweeps pull in the executors, so they load on first use
 _LAZY = {"SweepResult": "sweeps", "sweep": "sweeps"}

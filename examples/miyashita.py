@@ -7,7 +7,9 @@ the 5th-6th neighbour. SPEC 1.4 says this is CDAM's (-2, 3) range-of-recall curv
 of 97 memories (n = 1000, sym, eta 0.1, beta 1, T 100, c 1, noise 1). The script prints the
 mean correlation (sd over seeds) by serial distance beside SPEC's (-2, 3) numbers (measured on
 the 30-cycle), the same curve on the 30-cycle, and where the 97-item curve first reaches ~0,
-and writes ``miyashita.png``.
+and writes ``miyashita.png``. The (-2, 3) regime amplifies rounding (SPEC 4), so its numbers
+are reproducible only in distribution: the same seeds give means that differ by a few
+hundredths across CPU kernels or thread counts (``benchmarks/spread.py``).
 
 Run it in full::
 

@@ -3,7 +3,10 @@
 
 Prints the mode table and the mean attractor correlation by graph distance, averaged over
 seeds (each seed draws new patterns and start noise), next to the paper's numbers, and
-writes ``range_of_recall.png`` and ``phase_diagram.png``.
+writes ``range_of_recall.png`` and ``phase_diagram.png``. The (-2, 3) row is reproducible only
+in distribution (its dynamics amplify rounding, SPEC 4: the 5-seed means move by up to 0.035
+across CPU kernels and thread counts, ``benchmarks/spread.py``); the other rows agree to
+rounding.
 
 Run it in full::
 

@@ -29,7 +29,7 @@ CORE = {
 
 LAZY_MODULES = [
     "automata", "backends", "bench", "case_task", "communities", "continual", "datasets", "experiments",
-    "paper", "plot", "retrieval", "sequences", "sweeps",
+    "paper", "plot", "retrieval", "sensitivity", "sequences", "sweeps",
 ]
 
 

@@ -13,7 +13,7 @@ import pytest
 from cdam import paper
 from cdam.sequences import MIYASHITA_SPEC, serial_distance_curve
 
-pytestmark = pytest.mark.usefixtures("single_thread")
+pytestmark = [pytest.mark.usefixtures("single_thread"), pytest.mark.scientific]
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -42,9 +42,13 @@ def test_serial_curve_on_30_cycle_is_the_range_of_recall():
 
 
 def test_miyashita_nearest_neighbours_match_spec(miyashita):
-    # d = 1: 0.65 on the 97-cycle (seed sd 0.005 over 5 seeds) vs SPEC's (-2, 3) value 0.63
-    assert miyashita.at(1) == pytest.approx(MIYASHITA_SPEC[1], abs=0.05)
-    # SPEC's (-2, 3) row is positive through distance 6; so is ours (0.20 at d = 6)
+    # Wide hetero-association amplifies rounding (SPEC 4), so this mean moves with torch's CPU
+    # kernel. Measured (benchmarks/spread.py), mean of seeds 0-2 at d = 1 over avx2/default/
+    # avx512 x 1/2 threads: 0.652-0.664 (seed-to-seed sd 0.023, so 0.013 for a 3-seed mean),
+    # vs SPEC's (-2, 3) value 0.63. Tolerance: the worst deviation 0.034 + 3 sd of the mean.
+    assert miyashita.at(1) == pytest.approx(MIYASHITA_SPEC[1], abs=0.075)
+    # SPEC's (-2, 3) row is positive through distance 6; so is ours (measured 0.204-0.219 at
+    # d = 6 over the same 6 configurations, sd of the mean 0.009)
     assert all(miyashita.at(d) > 0.1 for d in range(1, 7))
 
 
@@ -55,6 +59,8 @@ def test_miyashita_curve_decays_monotonically_to_zero(miyashita):
     # 0.01), and stays near 0 out to d = 48 (-0.09). SPEC (after Miyashita) says ~0 by the
     # 5th-6th neighbour; at SPEC's settings (T 100) the 97-cycle curve is wider than the
     # 30-cycle one, whose wrap-around pulls far pairs negative (0.04 at d = 6 there).
+    # Over the 6 kernel x thread configurations: d = 8 0.045-0.056, d = 9 -0.005 to 0.007,
+    # d = 48 -0.093 to -0.087 (benchmarks/spread.py), so first is 8 or 9 on every machine.
     first = next(d for d in range(1, 49) if miyashita.at(d) < 0.05)
     assert 8 <= first <= 10
     assert abs(miyashita.at(48)) < 0.15
@@ -73,7 +79,9 @@ def test_numerical_distance_effect():
     # numbers 1..20 on a path, 2 seeds. Measured over 5 seeds: (-0.5, 1.5) gives 0.77, 0.53,
     # 0.23, 0.02, -0.16 at d = 1..5 (sd <= 0.03); auto-association (1, 0) is flat at -0.05
     # (SPEC 1.4's (1, 0) row: -0.05 to -0.03); (0.5, 0.5) gives 0.64 and 0.05 at d = 1, 2
-    # (SPEC 1.4 on the cycle: 0.63 and 0.08).
+    # (SPEC 1.4 on the cycle: 0.63 and 0.08). These regimes contract: the 2-seed means were
+    # identical to 3 decimals under avx2/default/avx512 x 1/2 threads (benchmarks/spread.py:
+    # wide 0.768 0.517 0.211 0.004 -0.157; auto -0.058 to -0.043; narrow 0.633, 0.049).
     wide = serial_distance_curve(20, -0.5, 1.5, cycle=False, seeds=(0, 1))
     values = [wide.at(d) for d in range(1, 6)]
     assert all(x > y + 0.1 for x, y in zip(values, values[1:]))

@@ -16,7 +16,7 @@ from cdam.retrieval import (
     row_score,
 )
 
-pytestmark = pytest.mark.usefixtures("single_thread")
+pytestmark = [pytest.mark.usefixtures("single_thread"), pytest.mark.scientific]
 
 
 # ---------------------------------------------------------------------- scores

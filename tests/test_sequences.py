@@ -17,7 +17,7 @@ from cdam.sequences import (
     video_memory_graph,
 )
 
-pytestmark = pytest.mark.usefixtures("single_thread")
+pytestmark = [pytest.mark.usefixtures("single_thread"), pytest.mark.scientific]
 
 
 @pytest.fixture(scope="module")
