@@ -157,6 +157,9 @@ class _Params:
         self.a, self.h, self.beta, self.eta = (self._col(v) for v in (a, h, beta, eta))
         self.keep = self._col(1.0 - eta)
         self.eta_c = self._col(eta * c)
+        # the coefficient update's factors: C <- keep C + (eta a) w + (eta h) w K_h - eta c / p
+        self.eta_a, self.eta_h = self._col(eta * a), self._col(eta * h)
+        self._eta_c_over_p: dict = {}
         self.per_row_strengths = isinstance(self.a, torch.Tensor) or isinstance(self.h, torch.Tensor)
 
     def _col(self, v):
@@ -164,23 +167,36 @@ class _Params:
             return v.to(device=self.device, dtype=self.dtype).reshape(-1, 1)
         return float(v)
 
-    def c_over_p(self, p: int):
-        return self._col(self._raw["c"] / p)
+    def eta_c_over_p(self, p: int):
+        if p not in self._eta_c_over_p:
+            self._eta_c_over_p[p] = self._col(self._raw["eta"] * self._raw["c"] / p)
+        return self._eta_c_over_p[p]
 
     def rows(self, rows) -> tuple:
         return tuple(_take(v, rows) for v in (self.a, self.h, self.beta, self.eta))
 
 
+DENSE_COUPLING_MAX_P = 512  # below this a dense (p, p) product beats the sparse one's call overhead
+
+
 def _sparse_right(couplings) -> torch.Tensor | None:
-    """CSR of :math:`K_h^\\top` where :math:`wK = a\\,w + h\\,wK_h`: ``w K_h = (K_h^T w^T)^T``."""
+    r"""The hetero-association operator :math:`K_h` (``w K = a w + h w K_h``), ``M`` or ``M^T``.
+
+    Dense (p, p) for small p, where one GEMM costs less than a sparse product's overhead
+    (20 us against 8 us at p = 60 on this machine), else the CSR of :math:`K_h^\top`."""
     M = couplings.M if couplings.direction == "forward" else couplings.M.T
     if M.nnz == 0:
         return None
+    if M.shape[0] <= DENSE_COUPLING_MAX_P:
+        return torch.as_tensor(M.toarray()).to(device=couplings.Xi.device, dtype=couplings.Xi.dtype)
     return _csr_torch(M.T, couplings.Xi.dtype, couplings.Xi.device)
 
 
-def _hetero(Mt: torch.Tensor | None, w: torch.Tensor) -> torch.Tensor | None:
-    return None if Mt is None else (Mt @ w.T).T
+def _hetero(K: torch.Tensor | None, w: torch.Tensor) -> torch.Tensor | None:
+    """:math:`w K_h` (B, p): a GEMM with the dense operator, or ``(K_h^T w^T)^T`` with the CSR one."""
+    if K is None:
+        return None
+    return w @ K if K.layout == torch.strided else (K @ w.T).T
 
 
 class StepView:
@@ -204,7 +220,7 @@ class StepView:
 
     @property
     def scores(self) -> torch.Tensor:
-        """Logits :math:`\\sigma\\Xi` (rows, p)."""
+        r"""Logits :math:`\sigma\Xi` (rows, p)."""
         return self._get("scores")
 
     @property
@@ -231,11 +247,11 @@ class StepView:
 
 
 class DirectStepper:
-    """The state itself, stepped by reading the storage backend (every backend, hook and rule).
+    r"""The state itself, stepped by reading the storage backend (every backend, hook and rule).
 
     ``memory_units``: the backend holds one hidden unit per memory, so its weights, scores and
     discarded mass are about memories; otherwise the attention over memories is computed from
-    the patterns, :math:`\\operatorname{softmax}(\beta\\,\\sigma\\Xi)`, where a recorder asks.
+    the patterns, :math:`\operatorname{softmax}(\beta\,\sigma\Xi)`, where a recorder asks.
     """
 
     name = "direct"
@@ -328,9 +344,12 @@ def _get(stepper, rows, cache, name):
 
 
 class CoefficientStepper:
-    """The state as :math:`R_t + C_t\\Xi^\\top` (SPEC 4): the slot store's dynamics, exactly.
+    r"""The state as :math:`R_t + C_t\Xi^\top` (SPEC 4): the slot store's dynamics, exactly.
 
-    Needs the model's own slot backend (keys are the patterns, values :math:`K\\Xi^\\top`).
+    Needs the model's own slot backend (keys are the patterns, values :math:`K\Xi^\top`).
+    With no perturbation, :math:`R_t = d_t\,\sigma_0` with the decay :math:`d_t =
+    \prod_{s<t}(1-\eta)`, so :math:`R_t\Xi = d_t\,S_0` and the start's statistics are
+    computed once; a step touches only ``C`` (B, p).
     """
 
     name = "coefficient"
@@ -341,33 +360,41 @@ class CoefficientStepper:
         self.params = params
         Xi = self.c.Xi
         n, p = Xi.shape
-        self.n = n
-        self.Gc, self.m = model._centred_gram()
+        self.n, self.p = n, p
+        # [G_c | m]: one product gives C G_c and C m (inside a GEMM, unlike gemv, a row's
+        # result does not depend on the batch size)
+        self.Gm, self.m = model._centred_gram()
+        self.nm = self.m * float(n)
         self._Mt = _sparse_right(self.c)
         self.sigma0 = x0
         B = x0.shape[0]
-        dt = Xi.dtype
-        self.C = torch.zeros(B, p, dtype=dt, device=Xi.device)
-        self.RX = model.backend.scores(x0)  # R_t . xi_mu, decays with R
-        self.S0 = self.RX.clone()
-        self.sumR = x0.sum(dim=1, keepdim=True)
+        self.C = torch.zeros(B, p, dtype=Xi.dtype, device=Xi.device)
+        self.S0 = model.backend.scores(x0)  # sigma_0 . xi_mu
+        self.sum0 = x0.sum(dim=1, keepdim=True)
         centred = x0 - x0.mean(dim=1, keepdim=True)
-        self.Rc2 = (centred * centred).sum(dim=1, keepdim=True)
-        self.scale = torch.ones(B, 1, dtype=dt, device=Xi.device)
+        self.Rc20 = (centred * centred).sum(dim=1, keepdim=True)
+        self.S0c = self.S0 - self.sum0 * self.m  # sigma_0 . xi^c_mu
+        # the decay d_t, multiplied up once per step in float64 (a float, or one per run)
+        keep = params._raw["eta"]
+        self._keep64 = (1.0 - keep.reshape(-1, 1).to(torch.float64)) if isinstance(keep, torch.Tensor) else 1.0 - keep
+        self._decay64, self._decay_t = 1.0 if not isinstance(keep, torch.Tensor) else torch.ones_like(
+            self._keep64), 0
         self.t = 0
 
-    @staticmethod
-    def bytes_per_run(p: int, n: int, elem: int) -> int:
-        return elem * (3 * p + n + 4)
+    def decay(self, rows):
+        """:math:`d_t` for the current step, as a float or a (rows, 1) column of the dtype."""
+        while self._decay_t < self.t:
+            self._decay64 = self._decay64 * self._keep64
+            self._decay_t += 1
+        d = self._decay64
+        return d if not isinstance(d, torch.Tensor) else d[rows].to(self.C.dtype)
 
     def _view_scores(self, rows, cache):
         C = self.C[rows]
-        Lc = C @ self.Gc
-        cache["Lc"] = Lc
-        # row sums, not BLAS gemv/ger: those round differently with the batch size, and a cell
-        # must compute the same bits alone or stacked with other cells
-        Cm = (C * self.m).sum(dim=1, keepdim=True)
-        return (self.RX[rows] + Lc).add_(Cm.mul_(float(self.n)) * self.m)
+        LM = C @ self.Gm
+        Lc, Cm = LM[:, : self.p], LM[:, self.p :]
+        cache["Lc"], cache["Cm"] = Lc, Cm
+        return (self.S0[rows] * self.decay(rows) + Lc).add_(Cm * self.nm)
 
     def _view_weights(self, rows, cache):
         w, d = self.model.backend.weights(_get(self, rows, cache, "scores"), _take(self.params.beta, rows))
@@ -375,7 +402,33 @@ class CoefficientStepper:
         return w
 
     def _view_state(self, rows, cache):
-        return self.scale[rows] * self.sigma0[rows] + self.C[rows] @ self.model.backend.keys
+        return self.decay(rows) * self.sigma0[rows] + self.C[rows] @ self.model.backend.keys
+
+    def overlap_parts(self, rows, cache) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        r"""What the overlaps at this step need: :math:`C_tG_c` (rows, p), :math:`C_t\cdot(\sigma_0\Xi_c)`,
+        :math:`C_t\cdot C_tG_c` and :math:`C_t m` (rows,); the rest is the start's, scaled by
+        :math:`d_t`. :meth:`overlaps_from_parts` finishes many steps in one pass."""
+        _get(self, rows, cache, "scores")
+        C, Lc = self.C[rows], cache["Lc"]
+        return Lc, (C * self.S0c[rows]).sum(dim=1), (C * Lc).sum(dim=1), cache["Cm"][:, 0]
+
+    def overlaps_from_parts(self, op, rows, decay, Lc, cs, cl, cm):
+        """Overlaps (T, rows, p) from parts stacked over T steps, ``decay`` (T, rows, 1)."""
+        S0c, sum0, Rc20 = self.S0c[rows], self.sum0[rows].squeeze(1), self.Rc20[rows].squeeze(1)
+        d = decay.squeeze(-1)
+        var = (Rc20 * d * d + 2.0 * d * cs + cl).clamp_(min=0.0)
+        total = sum0 * d + self.n * cm
+        size2 = var + total * total / self.n  # |sigma|^2
+        if op.kind == "pearson":
+            num, norm2 = S0c * decay + Lc, var  # sigma . xi^c_mu and |sigma - mean|^2
+        else:
+            num, norm2 = self.S0[rows] * decay + Lc + cm[..., None] * self.nm, size2
+        # a spread below round-off of the state's size is a constant state: overlap 0, as directly
+        tiny = norm2 <= 64.0 * torch.finfo(num.dtype).eps * size2
+        snorm = torch.where(tiny, torch.zeros_like(norm2), norm2.sqrt())
+        den = snorm[..., None] * op._norm
+        out = num.div_(torch.where(den > 0, den, torch.ones_like(den)))
+        return out.masked_fill_(den == 0, 0.0).clamp_(-1.0, 1.0)
 
     def _view_overlaps(self, rows, cache, op):
         if self.t == 0:  # the start itself, read as the direct path reads it
@@ -383,21 +436,10 @@ class CoefficientStepper:
         scores = _get(self, rows, cache, "scores")
         if op.kind == "dot":
             return scores.clone()
-        C, Lc = self.C[rows], cache["Lc"]
-        RXc = self.RX[rows] - self.sumR[rows] * self.m  # R . xi^c_mu
-        var = (self.Rc2[rows].squeeze(1) + 2.0 * (C * RXc).sum(dim=1) + (C * Lc).sum(dim=1)).clamp_(min=0.0)
-        total = self.sumR[rows].squeeze(1) + self.n * (C * self.m).sum(dim=1)
-        size2 = var + total * total / self.n  # |sigma|^2
-        if op.kind == "pearson":
-            num, norm2 = RXc + Lc, var  # sigma . xi^c_mu and |sigma - mean|^2
-        else:
-            num, norm2 = scores.clone(), size2
-        # a spread below round-off of the state's size is a constant state: overlap 0, as directly
-        tiny = norm2 <= 64.0 * torch.finfo(num.dtype).eps * size2
-        snorm = torch.where(tiny, torch.zeros_like(norm2), norm2.sqrt())
-        den = snorm[:, None] * op._norm
-        out = num.div_(torch.where(den > 0, den, torch.ones_like(den)))
-        return out.masked_fill_(den == 0, 0.0).clamp_(-1.0, 1.0)
+        Lc, cs, cl, cm = self.overlap_parts(rows, cache)
+        d = self.decay(rows)
+        decay = torch.full((1, 1, 1), d, dtype=Lc.dtype) if not isinstance(d, torch.Tensor) else d[None]
+        return self.overlaps_from_parts(op, rows, decay, Lc[None], cs[None], cl[None], cm[None])[0]
 
     def read(self, rows, t: int) -> dict:
         self.t = t
@@ -406,23 +448,19 @@ class CoefficientStepper:
         return cache
 
     def update(self, rows, cache: dict) -> None:
-        a, h, _, eta = self.params.rows(rows)
-        keep = _take(self.params.keep, rows)
+        P = self.params
         w = cache["weights"]
-        hw = _hetero(self._Mt, w)
-        u = w * a if hw is None else (w * a).add_(hw * h)
-        u = u - _take(self.params.c_over_p(w.shape[1]), rows)
-        C = self.C[rows]
-        C.mul_(keep).add_(u * eta)
-        self.RX[rows] = self.RX[rows] * keep
-        self.sumR[rows] = self.sumR[rows] * keep
-        self.Rc2[rows] = self.Rc2[rows] * (keep * keep)
-        self.scale[rows] = self.scale[rows] * keep
-        if not isinstance(rows, slice):
-            self.C[rows] = C
+        eta_h = _take(P.eta_h, rows)
+        C = self.C[rows]  # rows is a slice here: a view, updated in place
+        C.mul_(_take(P.keep, rows)).add_(w * _take(P.eta_a, rows))
+        if not (isinstance(eta_h, float) and eta_h == 0.0):
+            hw = _hetero(self._Mt, w)
+            if hw is not None:
+                C.add_(hw.mul_(eta_h))
+        C.sub_(_take(P.eta_c_over_p(w.shape[1]), rows))
 
     def final_states(self) -> torch.Tensor:
-        return self.scale * self.sigma0 + self.C @ self.model.backend.keys
+        return self.decay(slice(None)) * self.sigma0 + self.C @ self.model.backend.keys
 
 
 def check_engine(engine: str) -> str:

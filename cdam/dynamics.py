@@ -138,17 +138,40 @@ class Recorder:
 
 
 class _Overlaps(Recorder):
+    """Overlaps of every state. In coefficient space the per-step parts are kept and the
+    overlaps formed for all steps at once at the end (one pass instead of one per step)."""
+
     def __init__(self, op):
         self.op = op
 
     def begin(self, batch, steps, model):
         self.out = torch.empty(steps + 1, batch, model.n_memories, dtype=model.dtype)
+        self.parts = None
+        self.stepper = None
 
     def observe(self, t, rows, view):
-        self.out[t, rows] = view.overlaps(self.op).cpu()
+        stepper = view._stepper
+        if t == 0 or self.op.kind == "dot" or not hasattr(stepper, "overlap_parts"):
+            self.out[t, rows] = view.overlaps(self.op).cpu()
+            return
+        if self.parts is None:
+            T, B = self.out.shape[0], self.out.shape[1]
+            self.stepper = stepper
+            z = self.out.new_zeros
+            self.parts = (z(T, B, 1), z(T, B), z(T, B), z(T, B))
+        Lc, cs, cl, cm = stepper.overlap_parts(rows, view._cache)
+        d = stepper.decay(rows)
+        decay, a, b, c = self.parts
+        decay[t, rows] = d
+        self.out[t, rows] = Lc.cpu()  # the numerator's C G_c part, finished in place later
+        a[t, rows], b[t, rows], c[t, rows] = cs.cpu(), cl.cpu(), cm.cpu()
 
     def finish(self, done):
         self.out = self.out[: done + 1]
+        if self.parts is not None and done > 0:
+            decay, cs, cl, cm = (x[1 : done + 1] for x in self.parts)
+            rows = slice(None)
+            self.out[1:] = self.stepper.overlaps_from_parts(self.op, rows, decay, self.out[1:], cs, cl, cm)
 
 
 class _States(Recorder):
@@ -405,16 +428,17 @@ class CDAM:
         return _engine.DirectStepper(self, x, params, memory_units=self._memory_units)
 
     def _centred_gram(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """:math:`G_c = \\Xi_c^\top\\Xi_c` (p, p) and the column means ``m`` (p,), once per patterns."""
+        r""":math:`[G_c \mid m]` (p, p + 1) with :math:`G_c = \Xi_c^\top\Xi_c`, and the column means
+        ``m`` (p,): once per patterns, shared by every model on them."""
         if "gram" not in self._cache:
             X = self.couplings.Xi.to(torch.float64)
             m = X.mean(dim=0)
             Xc = X - m
-            self._cache["gram"] = ((Xc.T @ Xc).to(self.dtype), m.to(self.dtype))
+            self._cache["gram"] = (torch.cat([Xc.T @ Xc, m[:, None]], dim=1).to(self.dtype), m.to(self.dtype))
         return self._cache["gram"]
 
     def attention(self, x) -> torch.Tensor:
-        """Attention weights :math:`\\operatorname{softmax}(\beta\\sigma\\Xi)` (B, p) for states ``x``
+        r"""Attention weights :math:`\operatorname{softmax}(\beta\sigma\Xi)` (B, p) for states ``x``
         (with ``topk``, the renormalised top-k weights the dynamics use, zero elsewhere)."""
         x, single = check.state_batch(x, self.n_neurons, dtype=self.dtype, device=self.device)
         w = _engine.StepView(self._stepper(x), slice(None), 0, {}).weights
@@ -756,7 +780,7 @@ class CDAM:
         return self._rows_per_chunk
 
     def initial_states(self, noise: float = 1.0, seed: int | torch.Generator | None = 0) -> torch.Tensor:
-        """One start per memory: :math:`\\xi_\\mu + \\text{noise}\\,(U[0,1)^n - 1/2)`, shape (p, n)."""
+        r"""One start per memory: :math:`\xi_\mu + \text{noise}\,(U[0,1)^n - 1/2)`, shape (p, n)."""
         from ._random import as_generator
 
         noise = check.finite_real("noise", noise, minimum=0.0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -135,9 +136,14 @@ def predict_mode(model, memory=None) -> Mode:
     >>> [str(predict_mode(cdam.CDAM(g, a=a, h=h))) for a, h in [(1, 0), (0.5, 2), (-1, 2), (-1, 1)]]
     ['auto', 'narrow_hetero', 'wide_hetero', 'quiescent']
     """
+    return predicted_at(model, model.a, model.h, memory)
+
+
+def predicted_at(model, a: float, h: float, memory=None) -> Mode:
+    """:func:`predict_mode` for strengths ``a`` and ``h`` on ``model``'s graph (no new model)."""
     m, lam1 = _spectral(model)
     m_max = float(m[model.graph.index(memory)] if memory is not None else m.max(initial=0.0))
-    return _mode_from(model.a, model.h, m_max, lam1)
+    return _mode_from(a, h, m_max, lam1)
 
 
 def predict_modes(model) -> list[Mode]:
@@ -161,12 +167,30 @@ def _attended_sets(W: torch.Tensor, mass: float) -> torch.Tensor:
     return torch.zeros_like(keep).scatter_(1, order, keep)
 
 
-def _is_clique(S: torch.Tensor, graph) -> torch.Tensor:
-    """Per run, whether the memories in ``S`` (B, p) are pairwise linked (either direction)."""
+_LINKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # graph -> (version, link matrix)
+
+
+def _links(graph) -> sp.csr_matrix:
+    """0/1 matrix of the pairs linked in either direction, no self-links; once per graph version
+    (a sweep classifies every cell on the same graph)."""
+    version = getattr(graph, "_version", None)
+    hit = _LINKS.get(graph)
+    if hit is not None and hit[0] == version:
+        return hit[1]
     A = graph.adjacency()
     A = ((abs(A) + abs(A.T)) > 0).astype(np.float64).tocsr()
     A.setdiag(0.0)
     A.eliminate_zeros()
+    try:
+        _LINKS[graph] = (version, A)
+    except TypeError:  # not weak-referenceable: no cache
+        pass
+    return A
+
+
+def _is_clique(S: torch.Tensor, graph) -> torch.Tensor:
+    """Per run, whether the memories in ``S`` (B, p) are pairwise linked (either direction)."""
+    A = _links(graph)
     Sd = S.double().numpy()
     linked_pairs = np.asarray((A @ Sd.T).T * Sd).sum(axis=1)  # ordered pairs inside S with an edge
     k = Sd.sum(axis=1)

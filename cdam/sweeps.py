@@ -449,7 +449,7 @@ def _run_block(task) -> tuple[list[dict], BaseException | None]:
 
     Returns the records and, if a cell's ``measure`` raised, that error (after the records of
     the cells before it, so that a stopped sweep keeps what it finished)."""
-    from .modes import classify_mode, predict_mode
+    from .modes import classify_mode, predicted_at
 
     block, emit, spec, observe = task
     records = []
@@ -461,15 +461,19 @@ def _run_block(task) -> tuple[list[dict], BaseException | None]:
             x0 = base.initial_states(spec.noise, spec.seed)
             trajs = base.run_cells([params for _, params in block], x0, spec.steps, cues=np.arange(base.n_memories))
         share = (time.perf_counter() - t0) / len(block)
+        # the patterns as centred unit rows, once per block: each cell's cues index them
+        cue_rows = _normalise_rows(torch.as_tensor(spec.graph.patterns).T, center=True) if observe else None
         for (cell, params), traj in zip(block, trajs):
             if cell not in emit:
                 continue
             t1 = time.perf_counter()
             try:
-                model = _model_for(spec, params)
-                record = {"cell": cell, **params, "predicted": str(predict_mode(model))}
-                record.update(_observed(traj, spec, classify_mode) if observe else _unobserved())
-                extra = _measured(spec.measure(model, traj), cell) if spec.measure is not None else {}
+                # the prediction needs only (a, h) and the graph's spectrum, which the base holds;
+                # a cell's own model is built only for a user's measure
+                a, h = params.get("a", base.a), params.get("h", base.h)
+                record = {"cell": cell, **params, "predicted": str(predicted_at(base, a, h))}
+                record.update(_observed(traj, spec, cue_rows, classify_mode) if observe else _unobserved())
+                extra = _measured(spec.measure(_model_for(spec, params), traj), cell) if spec.measure else {}
             except BaseException as exc:  # noqa: B036 - handed back with the records before it
                 return records, exc
             record["wall_time"] = share + time.perf_counter() - t1
@@ -478,10 +482,10 @@ def _run_block(task) -> tuple[list[dict], BaseException | None]:
     return records, None
 
 
-def _observed(traj, spec, classify_mode) -> dict:
+def _observed(traj, spec, cue_rows, classify_mode) -> dict:
     # rows centred and scaled to unit norm (constant rows -> 0), as the overlaps use them
     Z = _normalise_rows(traj.final.to(torch.float64), center=True)
-    cue = _normalise_rows(torch.as_tensor(spec.graph.patterns).T[traj.cues], center=True)
+    cue = cue_rows[traj.cues]
     B = Z.shape[0]
     total = Z.sum(dim=0)
     return {
