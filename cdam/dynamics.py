@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -84,6 +85,29 @@ class Trajectory:
     @property
     def batch_size(self) -> int:
         return int(self.final.shape[0])
+
+    @classmethod
+    def concat(cls, parts) -> Trajectory:
+        """The Trajectory of a batch from those of its consecutive row chunks (same steps)."""
+        parts = list(parts)
+        if not parts:
+            raise ParameterError("concat needs at least one Trajectory")
+        steps = {p.steps for p in parts}
+        if len(steps) != 1:
+            raise ParameterError(f"chunks ran different numbers of steps {sorted(steps)}; run them without tol")
+
+        def cat(name, axis=0):
+            xs = [getattr(p, name) for p in parts]
+            return None if any(x is None for x in xs) else torch.cat(xs, dim=axis)
+
+        first = parts[0]
+        return cls(
+            final=cat("final"), final_attention=cat("final_attention"), late_attention=cat("late_attention"),
+            cues=cat("cues"), steps=first.steps, initial=cat("initial"), states=cat("states", 1),
+            overlaps=cat("overlaps", 1), initial_overlaps=cat("initial_overlaps"), attention=cat("attention", 1),
+            overlap_kind=first.overlap_kind, params=dict(first.params), topk_discarded=cat("topk_discarded"),
+            engine=first.engine, run_steps=cat("run_steps"), settled=cat("settled"),
+        )
 
     def select(self, rows) -> Trajectory:
         """The runs ``rows`` (a slice or index) of this batch, as a Trajectory of their own."""
@@ -233,6 +257,12 @@ class _Summary(Recorder):
 
     def late_mean(self):
         return self.late / (self.late_count + 1)
+
+
+def _run_chunk(task):
+    """One chunk of :meth:`CDAM.run_spread`, in whatever process runs it."""
+    i, model, x, cues, steps, kwargs = task
+    return i, model.run(x, steps, cues=cues, **kwargs)
 
 
 class CDAM:
@@ -795,10 +825,54 @@ class CDAM:
         """Run one start per memory (B = p), cued by its pattern plus uniform noise.
 
         Row ``mu`` of the result is the run started at memory ``mu``. Extra keyword
-        arguments go to :meth:`run`.
+        arguments go to :meth:`run`, or to :meth:`run_spread` when one of ``chunk``,
+        ``workers``, ``scheduler`` or ``executor`` is given.
         """
         x0 = self.initial_states(noise, seed)
+        spread = {k: kwargs.pop(k) for k in ("chunk", "workers", "scheduler", "executor") if k in kwargs}
+        if spread:
+            return self.run_spread(x0, steps, cues=torch.arange(self.n_memories), **spread, **kwargs)
         return self.run(x0, steps, cues=torch.arange(self.n_memories), **kwargs)
+
+    def run_spread(
+        self, x0, steps: int = 100, *, chunk: int | None = None, workers: int | None = None, scheduler=None,
+        executor=None, cues=None, **run_kwargs,
+    ) -> Trajectory:
+        """:meth:`run`, with the batch split into chunks of ``chunk`` runs that go through an executor.
+
+        Runs are independent, so the chunks can run anywhere: local processes (``workers``),
+        any :class:`concurrent.futures.Executor`, or a Dask cluster (``scheduler``, an address or
+        a ``distributed.Client``), as :func:`cdam.sweep` does (see :mod:`cdam._executor`). The
+        result is the one batch's, to round-off (float sums of a smaller batch may round
+        differently). ``chunk`` defaults to an even split over the workers.
+
+        Examples
+        --------
+        >>> import numpy as np, networkx as nx, cdam
+        >>> g = cdam.MemoryGraph.from_networkx(nx.cycle_graph(8), np.random.default_rng(0).random((200, 8)))
+        >>> m = cdam.CDAM(g, dtype=torch.float64)
+        >>> one = m.all_starts(steps=20)
+        >>> spread = m.all_starts(steps=20, chunk=3, workers=1)
+        >>> bool(torch.allclose(one.final, spread.final, rtol=1e-12, atol=1e-12))
+        True
+        """
+        from . import _executor
+
+        x, _ = check.state_batch(x0, self.n_neurons, dtype=self.dtype, device=self.device)
+        B = x.shape[0]
+        if cues is not None:
+            cues = np.asarray(cues)
+        workers = _executor.check_workers(workers)
+        if chunk is None:
+            parts = workers or os.cpu_count() or 1
+            chunk = -(-B // parts)
+        chunk = check.positive_int("chunk", chunk)
+        bounds = [(lo, min(lo + chunk, B)) for lo in range(0, B, chunk)]
+        tasks = [(i, self, x[lo:hi].cpu(), None if cues is None else cues[lo:hi], steps, run_kwargs)
+                 for i, (lo, hi) in enumerate(bounds)]
+        parts = dict(_executor.run_tasks(_run_chunk, tasks, workers=workers, scheduler=scheduler,
+                                         executor=executor))
+        return Trajectory.concat([parts[i] for i in range(len(bounds))])
 
     def energy(self, x) -> torch.Tensor:
         r"""Energy of states ``x`` (n,) or (B, n), defined for ``a = 1``, ``h = 0``.

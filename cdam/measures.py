@@ -10,7 +10,7 @@ import scipy.sparse.csgraph as csgraph
 import torch
 
 from . import _validation as check
-from .errors import StateError
+from .errors import MemoryBudgetError, StateError
 
 __all__ = [
     "OVERLAP_KINDS",
@@ -187,11 +187,28 @@ def overlaps(states, patterns, kind: str = "pearson") -> np.ndarray:
     return OverlapOperator(X, kind)(S).numpy()
 
 
-def pearson_matrix(X) -> np.ndarray:
+def pearson_matrix(X, memory_limit: int | None = None) -> np.ndarray:
     """Pearson correlation between the rows of ``X`` (B, n), as a (B, B) float64 array.
 
     Rows with zero variance correlate 0 with everything (1 with themselves).
+
+    Raises
+    ------
+    MemoryBudgetError
+        Before allocating, when the (B, B) result and the normalised rows would not fit
+        ``memory_limit`` bytes (default: :func:`cdam._engine.default_memory_limit`). At
+        B = 1e5 the matrix alone is 80 GB: use fewer runs, or a sparse readout such as
+        the nearest neighbours of each run.
     """
+    B, n = np.shape(X)[0], (np.shape(X)[1] if np.ndim(X) == 2 else 0)
+    need = 8 * (2 * B * B + 2 * B * n)  # the product, its numpy view's copy, X and its normalised rows
+    budget = memory_limit if memory_limit is not None else _default_budget()
+    if need > budget:
+        raise MemoryBudgetError(
+            f"a ({B}, {B}) correlation matrix needs about {need / 1e9:.3g} GB but the memory budget is "
+            f"{budget / 1e9:.3g} GB; correlate fewer runs at once (a subset of starts), pass a larger "
+            "memory_limit, or read structure sparsely (each run's nearest neighbours)"
+        )
     X = torch.as_tensor(np.asarray(X, dtype=np.float64))
     Z = _normalise_rows(X, center=True)
     C = (Z @ Z.T).clamp_(-1.0, 1.0).numpy()
@@ -199,14 +216,18 @@ def pearson_matrix(X) -> np.ndarray:
     return C
 
 
-def attractor_correlation(trajectory) -> np.ndarray:
+def attractor_correlation(trajectory, memory_limit: int | None = None) -> np.ndarray:
     """Pearson correlation (B, B) between the final states of a batch of runs.
 
     With :meth:`cdam.CDAM.all_starts`, row ``mu`` is the run cued with memory ``mu``.
+    Work that would not fit ``memory_limit`` bytes raises :class:`~cdam.errors.MemoryBudgetError`
+    before allocating (see :func:`pearson_matrix`).
 
     Parameters
     ----------
     trajectory : Trajectory or array (B, n)
+    memory_limit : int, optional
+        Bytes the computation may use (default: half the available memory).
 
     Examples
     --------
@@ -220,7 +241,13 @@ def attractor_correlation(trajectory) -> np.ndarray:
     final = final.detach().cpu().numpy() if isinstance(final, torch.Tensor) else np.asarray(final)
     if final.ndim != 2:
         raise StateError(f"need final states of shape (B, n), got {final.shape}")
-    return pearson_matrix(final)
+    return pearson_matrix(final, memory_limit)
+
+
+def _default_budget() -> int:
+    from ._engine import default_memory_limit
+
+    return default_memory_limit()
 
 
 @dataclass(frozen=True)

@@ -273,3 +273,27 @@ def test_stacked_cells_compute_the_same_bits_as_cells_alone():
         torch.testing.assert_close(got.overlaps, alone.overlaps, rtol=0, atol=cdam.measures.FUSED_OVERLAP_MAX_ERROR)
     with pytest.raises(cdam.errors.ParameterError, match="cells vary only"):
         m.run_cells([{"normalization": "row"}], x0)
+
+
+def test_attractor_correlation_refuses_what_cannot_fit():
+    X = np.random.default_rng(0).random((2000, 50))
+    with pytest.raises(cdam.errors.MemoryBudgetError, match=r"\(2000, 2000\) correlation matrix needs about"):
+        cdam.attractor_correlation(X, memory_limit=10_000_000)
+    C = cdam.attractor_correlation(X[:100], memory_limit=10_000_000)
+    np.testing.assert_allclose(C, np.corrcoef(X[:100]), atol=1e-12)
+
+
+def test_all_starts_spread_over_processes_and_dask_equal_one_batch():
+    g = _graph(p=20, n=200)
+    m = cdam.CDAM(g, a=-0.5, h=1.5, dtype=torch.float64)
+    one = m.all_starts(steps=40, record_overlaps=True)
+    for kw in (dict(chunk=6, workers=1), dict(chunk=7, workers=2)):
+        got = m.all_starts(steps=40, record_overlaps=True, **kw)
+        np.testing.assert_allclose(got.final.numpy(), one.final.numpy(), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(got.overlaps.numpy(), one.overlaps.numpy(), rtol=0, atol=1e-12)
+        assert torch.equal(got.cues, one.cues)
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False) as cluster:
+        with distributed.Client(cluster) as client:
+            got = m.all_starts(steps=40, chunk=5, scheduler=client)
+    np.testing.assert_allclose(got.final.numpy(), one.final.numpy(), rtol=1e-12, atol=1e-12)
