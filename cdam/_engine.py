@@ -404,25 +404,31 @@ class CoefficientStepper:
     def _view_state(self, rows, cache):
         return self.decay(rows) * self.sigma0[rows] + self.C[rows] @ self.model.backend.keys
 
-    def overlap_parts(self, rows, cache) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        r"""What the overlaps at this step need: :math:`C_tG_c` (rows, p), :math:`C_t\cdot(\sigma_0\Xi_c)`,
-        :math:`C_t\cdot C_tG_c` and :math:`C_t m` (rows,); the rest is the start's, scaled by
-        :math:`d_t`. :meth:`overlaps_from_parts` finishes many steps in one pass."""
+    def overlap_parts(self, rows, cache) -> tuple:
+        r"""What the overlaps of this step need, kept by reference or one copy: :math:`C_t`,
+        :math:`C_tG_c` (rows, p), :math:`C_t m` (rows, 1) and :math:`d_t`;
+        :meth:`overlaps_from_parts` finishes many steps at once."""
         _get(self, rows, cache, "scores")
-        C, Lc = self.C[rows], cache["Lc"]
-        return Lc, (C * self.S0c[rows]).sum(dim=1), (C * Lc).sum(dim=1), cache["Cm"][:, 0]
+        d = self.decay(rows)
+        if not isinstance(d, torch.Tensor):
+            d = torch.full((1, 1), d, dtype=self.C.dtype)
+        return self.C[rows].clone(), cache["Lc"], cache["Cm"], d
 
-    def overlaps_from_parts(self, op, rows, decay, Lc, cs, cl, cm):
-        """Overlaps (T, rows, p) from parts stacked over T steps, ``decay`` (T, rows, 1)."""
+    def overlaps_from_parts(self, op, rows, C, Lc, Cm, decay):
+        r"""Overlaps (T, rows, p) from parts stacked over T steps (``decay`` (T, rows or 1, 1)).
+
+        With :math:`S^c_0 = \sigma_0\Xi_c`: the numerator is :math:`d_tS^c_0 + C_tG_c`, the
+        centred norm :math:`d_t^2\lVert\sigma^c_0Vert^2 + 2d_t\,C_t\cdot S^c_0 + C_t\cdot C_tG_c`
+        and the sum of the state :math:`d_t\sum\sigma_0 + n\,C_tm`."""
         S0c, sum0, Rc20 = self.S0c[rows], self.sum0[rows].squeeze(1), self.Rc20[rows].squeeze(1)
         d = decay.squeeze(-1)
-        var = (Rc20 * d * d + 2.0 * d * cs + cl).clamp_(min=0.0)
-        total = sum0 * d + self.n * cm
+        var = (Rc20 * d * d + 2.0 * d * (C * S0c).sum(dim=-1) + (C * Lc).sum(dim=-1)).clamp_(min=0.0)
+        total = sum0 * d + self.n * Cm.squeeze(-1)
         size2 = var + total * total / self.n  # |sigma|^2
         if op.kind == "pearson":
             num, norm2 = S0c * decay + Lc, var  # sigma . xi^c_mu and |sigma - mean|^2
         else:
-            num, norm2 = self.S0[rows] * decay + Lc + cm[..., None] * self.nm, size2
+            num, norm2 = self.S0[rows] * decay + Lc + Cm * self.nm, size2
         # a spread below round-off of the state's size is a constant state: overlap 0, as directly
         tiny = norm2 <= 64.0 * torch.finfo(num.dtype).eps * size2
         snorm = torch.where(tiny, torch.zeros_like(norm2), norm2.sqrt())
@@ -436,10 +442,8 @@ class CoefficientStepper:
         scores = _get(self, rows, cache, "scores")
         if op.kind == "dot":
             return scores.clone()
-        Lc, cs, cl, cm = self.overlap_parts(rows, cache)
-        d = self.decay(rows)
-        decay = torch.full((1, 1, 1), d, dtype=Lc.dtype) if not isinstance(d, torch.Tensor) else d[None]
-        return self.overlaps_from_parts(op, rows, decay, Lc[None], cs[None], cl[None], cm[None])[0]
+        C, Lc, Cm, d = self.overlap_parts(rows, cache)
+        return self.overlaps_from_parts(op, rows, C[None], Lc[None], Cm[None], d[None])[0]
 
     def read(self, rows, t: int) -> dict:
         self.t = t

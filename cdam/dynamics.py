@@ -162,15 +162,16 @@ class Recorder:
 
 
 class _Overlaps(Recorder):
-    """Overlaps of every state. In coefficient space the per-step parts are kept and the
-    overlaps formed for all steps at once at the end (one pass instead of one per step)."""
+    """Overlaps of every state. In coefficient space each step only keeps its parts (a copy
+    of C and the product C G_c it computed anyway); the overlaps of all steps are formed in
+    one vectorised pass at the end, instead of a dozen small operations per step."""
 
     def __init__(self, op):
         self.op = op
 
     def begin(self, batch, steps, model):
         self.out = torch.empty(steps + 1, batch, model.n_memories, dtype=model.dtype)
-        self.parts = None
+        self.parts: dict = {}  # chunk -> [(C_t, C_t G_c, C_t m, d_t)] in step order
         self.stepper = None
 
     def observe(self, t, rows, view):
@@ -178,24 +179,15 @@ class _Overlaps(Recorder):
         if t == 0 or self.op.kind == "dot" or not hasattr(stepper, "overlap_parts"):
             self.out[t, rows] = view.overlaps(self.op).cpu()
             return
-        if self.parts is None:
-            T, B = self.out.shape[0], self.out.shape[1]
-            self.stepper = stepper
-            z = self.out.new_zeros
-            self.parts = (z(T, B, 1), z(T, B), z(T, B), z(T, B))
-        Lc, cs, cl, cm = stepper.overlap_parts(rows, view._cache)
-        d = stepper.decay(rows)
-        decay, a, b, c = self.parts
-        decay[t, rows] = d
-        self.out[t, rows] = Lc.cpu()  # the numerator's C G_c part, finished in place later
-        a[t, rows], b[t, rows], c[t, rows] = cs.cpu(), cl.cpu(), cm.cpu()
+        self.stepper = stepper
+        self.parts.setdefault((rows.start, rows.stop), []).append(stepper.overlap_parts(rows, view._cache))
 
     def finish(self, done):
         self.out = self.out[: done + 1]
-        if self.parts is not None and done > 0:
-            decay, cs, cl, cm = (x[1 : done + 1] for x in self.parts)
-            rows = slice(None)
-            self.out[1:] = self.stepper.overlaps_from_parts(self.op, rows, decay, self.out[1:], cs, cl, cm)
+        for (lo, hi), steps in self.parts.items():
+            C, Lc, Cm, d = (torch.stack(x) for x in zip(*steps))
+            self.out[1 : done + 1, lo:hi] = self.stepper.overlaps_from_parts(self.op, slice(lo, hi), C, Lc, Cm, d).cpu()
+        self.parts = {}
 
 
 class _States(Recorder):
@@ -790,7 +782,7 @@ class CDAM:
         per_run += e * ((steps + 1) * p * record_overlaps + steps * n * record_states + steps * p * record_attention)
         fixed = 0
         if engine == "coefficient":
-            per_run += e * (3 * p + 4)
+            per_run += e * (3 * p + 4) + e * 2 * steps * p * record_overlaps  # overlap parts kept per step
             fixed += e * p * p + 8 * (p * p + n * p) * ("gram" not in self._cache)
             per_row = e * (6 * p + n) + 8 * p
         else:
