@@ -492,7 +492,7 @@ def bench(quick, parts, max_p, json_path, out_dir):
     (e) community extraction vs Louvain: time and NMI on LFR n = 1000, mu 0.1 to 0.6
     (f) phase diagram 11 x 9 cells (30-cycle, n = 1000, T = 100) vs two raw products per step per cell
     (g) coefficient-space engine vs cdam's direct path, all starts with overlaps, p = 30-100
-    (h) memory_limit of 12 MB vs unlimited (same states?), and a run too big for its budget
+    (h) a memory_limit that fits 8 rows a step vs unlimited (same states?), and a run too big for its budget
 
     \b
     Example:
@@ -576,12 +576,13 @@ def bench(quick, parts, max_p, json_path, out_dir):
                        f"(float64: final rel. diff {r['float64_final_rel_diff']:.1e}, overlaps "
                        f"{r['float64_overlap_abs_diff']:.1e})")
     if "h" in parts:
-        r = B.bench_memory_limit(1 << 20, 30, 300, 20) if quick else B.bench_memory_limit()
+        r = B.bench_memory_limit(4, 30, 300, 20) if quick else B.bench_memory_limit()
         results["h_memory_limit"] = r
         click.secho("(h) memory_limit: chunked runs against one batch (float64), and a refused run", bold=True)
         for engine in ("direct", "coefficient"):
             e = r[engine]
-            click.echo(f"  {engine:<11}: {e['runs']} runs in chunks of {e['rows_per_chunk']}: final rel. diff "
+            click.echo(f"  {engine:<11}: {e['runs']} runs in chunks of {e['rows_per_chunk']} "
+                       f"(memory_limit={e['limit_bytes']}): final rel. diff "
                        f"{e['final_rel_diff']:.1e}, overlaps {e['overlap_abs_diff']:.1e} "
                        f"({e['limited_s']:.2f} s vs {e['unlimited_s']:.2f} s)")
         big = r["large"]

@@ -774,8 +774,17 @@ class CDAM:
         """Bytes a run may use: ``memory_limit``, or :func:`cdam._engine.default_memory_limit`."""
         return self.memory_limit if self.memory_limit is not None else _engine.default_memory_limit()
 
-    def _check_budget_then_plan(self, B, steps, engine, record_overlaps, record_states, record_attention, tol):
-        """Rows per chunk for this run, or MemoryBudgetError before anything large exists."""
+    def memory_estimate(
+        self, steps: int, *, engine: str = "direct", record_overlaps: bool = False, record_states: bool = False,
+        record_attention: bool = False, tol=None,
+    ) -> tuple[int, int, int]:
+        """Bytes a run needs: ``(fixed, per_run, per_chunk_row)``.
+
+        ``fixed`` whatever the batch (the Gram matrix of coefficient space), ``per_run`` kept by
+        each run for the whole run (state, start, final, attention summaries, recorded
+        outputs), ``per_chunk_row`` the temporaries of one step per row in flight. A batch of B
+        runs in chunks of c rows needs about ``fixed + B per_run + c per_chunk_row``.
+        """
         p, n, e = self.n_memories, self.n_neurons, self.dtype.itemsize
         # kept for the whole run, per run: state, start, final, cues, attention summaries
         per_run = e * (3 * n + p) + 8 * p + 16
@@ -790,6 +799,14 @@ class CDAM:
             k = getattr(self.backend, "topk", None)
             if k:
                 per_row += e * k * n  # the gathered value rows of a top-k read
+        return fixed, per_run, per_row
+
+    def _check_budget_then_plan(self, B, steps, engine, record_overlaps, record_states, record_attention, tol):
+        """Rows per chunk for this run, or MemoryBudgetError before anything large exists."""
+        fixed, per_run, per_row = self.memory_estimate(
+            steps, engine=engine, record_overlaps=record_overlaps, record_states=record_states,
+            record_attention=record_attention, tol=tol,
+        )
         hints = (
             "give memory_limit= more bytes (CDAM(..., memory_limit=...)), run fewer starts at once, "
             "record fewer quantities (record_states / record_overlaps / record_attention)"

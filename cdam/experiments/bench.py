@@ -486,8 +486,10 @@ def bench_engine(ps=(30, 60, 100), n: int = 1000, steps: int = 100, repeat: int 
     return rows
 
 
-def bench_memory_limit(limit_bytes: int = 12_000_000, p: int = 100, n: int = 1000, steps: int = 100) -> dict:
-    """(h) a run under ``limit_bytes`` against the same run unlimited (float64), and a refused one."""
+def bench_memory_limit(rows_per_chunk: int = 8, p: int = 100, n: int = 1000, steps: int = 100) -> dict:
+    """(h) a run under a budget that fits ``rows_per_chunk`` rows a step, against the same run
+    unlimited (float64), and an oversized run that must be refused before it allocates."""
+    from .._engine import _SAFETY
     from ..datasets import cycle_memory_graph
     from ..dynamics import CDAM
     from ..errors import MemoryBudgetError
@@ -497,11 +499,13 @@ def bench_memory_limit(limit_bytes: int = 12_000_000, p: int = 100, n: int = 100
     out = {}
     for engine in ("direct", "coefficient"):
         free = CDAM(g, a=-0.5, h=1.5, dtype=torch.float64, engine=engine)
-        tight = CDAM(g, a=-0.5, h=1.5, dtype=torch.float64, engine=engine, memory_limit=limit_bytes)
+        fixed, per_run, per_row = free.memory_estimate(steps, engine=engine, record_overlaps=True)
+        limit = fixed + p * per_run + int(rows_per_chunk * per_row * _SAFETY) + 1
+        tight = CDAM(g, a=-0.5, h=1.5, dtype=torch.float64, engine=engine, memory_limit=limit)
         t_free, a = _best_of_with_result(lambda m=free: m.all_starts(steps, record_overlaps=True), 1)
         t_tight, b = _best_of_with_result(lambda m=tight: m.all_starts(steps, record_overlaps=True), 1)
-        out[engine] = {"rows_per_chunk": tight._rows_per_chunk, "runs": p, "unlimited_s": t_free,
-                       "limited_s": t_tight,
+        out[engine] = {"rows_per_chunk": tight._rows_per_chunk, "runs": p, "limit_bytes": limit,
+                       "unlimited_s": t_free, "limited_s": t_tight,
                        "final_rel_diff": float((a.final - b.final).abs().max() / a.final.abs().max()),
                        "overlap_abs_diff": float((a.overlaps - b.overlaps).abs().max())}
     big_p, big_n, budget = 30_000, 64, 6 << 30
