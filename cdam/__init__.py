@@ -27,6 +27,7 @@ from .errors import (
     UndefinedTransition,
     UnknownNodeError,
     UnknownSymbolError,
+    WriteError,
 )
 from .graph import MemoryGraph
 from .measures import attractor_correlation, distance_profile, overlaps
@@ -73,6 +74,7 @@ __all__ = [
     "FileFormatError",
     "GraphError",
     "MemoryBudgetError",
+    "WriteError",
     "MemoryGraph",
     "MisrecallError",
     "MissingDependencyError",

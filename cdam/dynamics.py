@@ -112,9 +112,11 @@ class Trajectory:
     def select(self, rows) -> Trajectory:
         """The runs ``rows`` (a slice or index) of this batch, as a Trajectory of their own."""
         def take(x, axis=0):
+            # fresh, aligned copies: reductions over a view into a larger block can group their
+            # sums differently, and a selected run must read exactly like a run of its own
             if x is None:
                 return None
-            return x[rows] if axis == 0 else x[:, rows]
+            return (x[rows] if axis == 0 else x[:, rows]).clone(memory_format=torch.contiguous_format)
 
         return Trajectory(
             final=take(self.final), final_attention=take(self.final_attention),
@@ -600,8 +602,10 @@ class CDAM:
                 "use dtype=torch.float64 or smaller strengths"
             )
         overlaps = ov.out if ov is not None else None
+        # row-major whatever layout the last product returned: reductions over the final states
+        # (correlations, overlaps) must not depend on it
         return Trajectory(
-            final=final.cpu(),
+            final=final.contiguous().cpu(),
             final_attention=summary.final,
             late_attention=summary.late_mean(),
             cues=summary.cues,

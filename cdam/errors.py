@@ -71,6 +71,11 @@ class FileFormatError(CDAMError, ValueError):
     """A file is not a valid cdam file: truncated, corrupted, or of a newer version."""
 
 
+class WriteError(CDAMError, OSError):
+    """A file could not be written (a full disk, a read-only folder). What was saved before the
+    failure is intact; the message says what to free or fix and how to go on."""
+
+
 class MissingDependencyError(CDAMError, ImportError):
     """An optional dependency needed for the requested feature is not installed."""
 

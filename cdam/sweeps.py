@@ -43,7 +43,7 @@ from . import _executor
 from . import _validation as check
 from ._progress import progress_reporter
 from .backends.kwinner import _single_thread
-from .errors import FileFormatError, ParameterError
+from .errors import FileFormatError, ParameterError, WriteError
 from .io import append_line
 from .measures import _normalise_rows
 
@@ -205,6 +205,7 @@ def sweep(
     measure: Callable | None = None,
     observe: bool = True,
     on_record: Callable | None = None,
+    cells_per_task: int | None = None,
     **model_kwargs,
 ) -> SweepResult:
     """Run all-starts CDAM dynamics in every cell of a parameter grid.
@@ -260,6 +261,10 @@ def sweep(
         ``cue_overlap`` and ``attractor_correlation`` are None, ``steps`` 0).
     on_record : callable, optional
         ``on_record(record)`` with each record as it is finished (e.g. to print it).
+    cells_per_task : int, optional
+        Cells stacked into one batch and sent to a worker as one task. Default: as many as
+        keep ``cells * p`` within :data:`ROWS_PER_BLOCK` runs. Smaller spreads a small grid over
+        more workers; each cell's result is the same either way (one thread per task).
     measure : callable, optional
         ``measure(model, trajectory) -> dict`` of extra JSON scalars (str, int, float,
         bool, None) merged into each record. It must be picklable (a module-level
@@ -358,6 +363,8 @@ def sweep(
         resumed = len(done)
         todo = [i for i in range(len(cells)) if i not in done]
         per_block = _cells_per_block(len(graph))
+        if cells_per_task is not None:
+            per_block = check.positive_int("cells_per_task", cells_per_task)
         blocks = sorted({i // per_block for i in todo})
         tasks = [
             ([(i, cells[i]) for i in range(b * per_block, min((b + 1) * per_block, len(cells)))],
@@ -371,7 +378,16 @@ def sweep(
                 for rec in block_records:
                     line = _dumps(rec)
                     if sink is not None:
-                        append_line(sink, line)
+                        try:
+                            append_line(sink, line)
+                        except OSError as exc:
+                            raise WriteError(
+                                exc.errno,
+                                f"could not write the record of cell {rec['cell']} ({exc.strerror or exc}); the "
+                                f"{len(done)} cells before it are saved: free space or fix the folder, then run the "
+                                "same sweep again to resume",
+                                str(path),
+                            ) from exc
                     rec = json.loads(line)  # exactly what a resumed sweep reads back
                     done[rec["cell"]] = rec
                     bar.advance()

@@ -41,7 +41,7 @@ def test_sweep_survives_a_killed_dask_worker(graph, reference):
         pids = list(client.run(os.getpid).values())
         killed = []
 
-        def kill_one(record, done, total):
+        def kill_one(record):
             # after the first record arrives the others are queued or running: kill a worker
             # process outright (SIGKILL, no cleanup); its nanny starts a new one and the
             # scheduler reruns the lost cells elsewhere
@@ -49,7 +49,9 @@ def test_sweep_survives_a_killed_dask_worker(graph, reference):
                 os.kill(pids[0], signal.SIGKILL)
                 killed.append(pids[0])
 
-        res = cdam.sweep(graph, GRID, steps=40, scheduler=client, progress=kill_one)
+        # one cell a task, so that cells are still queued or running when the first record arrives
+        res = cdam.sweep(graph, GRID, steps=40, scheduler=client, progress=False, on_record=kill_one,
+                         cells_per_task=1)
         assert killed
         alive = list(client.run(os.getpid).values())
     assert pids[0] not in alive
@@ -75,10 +77,10 @@ def test_sweep_stops_on_a_full_disk_and_resumes_without_loss(graph, reference, t
         real(fh, lines)
 
     monkeypatch.setattr(cdam.io, "append_records", fill_up_after_three)
-    # what sweep does today: the OSError itself propagates, naming the errno, its text and
-    # the file that could not be written (no CDAMError wrapper)
-    with pytest.raises(OSError, match="No space left on device") as info:
+    # a WriteError (a CDAMError and an OSError) naming the errno, its text, the file, and how to resume
+    with pytest.raises(cdam.WriteError, match="No space left on device.*run the same sweep again") as info:
         cdam.sweep(graph, GRID, steps=40, out=out, workers=1, progress=False)
+    assert isinstance(info.value, OSError) and isinstance(info.value, cdam.CDAMError)
     assert info.value.errno == errno.ENOSPC and info.value.filename == str(out)
     monkeypatch.setattr(cdam.io, "append_records", real)
 

@@ -441,3 +441,9 @@ def test_cli_bad_values(tmp_path):
 def test_cli_help_has_an_example():
     res = CliRunner().invoke(main, ["sweep", "--help"])
     assert res.exit_code == 0 and "cdam sweep cycle:30" in res.output and "--scheduler" in res.output
+
+
+def test_cells_per_task_does_not_change_a_record(graph, reference):
+    # a cell computes the same bits alone or stacked with the others (one thread per task)
+    assert run(graph, cells_per_task=1).same_results(reference)
+    assert run(graph, cells_per_task=4).same_results(reference)
