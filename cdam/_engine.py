@@ -387,7 +387,7 @@ class CoefficientStepper:
             self._decay64 = self._decay64 * self._keep64
             self._decay_t += 1
         d = self._decay64
-        return d if not isinstance(d, torch.Tensor) else d[rows].to(self.C.dtype)
+        return d if not isinstance(d, torch.Tensor) else d[rows].to(device=self.C.device, dtype=self.C.dtype)
 
     def _view_scores(self, rows, cache):
         C = self.C[rows]
@@ -411,14 +411,15 @@ class CoefficientStepper:
         _get(self, rows, cache, "scores")
         d = self.decay(rows)
         if not isinstance(d, torch.Tensor):
-            d = torch.full((1, 1), d, dtype=self.C.dtype)
+            d = torch.full((1, 1), d, dtype=self.C.dtype, device=self.C.device)
         return self.C[rows].clone(), cache["Lc"], cache["Cm"], d
 
     def overlaps_from_parts(self, op, rows, C, Lc, Cm, decay):
         r"""Overlaps (T, rows, p) from parts stacked over T steps (``decay`` (T, rows or 1, 1)).
 
         With :math:`S^c_0 = \sigma_0\Xi_c`: the numerator is :math:`d_tS^c_0 + C_tG_c`, the
-        centred norm :math:`d_t^2\lVert\sigma^c_0Vert^2 + 2d_t\,C_t\cdot S^c_0 + C_t\cdot C_tG_c`
+        centred norm :math:`d_t^2\lVert\sigma^c_0
+Vert^2 + 2d_t\,C_t\cdot S^c_0 + C_t\cdot C_tG_c`
         and the sum of the state :math:`d_t\sum\sigma_0 + n\,C_tm`."""
         S0c, sum0, Rc20 = self.S0c[rows], self.sum0[rows].squeeze(1), self.Rc20[rows].squeeze(1)
         d = decay.squeeze(-1)
