@@ -257,6 +257,13 @@ class Couplings:
         M = self.M if self.direction == "forward" else self.M.T
         return FactoredValues(self.Xi, M, self.a, self.h, rows=rows)
 
+    def __repr__(self) -> str:
+        # the sizes, not the tensors (a dataclass repr would print Xi in full)
+        return (
+            f"Couplings(p={self.n_memories}, n={self.n_neurons}, nnz={self.M.nnz}, a={self.a}, h={self.h}, "
+            f"normalization={self.normalization!r}, direction={self.direction!r})"
+        )
+
     def with_strengths(self, a: float, h: float) -> Couplings:
         """The same couplings for new ``a`` and ``h`` (M is reused; ``Q`` is rebuilt on use)."""
         a = check.finite_real("a", a)

@@ -85,6 +85,18 @@ class Trajectory:
     def batch_size(self) -> int:
         return int(self.final.shape[0])
 
+    def __repr__(self) -> str:
+        # one line for notebooks: the sizes and what was recorded, never the tensors
+        recorded = [name for name in ("states", "overlaps", "attention") if getattr(self, name) is not None]
+        if self.overlaps is not None and self.overlap_kind != "pearson":
+            recorded[recorded.index("overlaps")] = f"overlaps[{self.overlap_kind}]"
+        settled = "" if self.settled is None else f", settled={int(self.settled.sum())}/{self.batch_size}"
+        return (
+            f"Trajectory(B={self.batch_size}, steps={self.steps}, n={self.final.shape[-1]}, "
+            f"p={self.final_attention.shape[-1]}, engine={self.engine!r}, "
+            f"recorded={'+'.join(recorded) or 'none'}{settled})"
+        )
+
     def select(self, rows) -> Trajectory:
         """The runs ``rows`` (a slice or index) of this batch, as a Trajectory of their own."""
         def take(x, axis=0):
@@ -385,6 +397,9 @@ class CDAM:
             f"eta={self.eta}, mean_coef={self.mean_coef}, normalization={self.normalization!r}"
             + ("" if self.topk is None else f", topk={self.topk}")
             + ("" if self.engine == "auto" else f", engine={self.engine!r}")
+            + ("" if self._backend_spec == "dense" else f", backend={type(self.backend).__name__}")
+            + ("" if self.device.type == "cpu" else f", device={str(self.device)!r}")
+            + ("" if self.dtype == torch.float32 else f", dtype={str(self.dtype).removeprefix('torch.')}")
             + ")"
         )
 

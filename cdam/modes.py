@@ -257,6 +257,14 @@ class PhaseDiagram:
     predicted: np.ndarray  # object array of Mode, (len(h), len(a))
     observed: np.ndarray | None
 
+    def __repr__(self) -> str:
+        def axis(name, values) -> str:
+            v = np.asarray(values, dtype=float)
+            return f"{name}={v[0]:g}" if v.size == 1 else f"{name}: {v.size} values in [{v.min():g}, {v.max():g}]"
+
+        seen = "not observed" if self.observed is None else f"agreement={self.agreement:.2f}"
+        return f"PhaseDiagram({axis('h', self.h_values)}, {axis('a', self.a_values)}, {seen})"
+
     @property
     def agreement(self) -> float:
         """Fraction of cells where observation matches prediction."""

@@ -112,6 +112,15 @@ class SweepResult:
     def __len__(self) -> int:
         return len(self.records)
 
+    def __repr__(self) -> str:
+        # the grid's axes and how far it got, not every record
+        axes = " x ".join(f"{name}:{len(values)}" for name, values in self.grid.items())
+        where = "" if self.path is None else f", path={Path(self.path).name!r}"
+        return (
+            f"SweepResult({axes}, {len(self.records)}/{self.n_cells} cells, computed={self.computed}, "
+            f"resumed={self.resumed}{where})"
+        )
+
     @property
     def fields(self) -> list[str]:
         """Names of the recorded fields, in record order."""

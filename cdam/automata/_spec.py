@@ -52,6 +52,12 @@ def _checked_names(kind: str, values) -> list:
     return out
 
 
+def _count(items, noun: str) -> str:
+    """``"1 state"``, ``"3 states"``: the size of ``items`` (or an int) with its noun."""
+    k = items if isinstance(items, int) else len(items)
+    return f"{k} {noun}" + ("" if k == 1 else "s")
+
+
 def read_word(word, alphabet: Sequence, symbol_set: set) -> list:
     """A word as a list of symbols: a ``str`` is read character by character."""
     if isinstance(word, str):
@@ -248,8 +254,8 @@ class DFA(_FiniteAutomaton):
     def __repr__(self) -> str:
         label = f"{self.name!r}, " if self.name else ""
         return (
-            f"DFA({label}{len(self._states)} states, {len(self._alphabet)} symbols, "
-            f"{len(self._delta)} transitions, start={self._start!r})"
+            f"DFA({label}{_count(self._states, 'state')}, {_count(self._alphabet, 'symbol')}, "
+            f"{_count(self._delta, 'transition')}, start={self._start!r})"
         )
 
     # ------------------------------------------------------------------ reference runner
@@ -467,7 +473,13 @@ class NFA(_FiniteAutomaton):
         return self._start
 
     def __repr__(self) -> str:
-        return f"NFA({len(self._states)} states, {len(self._alphabet)} symbols, start={set(self._start)!r})"
+        label = f"{self.name!r}, " if self.name else ""
+        # sorted by repr: the start set's own order changes from run to run
+        start = "{" + ", ".join(sorted(map(repr, self._start))) + "}"
+        return (
+            f"NFA({label}{_count(self._states, 'state')}, {_count(self._alphabet, 'symbol')}, "
+            f"{_count(sum(map(len, self._delta.values())), 'transition')}, start={start})"
+        )
 
     def closure(self, subset) -> frozenset:
         """Epsilon closure :math:`E(S)`: every state reachable by epsilon moves."""
