@@ -125,7 +125,7 @@ class Trajectory:
             raise ParameterError("overlaps were not recorded; run with record_overlaps=True")
         if kind is not None and kind != self.overlap_kind:
             raise ParameterError(f"{self.overlap_kind} overlaps were recorded, not {kind}; run with overlap={kind!r}")
-        return self.overlaps[-1] if self.steps else self.initial_overlaps
+        return self.overlaps[-1] if self.steps else self.initial_overlaps  # type: ignore[return-value]
 
 
 class Recorder:
@@ -292,8 +292,8 @@ class CDAM:
         eta: float = 0.1,
         mean_coef: float = 1.0,
         normalization: str = "sym",
-        backend="dense",
-        device="cpu",
+        backend: str | StorageBackend = "dense",
+        device: str | torch.device = "cpu",
         dtype: torch.dtype = torch.float32,
         softmax: str = "stable",
         direction: str = "forward",
@@ -458,7 +458,7 @@ class CDAM:
 
     def run(
         self,
-        x0,
+        x0: np.ndarray | torch.Tensor,
         steps: int = 100,
         record_overlaps: bool = False,
         *,
@@ -532,7 +532,7 @@ class CDAM:
                 raise StateError(
                     f"cues must index memories 0..{self.n_memories - 1}; got {cue_idx.min()}..{cue_idx.max()}"
                 )
-            cue_idx = torch.as_tensor(cue_idx, dtype=torch.long)
+            cue_idx = torch.as_tensor(cue_idx, dtype=torch.long)  # type: ignore[assignment]  # checked, now a tensor
         engine = _engine.check_engine(self.engine if engine is None else engine)
         direct_only = tol is not None or perturb is not None or freeze
         if engine == "auto":
@@ -551,7 +551,7 @@ class CDAM:
                 )
         op = self._overlap_operator(overlap)
         summary = _Summary(self._overlap_operator("pearson"), cue_idx)
-        built = [summary]
+        built: list[Recorder] = [summary]
         ov = _Overlaps(op) if record_overlaps else None
         st = _States() if record_states else None
         at = _Attention() if record_attention else None
@@ -637,7 +637,7 @@ class CDAM:
             torch.tensor([c[name] for c in cells], dtype=torch.float64).repeat_interleave(B)
             for name in ("a", "h", "beta", "eta", "mean_coef")
         )
-        params = _engine._Params(*columns, self.dtype, self.device)
+        params = _engine._Params(*columns, self.dtype, self.device)  # type: ignore[call-arg]  # five columns
         stacked = self.run(
             x.repeat(k, 1), steps, cues=None if cues is None else np.tile(np.asarray(cues), k),
             engine="coefficient", _row_params=params, **run_kwargs,
@@ -859,7 +859,7 @@ class CDAM:
         graph = MemoryGraph._from_arrays(arrays, header, path)
         params = header.get("model")
         try:
-            params = dict(params)
+            params = dict(params)  # type: ignore[arg-type]  # a missing entry is a TypeError, caught below
             dtype = {"float32": torch.float32, "float64": torch.float64}[params.pop("dtype")]
             direction = params.pop("direction")
             known = {"a", "h", "beta", "eta", "mean_coef", "normalization", "softmax", "backend"}

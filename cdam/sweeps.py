@@ -35,6 +35,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -47,10 +48,13 @@ from .errors import FileFormatError, ParameterError
 from .io import append_line
 from .measures import _normalise_rows
 
+if TYPE_CHECKING:  # annotations only
+    from .graph import MemoryGraph
+
 try:  # POSIX: a lock keeps two sweeps from appending to one file at once
     import fcntl
 except ImportError:  # pragma: no cover - Windows
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 __all__ = ["GRID_PARAMETERS", "RECORD_FIELDS", "SWEEP_FORMAT", "SWEEP_VERSION", "SweepResult", "sweep"]
 
@@ -200,7 +204,7 @@ class SweepResult:
 
 # ---------------------------------------------------------------------- the sweep
 def sweep(
-    graph,
+    graph: MemoryGraph,
     grid: Mapping,
     *,
     steps: int = 100,
@@ -461,7 +465,7 @@ def _run_block(task) -> tuple[list[dict], BaseException | None]:
     from .modes import classify_mode, predict_mode
 
     block, emit, spec, observe = task
-    records = []
+    records: list[dict] = []
     with _single_thread():  # one thread in every executor: identical floating-point results
         t0 = time.perf_counter()
         base = _model_for(spec, {})

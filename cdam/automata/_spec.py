@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 from ..errors import AutomatonError, FileFormatError, UndefinedTransition, UnknownSymbolError
@@ -58,7 +59,7 @@ def _count(items, noun: str) -> str:
     return f"{k} {noun}" + ("" if k == 1 else "s")
 
 
-def read_word(word, alphabet: Sequence, symbol_set: set) -> list:
+def read_word(word, alphabet: Sequence, symbol_set: AbstractSet) -> list:
     """A word as a list of symbols: a ``str`` is read character by character."""
     if isinstance(word, str):
         symbols = list(word)
@@ -85,6 +86,9 @@ class _FiniteAutomaton:
     """What DFA and NFA share: checked names, the transition keys, accepting states, JSON."""
 
     _kind = ""
+    # set by the JSON readers on automata read from a file (absent otherwise)
+    description: str
+    examples: list
 
     def _init_common(self, states, alphabet, transitions, accepting, name, *, epsilon_ok: bool):
         """Check and store the parts common to both kinds; return ``(state_set, symbol_set)``."""
@@ -249,7 +253,7 @@ class DFA(_FiniteAutomaton):
             and self._accepting == other._accepting
         )
 
-    __hash__ = None  # mutable-looking container semantics: compare, do not hash
+    __hash__ = None  # type: ignore[assignment]  # mutable-looking container semantics: compare, do not hash
 
     def __repr__(self) -> str:
         label = f"{self.name!r}, " if self.name else ""
@@ -580,7 +584,7 @@ def _from_dict(d, source: str):
                     f"{source}: transition ({q!r}, {s!r}) is given twice; a DFA has one target per pair"
                 )
             mapping[(q, s)] = t
-        cls = DFA
+        cls: type[DFA] | type[NFA] = DFA
     elif kind == "nfa":
         mapping = {}
         for q, s, t in trans:
