@@ -18,7 +18,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 
 import torch
 
@@ -72,7 +72,7 @@ def run_tasks(
     workers: int | None = None,
     scheduler=None,
     executor: cf.Executor | None = None,
-) -> Iterator:
+) -> Generator:
     """Yield ``fn(task)`` for every task, in the order they finish.
 
     The executor is chosen as the module docstring says and opened on the first ``next``;

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import math
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 import networkx as nx
@@ -14,6 +16,16 @@ import numpy as np
 from .errors import CDAMError, GraphError, PatternError
 
 DEFAULT_OUT = "cdam-output"
+
+
+def _version() -> str:
+    """The installed distribution's version; ``cdam.__version__`` in a source tree never installed."""
+    try:
+        return importlib.metadata.version("cdam")
+    except importlib.metadata.PackageNotFoundError:
+        from . import __version__
+
+        return __version__
 
 
 class _Group(click.Group):
@@ -31,7 +43,7 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors.")
-@click.version_option(package_name="cdam")
+@click.version_option(_version(), "--version", "-V", prog_name="cdam")
 def main(debug: bool) -> None:
     """cdam: graph-centric Correlated Dense Associative Memory.
 
@@ -53,7 +65,7 @@ class _ClickProgress:
 
     def __init__(self, label: str):
         self.label = label
-        self._bar = None
+        self._bar: Any = None  # a click progress bar once the first call shows the total
 
     def __call__(self, done: int, total: int) -> None:
         if not sys.stderr.isatty():

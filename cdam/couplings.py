@@ -166,7 +166,7 @@ class FactoredValues:
 
     @property
     def shape(self) -> tuple[int, int]:
-        return tuple(self.XiT.shape)
+        return (int(self.XiT.shape[0]), int(self.XiT.shape[1]))
 
     @property
     def dtype(self) -> torch.dtype:
@@ -176,6 +176,7 @@ class FactoredValues:
         """:math:`wQ` for weights ``w`` (B, p); returns (B, n)."""
         u = w * self.a if self.a != 1.0 else w
         if self._use_M:
+            assert self._Mt is not None  # built whenever _use_M
             wM = (self._Mt @ w.T).T
             u = u + self.h * wM if self.a != 0.0 else self.h * wM
         return u @ self.XiT
@@ -188,6 +189,7 @@ class FactoredValues:
             out = out * self.a
         if self._use_M:
             # the gathered rows of h M, as a CSR matrix (len(index), p), times the patterns
+            assert self._M is not None  # built whenever _use_M
             crow, col, val = _gather_csr_rows(self._M, index)
             out = out + _csr_tensor(crow, col, val * self.h, (index.numel(), self.shape[0])) @ self.XiT
         return out
@@ -256,6 +258,13 @@ class Couplings:
         ``rows``: the patterns as a contiguous (p, n) tensor, when the caller holds one."""
         M = self.M if self.direction == "forward" else self.M.T
         return FactoredValues(self.Xi, M, self.a, self.h, rows=rows)
+
+    def __repr__(self) -> str:
+        # the sizes, not the tensors (a dataclass repr would print Xi in full)
+        return (
+            f"Couplings(p={self.n_memories}, n={self.n_neurons}, nnz={self.M.nnz}, a={self.a}, h={self.h}, "
+            f"normalization={self.normalization!r}, direction={self.direction!r})"
+        )
 
     def with_strengths(self, a: float, h: float) -> Couplings:
         """The same couplings for new ``a`` and ``h`` (M is reused; ``Q`` is rebuilt on use)."""

@@ -109,6 +109,18 @@ class Trajectory:
             engine=first.engine, run_steps=cat("run_steps"), settled=cat("settled"),
         )
 
+    def __repr__(self) -> str:
+        # one line for notebooks: the sizes and what was recorded, never the tensors
+        recorded = [name for name in ("states", "overlaps", "attention") if getattr(self, name) is not None]
+        if self.overlaps is not None and self.overlap_kind != "pearson":
+            recorded[recorded.index("overlaps")] = f"overlaps[{self.overlap_kind}]"
+        settled = "" if self.settled is None else f", settled={int(self.settled.sum())}/{self.batch_size}"
+        return (
+            f"Trajectory(B={self.batch_size}, steps={self.steps}, n={self.final.shape[-1]}, "
+            f"p={self.final_attention.shape[-1]}, engine={self.engine!r}, "
+            f"recorded={'+'.join(recorded) or 'none'}{settled})"
+        )
+
     def select(self, rows) -> Trajectory:
         """The runs ``rows`` (a slice or index) of this batch, as a Trajectory of their own."""
         def take(x, axis=0):
@@ -139,7 +151,7 @@ class Trajectory:
             raise ParameterError("overlaps were not recorded; run with record_overlaps=True")
         if kind is not None and kind != self.overlap_kind:
             raise ParameterError(f"{self.overlap_kind} overlaps were recorded, not {kind}; run with overlap={kind!r}")
-        return self.overlaps[-1] if self.steps else self.initial_overlaps
+        return self.overlaps[-1] if self.steps else self.initial_overlaps  # type: ignore[return-value]
 
 
 class Recorder:
@@ -327,8 +339,8 @@ class CDAM:
         eta: float = 0.1,
         mean_coef: float = 1.0,
         normalization: str = "sym",
-        backend="dense",
-        device="cpu",
+        backend: str | StorageBackend = "dense",
+        device: str | torch.device = "cpu",
         dtype: torch.dtype = torch.float32,
         softmax: str = "stable",
         direction: str = "forward",
@@ -432,6 +444,9 @@ class CDAM:
             f"eta={self.eta}, mean_coef={self.mean_coef}, normalization={self.normalization!r}"
             + ("" if self.topk is None else f", topk={self.topk}")
             + ("" if self.engine == "auto" else f", engine={self.engine!r}")
+            + ("" if self._backend_spec == "dense" else f", backend={type(self.backend).__name__}")
+            + ("" if self.device.type == "cpu" else f", device={str(self.device)!r}")
+            + ("" if self.dtype == torch.float32 else f", dtype={str(self.dtype).removeprefix('torch.')}")
             + ")"
         )
 
@@ -491,7 +506,7 @@ class CDAM:
 
     def run(
         self,
-        x0,
+        x0: np.ndarray | torch.Tensor,
         steps: int = 100,
         record_overlaps: bool = False,
         *,
@@ -565,7 +580,7 @@ class CDAM:
                 raise StateError(
                     f"cues must index memories 0..{self.n_memories - 1}; got {cue_idx.min()}..{cue_idx.max()}"
                 )
-            cue_idx = torch.as_tensor(cue_idx, dtype=torch.long)
+            cue_idx = torch.as_tensor(cue_idx, dtype=torch.long)  # type: ignore[assignment]  # checked, now a tensor
         engine = _engine.check_engine(self.engine if engine is None else engine)
         direct_only = tol is not None or perturb is not None or freeze
         if engine == "auto":
@@ -584,7 +599,7 @@ class CDAM:
                 )
         op = self._overlap_operator(overlap)
         summary = _Summary(self._overlap_operator("pearson"), cue_idx)
-        built = [summary]
+        built: list[Recorder] = [summary]
         ov = _Overlaps(op) if record_overlaps else None
         st = _States() if record_states else None
         at = _Attention() if record_attention else None
@@ -672,7 +687,7 @@ class CDAM:
             torch.tensor([c[name] for c in cells], dtype=torch.float64).repeat_interleave(B)
             for name in ("a", "h", "beta", "eta", "mean_coef")
         )
-        params = _engine._Params(*columns, self.dtype, self.device)
+        params = _engine._Params(*columns, self.dtype, self.device)  # type: ignore[call-arg]  # five columns
         stacked = self.run(
             x.repeat(k, 1), steps, cues=None if cues is None else np.tile(np.asarray(cues), k),
             engine="coefficient", _row_params=params, **run_kwargs,
@@ -877,8 +892,8 @@ class CDAM:
             cues = np.asarray(cues)
         workers = _executor.check_workers(workers)
         if chunk is None:
-            parts = workers or os.cpu_count() or 1
-            chunk = -(-B // parts)
+            n_parts = workers or os.cpu_count() or 1
+            chunk = -(-B // n_parts)
         chunk = check.positive_int("chunk", chunk)
         bounds = [(lo, min(lo + chunk, B)) for lo in range(0, B, chunk)]
         tasks = [(i, self, x[lo:hi].cpu(), None if cues is None else cues[lo:hi], steps, run_kwargs)
@@ -955,7 +970,7 @@ class CDAM:
         graph = MemoryGraph._from_arrays(arrays, header, path)
         params = header.get("model")
         try:
-            params = dict(params)
+            params = dict(params)  # type: ignore[arg-type]  # a missing entry is a TypeError, caught below
             dtype = {"float32": torch.float32, "float64": torch.float64}[params.pop("dtype")]
             direction = params.pop("direction")
             known = {"a", "h", "beta", "eta", "mean_coef", "normalization", "softmax", "backend"}

@@ -129,6 +129,7 @@ class MemoryGraph:
         if block is not None:
             self._append_rows(block, block.shape[1])
         else:
+            assert n is not None  # set by the first pattern of the loop
             self._append_rows(np.stack(rows), n)
         for key in keys:
             self._index[key] = len(self._keys)
@@ -408,7 +409,7 @@ class MemoryGraph:
                 "metadata would not load back unchanged (tuples become lists, non-str dict keys become str); "
                 "keep it to str keys, numbers, str, bool, None, lists and dicts"
             )
-        arrays = {
+        arrays: dict[str, np.ndarray] = {
             "header": np.frombuffer(header_bytes, dtype=np.uint8),
             "patterns": self._rows[: len(self._keys)] if self._n is not None else np.empty((0, 0)),
             "link_index": _pairs(self._links),

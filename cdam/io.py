@@ -19,6 +19,7 @@ import os
 import uuid
 import zipfile
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -66,7 +67,7 @@ def atomic_open(path, mode: str = "wb", *, encoding: str = "utf-8") -> Iterator:
     tmp = os.path.join(folder, f".cdam-{uuid.uuid4().hex}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
-        text = {"encoding": encoding, "newline": "\n"} if mode == "w" else {}
+        text: dict[str, Any] = {"encoding": encoding, "newline": "\n"} if mode == "w" else {}
         with os.fdopen(fd, mode, **text) as fh:
             yield fh
             fh.flush()

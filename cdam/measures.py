@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -11,6 +12,9 @@ import torch
 
 from . import _validation as check
 from .errors import MemoryBudgetError, StateError
+
+if TYPE_CHECKING:  # annotations only: dynamics imports this module
+    from .dynamics import Trajectory
 
 __all__ = [
     "OVERLAP_KINDS",
@@ -120,7 +124,8 @@ class OverlapOperator:
     def __init__(self, Xi: torch.Tensor, kind: str = "pearson"):
         self.kind = check.choice("overlap kind", kind, OVERLAP_KINDS)
         self.Xi = Xi
-        self._basis = None
+        self._basis: torch.Tensor | None = None
+        self._mean: torch.Tensor | None = None
         if kind != "dot":
             # per-pattern statistics for from_scores: O(p) memory, not another copy of Xi
             center = kind == "pearson"
@@ -160,6 +165,7 @@ class OverlapOperator:
             kappa = 2.0 * float(ratio.max()) * self._pattern_ratio
             if kappa * torch.finfo(states.dtype).eps > FUSED_OVERLAP_MAX_ERROR:
                 return self(states)
+            assert self._mean is not None  # set for pearson in __init__
             num = scores - (mean * states.shape[1]) * self._mean
         else:
             snorm = torch.linalg.vector_norm(states, dim=1)
@@ -216,7 +222,9 @@ def pearson_matrix(X, memory_limit: int | None = None) -> np.ndarray:
     return C
 
 
-def attractor_correlation(trajectory, memory_limit: int | None = None) -> np.ndarray:
+def attractor_correlation(
+    trajectory: Trajectory | np.ndarray | torch.Tensor, memory_limit: int | None = None
+) -> np.ndarray:
     """Pearson correlation (B, B) between the final states of a batch of runs.
 
     With :meth:`cdam.CDAM.all_starts`, row ``mu`` is the run cued with memory ``mu``.

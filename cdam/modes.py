@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import weakref
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -13,6 +14,10 @@ import torch
 
 from . import _validation as check
 from .errors import ParameterError, StateError
+
+if TYPE_CHECKING:  # annotations only
+    from .dynamics import CDAM, Trajectory
+    from .graph import MemoryGraph
 
 __all__ = [
     "Mode",
@@ -106,7 +111,7 @@ def _mode_from(a: float, h: float, m_max: float, lam1: float) -> Mode:
     return Mode.QUIESCENT
 
 
-def predict_mode(model, memory=None) -> Mode:
+def predict_mode(model: CDAM, memory=None) -> Mode:
     r"""The dynamical mode that theory (SPEC 1.3) predicts for a model.
 
     With :math:`m_\max` the largest off-diagonal coupling out of the attended memory and
@@ -146,7 +151,7 @@ def predicted_at(model, a: float, h: float, memory=None) -> Mode:
     return _mode_from(a, h, m_max, lam1)
 
 
-def predict_modes(model) -> list[Mode]:
+def predict_modes(model: CDAM) -> list[Mode]:
     """Predicted mode for each memory as the cue, in node order (see :func:`predict_mode`)."""
     m, lam1 = _spectral(model)
     return [_mode_from(model.a, model.h, float(x), lam1) for x in m]
@@ -246,7 +251,7 @@ def is_quiescent(trajectory) -> bool:
     return float((C.sum() - np.trace(C)) / (B * (B - 1))) >= QUIESCENT_CORRELATION
 
 
-def classify_mode(trajectory, graph=None) -> Mode:
+def classify_mode(trajectory: Trajectory, graph: MemoryGraph | None = None) -> Mode:
     """The mode the dynamics showed, from a batch of runs (ideally all-starts).
 
     ``QUIESCENT`` when all starts end in one pattern-unspecific state (mean pairwise
@@ -281,6 +286,14 @@ class PhaseDiagram:
     predicted: np.ndarray  # object array of Mode, (len(h), len(a))
     observed: np.ndarray | None
 
+    def __repr__(self) -> str:
+        def axis(name, values) -> str:
+            v = np.asarray(values, dtype=float)
+            return f"{name}={v[0]:g}" if v.size == 1 else f"{name}: {v.size} values in [{v.min():g}, {v.max():g}]"
+
+        seen = "not observed" if self.observed is None else f"agreement={self.agreement:.2f}"
+        return f"PhaseDiagram({axis('h', self.h_values)}, {axis('a', self.a_values)}, {seen})"
+
     @property
     def agreement(self) -> float:
         """Fraction of cells where observation matches prediction."""
@@ -296,7 +309,7 @@ class PhaseDiagram:
 
 
 def phase_diagram(
-    graph,
+    graph: MemoryGraph,
     a_values,
     h_values,
     *,

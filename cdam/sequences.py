@@ -375,7 +375,7 @@ def replay(
         keys=model.graph.memories,
         cues=idx,
         distractor_overlaps=ov[..., p].numpy().astype(np.float64) if d is not None else None,
-        distractor_steps=np.arange(freq, steps, freq) if d is not None else np.zeros(0, dtype=np.int64),
+        distractor_steps=np.arange(freq, steps, freq) if d is not None else np.zeros(0, dtype=np.int64),  # type: ignore[arg-type]
     )
 
 
@@ -436,8 +436,8 @@ def serial_distance_curve(
             g.add_links_from(zip(k.tolist(), ((k + 1) % p).tolist()))
         C = attractor_correlation(CDAM(g, a=a, h=h, **model_kwargs).all_starts(steps, noise, seed=seed))
         means.append(np.bincount(inverse, weights=C[off], minlength=dist.size) / counts)
-    means = np.stack(means)
-    return DistanceProfile(dist.astype(np.float64), means.mean(axis=0), means.std(axis=0), counts * len(seeds))
+    per_seed = np.stack(means)
+    return DistanceProfile(dist.astype(np.float64), per_seed.mean(axis=0), per_seed.std(axis=0), counts * len(seeds))
 
 
 # ---------------------------------------------------------------------- videos
@@ -541,13 +541,13 @@ def load_image_folder(folder, *, size: tuple[int, int] | int | None = None, gray
         raise CDAMError("reading images needs Pillow: pip install pillow (or 'cdam[plot]')") from exc
     if isinstance(size, int):
         size = (size, size)
-    out = []
+    out: list[np.ndarray] = []
     for f in files:  # one file per frame: reading is per file by nature
         try:
             with Image.open(f) as im:
                 im = im.convert("L" if grayscale else "RGB")
                 if size is not None:
-                    im = im.resize((int(size[1]), int(size[0])), Image.BILINEAR)
+                    im = im.resize((int(size[1]), int(size[0])), Image.BILINEAR)  # type: ignore[attr-defined]  # Pillow < 9.1 lacks Resampling
                 arr = np.asarray(im, dtype=np.float64) / 255.0
         except (OSError, ValueError) as exc:
             raise CDAMError(f"could not read image {str(f)!r}: {exc}") from None

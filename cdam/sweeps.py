@@ -35,6 +35,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -47,10 +48,13 @@ from .errors import FileFormatError, ParameterError, WriteError
 from .io import append_line
 from .measures import _normalise_rows
 
+if TYPE_CHECKING:  # annotations only
+    from .graph import MemoryGraph
+
 try:  # POSIX: a lock keeps two sweeps from appending to one file at once
     import fcntl
 except ImportError:  # pragma: no cover - Windows
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 __all__ = ["GRID_PARAMETERS", "RECORD_FIELDS", "SWEEP_FORMAT", "SWEEP_VERSION", "SweepResult", "sweep"]
 
@@ -111,6 +115,15 @@ class SweepResult:
 
     def __len__(self) -> int:
         return len(self.records)
+
+    def __repr__(self) -> str:
+        # the grid's axes and how far it got, not every record
+        axes = " x ".join(f"{name}:{len(values)}" for name, values in self.grid.items())
+        where = "" if self.path is None else f", path={Path(self.path).name!r}"
+        return (
+            f"SweepResult({axes}, {len(self.records)}/{self.n_cells} cells, computed={self.computed}, "
+            f"resumed={self.resumed}{where})"
+        )
 
     @property
     def fields(self) -> list[str]:
@@ -191,7 +204,7 @@ class SweepResult:
 
 # ---------------------------------------------------------------------- the sweep
 def sweep(
-    graph,
+    graph: MemoryGraph,
     grid: Mapping,
     *,
     steps: int = 100,
@@ -468,7 +481,7 @@ def _run_block(task) -> tuple[list[dict], BaseException | None]:
     from .modes import classify_mode, predicted_at
 
     block, emit, spec, observe = task
-    records = []
+    records: list[dict] = []
     with _single_thread():  # one thread in every executor: identical floating-point results
         t0 = time.perf_counter()
         base = _model_for(spec, {})

@@ -133,3 +133,24 @@ def test_submodules_reachable_from_package():
     assert callable(cdam.communities.extract)
     with pytest.raises(AttributeError):
         cdam.no_such_module  # noqa: B018
+
+
+def test_version_is_the_installed_one_or_the_package_attribute(monkeypatch):
+    import importlib.metadata
+
+    from click.testing import CliRunner
+
+    from cdam import __version__, cli
+
+    out = CliRunner().invoke(cli.main, ["--version"])
+    assert out.exit_code == 0 and out.output.startswith("cdam, version ")
+    try:
+        assert out.output.split()[-1] == importlib.metadata.version("cdam")
+    except importlib.metadata.PackageNotFoundError:
+        assert out.output.split()[-1] == __version__
+
+    def missing(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", missing)
+    assert cli._version() == __version__

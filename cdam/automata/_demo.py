@@ -113,6 +113,7 @@ def family_tree_demo(n_neurons: int = 1000, seed: int = 0) -> str:
     dfa = load_automaton("family_tree")
     m = MemoryAutomaton(dfa, n_neurons=n_neurons, seed=seed)
     v = m.verification
+    assert v is not None  # MemoryAutomaton verifies by default
     lines = [
         f"Family tree (SPEC 1.8): {len(dfa.states)} states, {len(dfa.alphabet)} symbols, "
         f"{dfa.n_transitions} transitions, n={n_neurons} neurons, {len(m.graph)} memories",

@@ -105,7 +105,7 @@ def _from_lib(lib, symbols, *, rename: bool, name) -> DFA:
 def dfa_to_automata_lib(dfa: DFA):
     """The automata-lib ``DFA`` of ``dfa``; see :meth:`DFA.to_automata_lib`."""
     LibDFA = _lib("automata.fa.dfa").DFA
-    transitions = {q: {} for q in dfa.states}
+    transitions: dict = {q: {} for q in dfa.states}
     for (q, s), t in dfa.transitions.items():
         transitions[q][s] = t
     try:

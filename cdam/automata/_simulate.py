@@ -8,12 +8,14 @@ symbol patterns, the transition table, the tolerances and the decoder.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
 
 from ..dynamics import Recorder
 from ..errors import AmbiguousStateError, AutomatonError, MisrecallError, NotSettledError, UndefinedTransition
+from ..measures import OverlapOperator
 
 __all__ = ["AutomatonTrace"]
 
@@ -72,6 +74,21 @@ class _DecodedStates(Recorder):
 
 class _Runner:
     """Settling, decoding and the batched run of words (see the package docstring)."""
+
+    # set by MemoryAutomaton.__init__ (this mixin holds the run logic only)
+    dfa: Any
+    model: Any
+    tol: float
+    max_steps: int
+    min_margin: float
+    n_state_neurons: int
+    _decoder: OverlapOperator
+    _state_index: dict
+    _symbol_index: dict
+    _table: torch.Tensor
+    _zeta: torch.Tensor
+    _attractors: torch.Tensor
+    _radius: float
 
     # ------------------------------------------------------------------ dynamics
     def _settle(self, x: torch.Tensor, record=None, *, tol=None, max_steps=None):
@@ -144,6 +161,7 @@ class _Runner:
             for k in bad.nonzero().squeeze(1).tolist():
                 b = int(rows[k])
                 where = f"at position {t} of word {words[b]!r} (reading {syms[int(s[k])]!r})"
+                err: Exception
                 if not settled[k]:
                     err = NotSettledError(f"the state did not settle within max_steps={self.max_steps} updates {where}")
                 elif margin[k] < self.min_margin:
@@ -171,7 +189,7 @@ class _Runner:
             else:
                 out.append([names[i] for i in hist_l[b][: len(seqs[b]) + 1]])
         extra = None
-        if record:
+        if rec is not None:
             extra = (
                 torch.cat(rec).cpu().numpy(),
                 read_times,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 from ..errors import AutomatonError, FileFormatError, UndefinedTransition, UnknownSymbolError
@@ -52,7 +53,13 @@ def _checked_names(kind: str, values) -> list:
     return out
 
 
-def read_word(word, alphabet: Sequence, symbol_set: set) -> list:
+def _count(items, noun: str) -> str:
+    """``"1 state"``, ``"3 states"``: the size of ``items`` (or an int) with its noun."""
+    k = items if isinstance(items, int) else len(items)
+    return f"{k} {noun}" + ("" if k == 1 else "s")
+
+
+def read_word(word, alphabet: Sequence, symbol_set: AbstractSet) -> list:
     """A word as a list of symbols: a ``str`` is read character by character."""
     if isinstance(word, str):
         symbols = list(word)
@@ -79,6 +86,9 @@ class _FiniteAutomaton:
     """What DFA and NFA share: checked names, the transition keys, accepting states, JSON."""
 
     _kind = ""
+    # set by the JSON readers on automata read from a file (absent otherwise)
+    description: str
+    examples: list
 
     def _init_common(self, states, alphabet, transitions, accepting, name, *, epsilon_ok: bool):
         """Check and store the parts common to both kinds; return ``(state_set, symbol_set)``."""
@@ -243,13 +253,13 @@ class DFA(_FiniteAutomaton):
             and self._accepting == other._accepting
         )
 
-    __hash__ = None  # mutable-looking container semantics: compare, do not hash
+    __hash__ = None  # type: ignore[assignment]  # mutable-looking container semantics: compare, do not hash
 
     def __repr__(self) -> str:
         label = f"{self.name!r}, " if self.name else ""
         return (
-            f"DFA({label}{len(self._states)} states, {len(self._alphabet)} symbols, "
-            f"{len(self._delta)} transitions, start={self._start!r})"
+            f"DFA({label}{_count(self._states, 'state')}, {_count(self._alphabet, 'symbol')}, "
+            f"{_count(self._delta, 'transition')}, start={self._start!r})"
         )
 
     # ------------------------------------------------------------------ reference runner
@@ -467,7 +477,13 @@ class NFA(_FiniteAutomaton):
         return self._start
 
     def __repr__(self) -> str:
-        return f"NFA({len(self._states)} states, {len(self._alphabet)} symbols, start={set(self._start)!r})"
+        label = f"{self.name!r}, " if self.name else ""
+        # sorted by repr: the start set's own order changes from run to run
+        start = "{" + ", ".join(sorted(map(repr, self._start))) + "}"
+        return (
+            f"NFA({label}{_count(self._states, 'state')}, {_count(self._alphabet, 'symbol')}, "
+            f"{_count(sum(map(len, self._delta.values())), 'transition')}, start={start})"
+        )
 
     def closure(self, subset) -> frozenset:
         """Epsilon closure :math:`E(S)`: every state reachable by epsilon moves."""
@@ -568,7 +584,7 @@ def _from_dict(d, source: str):
                     f"{source}: transition ({q!r}, {s!r}) is given twice; a DFA has one target per pair"
                 )
             mapping[(q, s)] = t
-        cls = DFA
+        cls: type[DFA] | type[NFA] = DFA
     elif kind == "nfa":
         mapping = {}
         for q, s, t in trans:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 from torch import Tensor, nn
 
@@ -19,7 +21,10 @@ except ImportError:  # pragma: no cover - exercised only without the extra
 
 __all__ = ["CDAMConv"]
 
-_Base = MessagePassing if MessagePassing is not None else nn.Module
+if TYPE_CHECKING:  # a type checker needs a class here, not a variable chosen at import
+    from torch_geometric.nn import MessagePassing as _Base
+else:
+    _Base = MessagePassing if MessagePassing is not None else nn.Module
 
 
 def _safe_pow(d: Tensor, exponent: float) -> Tensor:

@@ -229,6 +229,7 @@ class MHNAttention(nn.Module, StorageBackend):
             self.fast_keys, self.fast_values = fk.contiguous(), fv.contiguous()
             self.raw_keys, self.raw_values = keys.detach().contiguous(), values.detach().contiguous()
         else:
+            assert self.fast_values is not None and self.raw_keys is not None and self.raw_values is not None
             self.fast_keys = torch.cat([self.fast_keys, fk])
             self.fast_values = torch.cat([self.fast_values, fv])
             self.raw_keys = torch.cat([self.raw_keys, keys.detach()])
@@ -243,6 +244,8 @@ class MHNAttention(nn.Module, StorageBackend):
         """
         if self.fast_keys is None:
             raise StateError("nothing is stored yet; call store(keys, values) first")
+        # the four tensors are written together (store), so one check covers them
+        assert self.fast_values is not None and self.raw_keys is not None and self.raw_values is not None
         beta = self.beta if beta is None else check_beta(beta)
         query = self._as_items("query", query, self.in_channels, batched=False)
         if project:
@@ -254,6 +257,7 @@ class MHNAttention(nn.Module, StorageBackend):
     def reinstate(self, query: torch.Tensor, beta: float | None = None) -> torch.Tensor:
         """The blend of stored raw keys that the query reinstates, :math:`X^\\top w` (B, in_channels)."""
         w = self.retrieve(query, beta).weights
+        assert w is not None and self.raw_keys is not None  # this store's reads have weights; empty ones raised
         return w @ self.raw_keys
 
     def energy(self, query: torch.Tensor, beta: float | None = None) -> torch.Tensor:
@@ -280,6 +284,7 @@ class MHNAttention(nn.Module, StorageBackend):
             raise ParameterError("energy() needs beta > 0 (the log-sum-exp term divides by beta)")
         xi = self._as_items("query", query, self.in_channels, batched=False)
         X = self.raw_keys
+        assert X is not None  # written with fast_keys, checked above
         lse = torch.logsumexp(beta * (xi @ X.T), dim=-1) / beta
         const = math.log(X.shape[0]) / beta + 0.5 * float((X * X).sum(dim=1).max())
         return -lse + 0.5 * (xi * xi).sum(dim=-1) + const

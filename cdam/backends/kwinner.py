@@ -130,6 +130,13 @@ class KWinnerMHN(torch.nn.Module, StorageBackend):
     tensor([1., 1., 0., 0., 0., 0., 1., 0.])
     """
 
+    # buffers (register_buffer): declared so that type checkers see tensors, not Module attributes
+    index: torch.Tensor
+    w_in: torch.Tensor
+    w_out: torch.Tensor
+    stored: torch.Tensor
+    _dense_in: tuple | None
+
     def __init__(
         self,
         n_visible: int,
@@ -278,7 +285,7 @@ class KWinnerMHN(torch.nn.Module, StorageBackend):
 
     # ------------------------------------------------------------------ learning
     @torch.no_grad()
-    def store(self, x, values=None) -> torch.Tensor:
+    def store(self, x, values=None) -> torch.Tensor:  # type: ignore[override]  # also returns the winners
         r"""Store patterns online, one exposure each, in order.
 
         Parameters

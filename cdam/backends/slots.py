@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
 from .._validation import choice
@@ -94,7 +96,7 @@ class DenseSlots(StorageBackend):
                 raise ParameterError("topk needs softmax='stable': the legacy form has no top-k meaning")
         self.topk = topk
         self.keys: torch.Tensor | None = None
-        self.values = None
+        self.values: Any = None  # a (m, d) tensor or FactoredValues once stored
         if keys is not None or values is not None:
             if keys is None or values is None:
                 raise ParameterError("give both keys and values, or neither")

@@ -55,6 +55,13 @@ class Level:
     def n_communities(self) -> int:
         return len(self.partition)
 
+    def __repr__(self) -> str:
+        # community sizes rather than the sets: a karate-club level would print 34 nodes
+        sizes = [len(c) for c in self.partition]
+        shown = ", ".join(map(str, sizes[:8])) + (", ..." if len(sizes) > 8 else "")
+        groups = f"{len(sizes)} communit{'y' if len(sizes) == 1 else 'ies'}"
+        return f"Level(a={self.a:g}, h={self.h:g}, {groups}, sizes=[{shown}], modularity={self.modularity:.4f})"
+
 
 def multiscale(
     G: nx.Graph,

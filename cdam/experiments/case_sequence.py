@@ -244,6 +244,8 @@ class MHNTransformer(_SlowWeights):
     (torch.Size([8, 2]), torch.Size([8, 12]))
     """
 
+    P: torch.Tensor  # the fixed input projection (a buffer)
+
     def __init__(
         self,
         variant: str = "qk_mhn",
@@ -530,6 +532,7 @@ def train_case_sequence(
     model_seed, task_seed, fast_seed = (int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(3))
     task = CaseSequenceTask(n_letters, seed=task_seed)
     n_tokens = task.n_tokens
+    model: _SlowWeights
     if variant == "transformer":
         model = MinimalTransformer(n_tokens, d, 2, beta, seed=model_seed)
     else:

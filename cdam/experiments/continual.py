@@ -240,7 +240,7 @@ def recall_accuracy(output, target) -> torch.Tensor:
     return (o * t).sum(dim=1) / n
 
 
-def dprime(diff, axis: int = 0, ddof: int = 0) -> np.ndarray:
+def dprime(diff, axis: int = 0, ddof: int = 0) -> np.ndarray | float:
     r"""Sensitivity :math:`d' = \operatorname{mean}(\Delta) / \operatorname{std}(\Delta)` along ``axis``.
 
     ``diff`` holds paired differences (real minus pseudo accuracy), one per run. Zero-std
@@ -473,7 +473,7 @@ class ContinualResult:
 
     def dprime(self, model, cue: float = 1.0) -> np.ndarray:
         """:func:`dprime` across the runs of each sample, (n_samples, n_study)."""
-        return dprime(self.difference(model, cue), axis=1)
+        return dprime(self.difference(model, cue), axis=1)  # type: ignore[return-value]  # 2-D in, array out
 
     def compare(self, model_a, model_b, measure: str = "dprime", cue: float = 1.0, **kwargs) -> AgeComparison:
         """Per-age test between two models; see :func:`compare_by_age`."""
