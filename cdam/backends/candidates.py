@@ -132,7 +132,9 @@ class CandidateSlots(StorageBackend):
         here on the keys if it needs it).
     hnsw_m, ef_construction, ef_search : int
         HNSW links per node, build and search beam widths (``ef_search`` is raised to
-        ``candidates`` when smaller).
+        ``candidates`` when smaller). Random U[0,1) patterns are the hard case for any index
+        (no structure to exploit): at n = 256 the true top 16 needed ``ef_search`` ~ 512 to
+        be found 3 times in 4 (``benchmarks/bench_candidates.py``).
     nlist, nprobe : int, optional
         IVF cells (default about :math:`4\sqrt p`) and cells searched per query (default 16).
     neighbours : scipy.sparse matrix (p, p), optional
@@ -181,7 +183,7 @@ class CandidateSlots(StorageBackend):
         index="hnsw",
         hnsw_m: int = 32,
         ef_construction: int = 40,
-        ef_search: int = 64,
+        ef_search: int = 128,
         nlist: int | None = None,
         nprobe: int = 16,
         neighbours=None,
