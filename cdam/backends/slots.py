@@ -41,6 +41,16 @@ def softmax_weights(scores: torch.Tensor, beta: float, kind: str = "stable") -> 
     return ((e + _LEGACY_EPS) / (e.sum(dim=-1, keepdim=True) + _LEGACY_EPS)).to(scores.dtype)
 
 
+def gather_read(values, index: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    r"""The read :math:`\sum_j w_{bj} V_{i_{bj}}` of the rows ``index`` (B, k) with ``weights``
+    (B, k): only those rows are gathered (built from the factors for ``FactoredValues``)."""
+    if isinstance(values, FactoredValues):
+        rows = values.rows(index).view(*index.shape, -1)
+    else:
+        rows = values[index]  # (B, k, d)
+    return torch.bmm(weights.unsqueeze(1).to(rows.dtype), rows).squeeze(1)
+
+
 class DenseSlots(StorageBackend):
     r"""Each memory in its own hidden unit: keys are patterns, values are rows of ``Q``.
 
@@ -161,12 +171,7 @@ class DenseSlots(StorageBackend):
         s = self.scores(query)
         w, discarded, kept = self._select(s, beta)
         if kept is not None:
-            idx, wk = kept
-            if isinstance(self.values, FactoredValues):
-                rows = self.values.rows(idx).view(*idx.shape, -1)
-            else:
-                rows = self.values[idx]  # (B, k, d)
-            read = torch.bmm(wk.unsqueeze(1), rows).squeeze(1)
+            read = gather_read(self.values, *kept)
         else:
             read = self.values.matmul(w) if isinstance(self.values, FactoredValues) else w @ self.values
         return Retrieval(w, read, s, discarded)
