@@ -85,10 +85,12 @@ def anchors(pgs_max):
                 im.add_link(index[u], index[v])
             for u in G:
                 im.add_node(index[u])
-            im.run()
+            result = im.run()
+            # infomap >= 2.16 returns a Result; older versions leave the modules on im
+            modules = dict(result.modules()) if hasattr(result, "modules") else im.get_modules()
             nodes = list(G)
             blocks = {}
-            for i, m in im.get_modules().items():
+            for i, m in modules.items():
                 blocks.setdefault(m, set()).add(nodes[i])
             return list(blocks.values())
 
