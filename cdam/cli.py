@@ -435,21 +435,29 @@ def sweep_cmd(graph, directed, patterns, n, seed, a_values, h_values, beta_value
 @click.argument("graph")
 @click.option("--seed", default=0, show_default=True, help="Seed for patterns and start noise.")
 @click.option("--n", "n", default=1000, show_default=True, help="Neurons per random pattern.")
-@click.option("--a-values", default=None, help="Comma-separated a values (h = 1 - a); default a sweep 1 .. -2.")
-@click.option("--plot", "do_plot", is_flag=True, help="Draw the graph coloured by community at each scale.")
+@click.option("--a-values", default=None, help="Comma-separated a values (h = 1 - a); default: the method's sweep.")
+@click.option("--method", type=click.Choice(["consensus", "paper"]), default="consensus", show_default=True,
+              help="consensus: Louvain consensus on CDAM similarity graphs; paper: SPEC 1.5's readout.")
+@click.option("--draws", default=3, show_default=True, help="Pattern draws per scale (consensus).")
+@click.option("--select", type=click.Choice(["stability", "modularity"]), default=None,
+              help="How the scale is chosen [default: stability for consensus, modularity for paper].")
+@click.option("--plot", "do_plot", is_flag=True,
+              help="Write the scan (communities_scan.png), the graph per scale (communities.png) and the "
+                   "hierarchy (communities_tree.png).")
 @click.option("--out", "out_dir", default=DEFAULT_OUT, show_default=True, type=click.Path(file_okay=False))
-def communities(graph, seed, n, a_values, do_plot, out_dir):
+def communities(graph, seed, n, a_values, method, draws, select, do_plot, out_dir):
     """Multi-scale communities of GRAPH from CDAM attractors.
 
-    GRAPH is an edge list, a .graphml file, cycle:P or karate. Prints the partition at each
-    scale (fine to coarse) with its modularity and, for karate, the NMI against the two
-    factions; --plot writes communities.png.
+    GRAPH is an edge list, a .graphml file, cycle:P or karate. Prints the scan (fine to
+    coarse) with each scale's modularity, its stability (NVI between pattern draws, and to
+    the next coarser scale) and, for karate, the NMI against the two factions; the chosen
+    scale is marked with *. --plot writes the scan, the graph per scale and the hierarchy.
 
     \b
     Example:
       cdam communities karate --plot
     """
-    from .communities import multiscale
+    from .communities import hierarchy, most_stable, multiscale
     from .measures import normalized_mutual_info
 
     G = _read_graph(graph, directed=False)
@@ -458,31 +466,43 @@ def communities(graph, seed, n, a_values, do_plot, out_dir):
         K = nx.karate_club_graph()
         truth = [{u for u in K if K.nodes[u]["club"] == c} for c in ("Mr. Hi", "Officer")]
     if a_values is None:
-        a_list = None  # the default sweep, refined where the partition coarsens abruptly
+        a_list = None  # the method's default sweep
     else:
         try:
             a_list = [float(x) for x in a_values.split(",") if x.strip()]
         except ValueError:
             raise click.BadParameter(f"--a-values must be numbers separated by commas, got {a_values!r}") from None
-    levels = multiscale(G, seed=seed, a_values=a_list, n_neurons=n, progress=_ClickProgress("scales"))
+    select = select or ("modularity" if method == "paper" or draws < 2 else "stability")
+    if select == "stability" and (method == "paper" or draws < 2):
+        raise click.BadParameter("--select stability needs --method consensus and --draws >= 2")
+    extra = {"draws": draws} if method == "consensus" else {}
+    levels = multiscale(G, seed=seed, a_values=a_list, n_neurons=n, method=method,
+                        progress=_ClickProgress("draws" if method == "consensus" else "scales"), **extra)
+    chosen = most_stable(levels) if select == "stability" else max(levels, key=lambda lvl: lvl.modularity)
     nodes = list(G)
-    click.echo(f"{G.number_of_nodes()} nodes, {G.number_of_edges()} edges; fine to coarse:")
-    click.echo(f"  {'a':>6} {'h':>6} {'groups':>7} {'modularity':>11}" + (f" {'NMI':>6}" if truth else ""))
+    click.echo(f"{G.number_of_nodes()} nodes, {G.number_of_edges()} edges; fine to coarse ({method}):")
+    click.echo(f"  {'a':>6} {'h':>6} {'groups':>7} {'modularity':>11} {'NVI draws':>9} {'NVI next':>8}"
+               + (f" {'NMI':>6}" if truth else ""))
     for lvl in levels:
-        row = f"  {lvl.a:>6g} {lvl.h:>6g} {lvl.n_communities:>7d} {lvl.modularity:>11.3f}"
+        mark = "*" if lvl is chosen else " "
+        row = (f"{mark} {lvl.a:>6g} {lvl.h:>6g} {lvl.n_communities:>7d} {lvl.modularity:>11.3f} "
+               f"{lvl.nvi:>9.3f} {lvl.nvi_coarser:>8.3f}")
         if truth:
             row += f" {normalized_mutual_info(lvl.partition, truth, nodes):>6.2f}"
         click.echo(row)
-    best = max(levels, key=lambda lvl: lvl.modularity)
-    click.echo(f"most modular scale: a={best.a:g} ({best.n_communities} groups, Q={best.modularity:.3f})")
-    for k, block in enumerate(best.partition):
+    how = "most stable" if select == "stability" else "most modular"
+    click.echo(f"* {how} scale: a={chosen.a:g} ({chosen.n_communities} groups, Q={chosen.modularity:.3f})")
+    for k, block in enumerate(chosen.partition):
         click.echo(f"  {k}: {_sorted_nodes(block)}")
     if do_plot:
         from . import plot
+        from .plot.communities import plot_community_scan, plot_hierarchy
 
-        fig = plot.plot_community_levels(G, levels, truth, seed=seed)
-        png = plot.save_figure(fig, Path(out_dir) / "communities.png")
-        click.echo(f"wrote {png}")
+        out = Path(out_dir)
+        for name, fig in (("communities.png", plot.plot_community_levels(G, levels, truth, seed=seed)),
+                          ("communities_scan.png", plot_community_scan(levels, chosen=chosen)),
+                          ("communities_tree.png", plot_hierarchy(hierarchy(levels)))):
+            click.echo(f"wrote {plot.save_figure(fig, out / name)}")
 
 
 @main.command()

@@ -12,7 +12,15 @@ from networkx.algorithms.community import modularity
 
 import cdam
 from cdam import paper
-from cdam.communities import correlation_partition, extract, multiscale
+from cdam.communities import (
+    correlation_partition,
+    extract,
+    hierarchy,
+    hierarchy_json,
+    multiscale,
+    normalized_variation_of_information,
+    set_community_attributes,
+)
 from cdam.measures import adjusted_rand_index, normalized_mutual_info
 
 # statistics of the dynamics: run again under ATEN_CPU_CAPABILITY=default in .ci/run
@@ -58,15 +66,16 @@ def test_correlation_partition_reads_blocks():
     assert correlation_partition(C, list("abcd"), -1.0) == [set("abcd")]
 
 
-def test_caveman_communities_exact():
+@pytest.mark.parametrize("method", ["paper", "consensus"])
+def test_caveman_communities_exact(method):
     G = nx.connected_caveman_graph(4, 6)
-    parts = extract(G, seed=1, n_neurons=500)
+    parts = extract(G, seed=1, n_neurons=500, method=method)
     truth = [set(range(6 * k, 6 * k + 6)) for k in range(4)]
     assert sorted(map(sorted, parts)) == sorted(map(sorted, truth))
 
 
 def test_multiscale_goes_fine_to_coarse_on_karate():
-    levels = multiscale(KARATE, seed=0)
+    levels = multiscale(KARATE, seed=0, method="paper")
     counts = [lvl.n_communities for lvl in levels]
     assert counts == sorted(counts, reverse=True)
     assert counts[0] == 34  # a = 1: every member its own attractor
@@ -81,7 +90,7 @@ def test_multiscale_goes_fine_to_coarse_on_karate():
 
 def test_extract_karate_is_as_modular_as_louvain():
     # SPEC 1.5: modularity methods reach Q = 0.4198 with 4 communities
-    parts = extract(KARATE, seed=1)
+    parts = extract(KARATE, seed=1, method="paper")
     assert modularity(KARATE, parts) == pytest.approx(0.4198, abs=0.03)
     assert 3 <= len(parts) <= 5
 
@@ -89,14 +98,16 @@ def test_extract_karate_is_as_modular_as_louvain():
 def test_weighted_and_multigraph_input():
     G = nx.MultiGraph()
     G.add_edges_from([(0, 1), (0, 1), (1, 2), (3, 4), (4, 5), (3, 5), (2, 3)])
-    levels = multiscale(G, seed=0, a_values=[0.0], n_neurons=300)
+    levels = multiscale(G, seed=0, a_values=[0.0], n_neurons=300, method="paper")
     assert levels[0].n_communities >= 1
+    assert multiscale(G, seed=0, a_values=[0.0], n_neurons=300)[0].n_communities >= 1
     W = nx.Graph()
     W.add_weighted_edges_from(
         [(0, 1, 5.0), (1, 2, 5.0), (2, 0, 5.0), (2, 3, 0.1), (3, 4, 5.0), (4, 5, 5.0), (5, 3, 5.0)]
     )
-    parts = extract(W, seed=0, n_neurons=400)
-    assert sorted(map(sorted, parts)) == [[0, 1, 2], [3, 4, 5]]
+    for method in ("paper", "consensus"):
+        parts = extract(W, seed=0, n_neurons=400, method=method)
+        assert sorted(map(sorted, parts)) == [[0, 1, 2], [3, 4, 5]]
 
 
 def test_directed_and_empty_graphs_refused():
@@ -148,7 +159,81 @@ def test_cli_communities_karate(tmp_path):
 
     res = CliRunner().invoke(main, ["communities", "karate", "--plot", "--out", str(tmp_path)])
     assert res.exit_code == 0, res.output
-    nmis = [float(line.split()[-1]) for line in res.output.splitlines()[2:] if line.strip()[:1] in "-0123456789"
-            and len(line.split()) == 5]
-    assert max(nmis) >= 0.6
-    assert (tmp_path / "communities.png").exists()
+    rows = [line.lstrip("*").split() for line in res.output.splitlines()[2:]]
+    rows = [r for r in rows if len(r) == 7 and r[0][:1] in "-0123456789" and not r[0].endswith(":")]
+    # consensus levels sit at Louvain's resolution (4 groups): NMI 0.58 against the two
+    # factions, within Louvain's 0.55-0.62 (SPEC 1.5); the paper method reaches 2 groups
+    assert max(float(r[-1]) for r in rows) >= 0.55
+    assert sum(line.startswith("*") for line in res.output.splitlines()) == 2  # the chosen row and its summary
+    for name in ("communities.png", "communities_scan.png", "communities_tree.png"):
+        assert (tmp_path / name).exists()
+
+
+# --------------------------------------------------------------------- the default (consensus) method
+# Measured over seeds 0-3: 4 groups every time, Q 0.393 or 0.419 (Louvain's 0.4198).
+@pytest.mark.parametrize("seed", [0, 1])
+def test_consensus_karate_as_modular_as_louvain(seed):
+    parts = extract(KARATE, seed=seed)
+    assert len(parts) == 4
+    assert modularity(KARATE, parts) == pytest.approx(0.41, abs=0.025)
+
+
+# Measured over seeds 0-2: ARI 0.958, 1.0, 1.0, always 4 groups.
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_consensus_planted_partition(seed):
+    P = nx.planted_partition_graph(4, 16, 0.5, 0.05, seed=seed)
+    parts = extract(P, seed=seed, n_neurons=500)
+    assert len(parts) == 4
+    assert adjusted_rand_index(parts, cdam.datasets.planted_truth(P), list(P)) >= 0.9
+
+
+def test_levels_report_stability_and_scipy_sparse_input_matches_networkx():
+    import scipy.sparse as sp
+
+    G = nx.connected_caveman_graph(3, 5)
+    levels = multiscale(G, seed=0, a_values=[0.5, 0.0], n_neurons=300)
+    A = sp.csr_array(nx.to_scipy_sparse_array(G, nodelist=sorted(G)))
+    sparse_levels = multiscale(A, seed=0, a_values=[0.5, 0.0], n_neurons=300)
+    assert [lvl.partition for lvl in levels] == [lvl.partition for lvl in sparse_levels]
+    assert all(lvl.nvi == 0.0 for lvl in levels)  # three cliques: every draw agrees
+    assert np.isnan(levels[-1].nvi_coarser) and levels[0].nvi_coarser == 0.0
+    with pytest.raises(cdam.GraphError, match="symmetric"):
+        multiscale(sp.csr_array(np.triu(np.ones((3, 3)), 1)))
+    with pytest.raises(cdam.ParameterError, match="draws"):
+        extract(G, method="paper", select="stability")
+    with pytest.raises(cdam.ParameterError):
+        multiscale(G, method="louvain")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 4), min_size=2, max_size=30), st.data())
+def test_nvi_is_a_symmetric_normalised_distance(a, data):
+    b = data.draw(st.lists(st.integers(0, 4), min_size=len(a), max_size=len(a)))
+    assert normalized_variation_of_information(a, a) == 0.0
+    assert normalized_variation_of_information(a, [x + 7 for x in a]) == 0.0  # labels do not matter
+    d = normalized_variation_of_information(a, b)
+    assert d == pytest.approx(normalized_variation_of_information(b, a), abs=1e-12)
+    assert 0.0 <= d <= 1.0 + 1e-12
+
+
+def test_nvi_literal_and_sets():
+    # VI(one block, singletons) = ln N, so NVI = 1; two halves vs one block: ln 2 / ln 4 = 0.5
+    assert normalized_variation_of_information([0] * 4, [0, 1, 2, 3]) == pytest.approx(1.0)
+    assert normalized_variation_of_information([0, 0, 1, 1], [0, 0, 0, 0]) == pytest.approx(0.5)
+    assert normalized_variation_of_information([{"a", "b"}, {"c", "d"}], [{"a", "b", "c", "d"}]) == pytest.approx(0.5)
+
+
+def test_hierarchy_tree_attributes_and_json():
+    import json
+
+    from cdam.communities import Level
+
+    levels = [Level(1.0, 0.0, [{0, 1}, {2}, {3}], 0.1), Level(0.0, 1.0, [{0, 1}, {2, 3}], 0.3, nvi=0.0)]
+    T = hierarchy(levels)
+    assert nx.is_forest(T.to_undirected()) and T.in_degree((0, 2)) == 1
+    G = nx.path_graph(4)
+    set_community_attributes(G, levels)
+    assert [G.nodes[u]["community_1"] for u in G] == [0, 0, 1, 1]
+    doc = json.loads(hierarchy_json(levels))
+    assert [c["parent"] for c in doc["levels"][0]["communities"]] == [0, 1, 1]
+    assert doc["levels"][0]["nvi"] is None  # NaN written as null

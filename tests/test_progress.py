@@ -28,7 +28,8 @@ def test_callable_is_called_after_each_scale_of_multiscale():
 
 def test_refined_sweep_grows_the_total():
     seen = []
-    multiscale(nx.connected_caveman_graph(3, 4), n_neurons=200, steps=20, progress=lambda d, t: seen.append((d, t)))
+    G = nx.connected_caveman_graph(3, 4)
+    multiscale(G, method="paper", n_neurons=200, steps=20, progress=lambda d, t: seen.append((d, t)))
     assert [d for d, _ in seen] == list(range(1, len(seen) + 1))
     assert seen[-1][0] == seen[-1][1] >= 13  # the 13 default scales and any refinements
 

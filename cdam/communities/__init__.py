@@ -1,8 +1,12 @@
 """Multi-scale community extraction from CDAM attractors (SPEC 1.5).
 
 The public surface; the implementation lives in small private files: ``_levels.py`` (the
-scale sweep, :func:`multiscale` and :func:`extract`), ``_readout.py`` (the attractor
-readout, :func:`correlation_partition`) and ``_graph.py`` (the input checks).
+scale sweep, :func:`multiscale` and :func:`extract`), ``_consensus.py`` (the default
+readout: consensus of Louvain partitions of CDAM similarity graphs), ``_similarity.py``
+(sparse similarity graphs of the attractors), ``_stability.py`` (NVI, co-assignment),
+``_readout.py`` (the paper's readout, :func:`correlation_partition`) and ``_graph.py``
+(the input checks, networkx or scipy.sparse) and ``_hierarchy.py`` (the levels as a tree,
+its node-attribute and JSON exports).
 
 Examples
 --------
@@ -12,7 +16,24 @@ Examples
 [5, 5, 5]
 """
 
-from ._levels import DEFAULT_A_VALUES, Level, extract, multiscale
+from ._hierarchy import hierarchy, hierarchy_json, set_community_attributes
+from ._levels import CONSENSUS_A_VALUES, DEFAULT_A_VALUES, Level, extract, instability, most_stable, multiscale
 from ._readout import correlation_partition
+from ._similarity import similarity_graph
+from ._stability import normalized_variation_of_information
 
-__all__ = ["DEFAULT_A_VALUES", "Level", "correlation_partition", "extract", "multiscale"]
+__all__ = [
+    "CONSENSUS_A_VALUES",
+    "DEFAULT_A_VALUES",
+    "Level",
+    "correlation_partition",
+    "extract",
+    "hierarchy",
+    "hierarchy_json",
+    "instability",
+    "most_stable",
+    "multiscale",
+    "normalized_variation_of_information",
+    "set_community_attributes",
+    "similarity_graph",
+]

@@ -3,14 +3,37 @@
 from __future__ import annotations
 
 import networkx as nx
+import numpy as np
+import scipy.sparse as sp
 
-from ..errors import GraphError
+from .. import _validation as check
+from ..errors import GraphError, ParameterError
+
+
+def _from_sparse(A) -> nx.Graph:
+    """A networkx graph on nodes 0..p-1 from a square, symmetric scipy.sparse adjacency matrix."""
+    if A.ndim != 2 or A.shape[0] != A.shape[1]:
+        raise GraphError(f"a sparse adjacency matrix must be square, got shape {A.shape}")
+    A = sp.csr_array(A, dtype=np.float64)
+    if A.shape[0] == 0:
+        raise GraphError("the graph has no nodes")
+    if abs(A - A.T).max() > 1e-12 * max(abs(A).max(), 1.0):
+        raise GraphError(
+            "the sparse adjacency matrix is not symmetric; community extraction needs an undirected "
+            "graph: pass (A + A.T) / 2 or A.maximum(A.T) explicitly"
+        )
+    if A.nnz and A.data.min() < 0:
+        raise GraphError("edge weights must be non-negative; drop or shift the negative entries")
+    return nx.from_scipy_sparse_array(A)
 
 
 def _undirected(G, weight: str | None) -> nx.Graph:
+    if sp.issparse(G):
+        return _from_sparse(G)
     if not isinstance(G, nx.Graph):
         raise GraphError(
-            f"G must be a networkx graph, got {type(G).__name__}; convert it with MemoryGraph.to_networkx()"
+            f"G must be a networkx graph or a scipy.sparse adjacency matrix, got {type(G).__name__}; "
+            "convert it with MemoryGraph.to_networkx()"
         )
     if G.is_directed():
         raise GraphError(
@@ -27,3 +50,14 @@ def _undirected(G, weight: str | None) -> nx.Graph:
             H.add_edge(u, v, **{weight or "weight": H.get_edge_data(u, v, {}).get(weight or "weight", 0.0) + w})
         return H
     return G
+
+
+def _scales(a_values, h_values) -> tuple[list[float], list[float]]:
+    """The sweep's (a, h) pairs, checked; ``h = 1 - a`` unless ``h_values`` is given."""
+    a_values = [check.finite_real("a", a) for a in a_values]
+    if not a_values:
+        raise ParameterError("a_values must hold at least one value")
+    h_values = [1.0 - a for a in a_values] if h_values is None else [check.finite_real("h", h) for h in h_values]
+    if len(h_values) != len(a_values):
+        raise ParameterError(f"{len(a_values)} a values but {len(h_values)} h values; give one h per a")
+    return a_values, h_values

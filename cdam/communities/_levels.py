@@ -18,15 +18,24 @@ from networkx.algorithms.community import modularity as nx_modularity
 from .. import _validation as check
 from .._progress import progress_reporter
 from ..errors import ParameterError
-from ._graph import _undirected
+from ._graph import _scales, _undirected
 from ._readout import correlation_partition
 
-__all__ = ["DEFAULT_A_VALUES", "Level", "extract", "multiscale"]
+__all__ = ["CONSENSUS_A_VALUES", "DEFAULT_A_VALUES", "METHODS", "SELECTIONS", "Level", "extract", "instability",
+           "most_stable", "multiscale"]
 
 #: a from auto-association (1) to wide hetero-association (-2); h = 1 - a by default.
 #: Dense between 0.5 and 0: on graphs of mean degree ~20 the whole range from neighbourhoods
 #: to a single group is crossed there. Below about -3 the dynamics stop converging (SPEC 1.5).
 DEFAULT_A_VALUES = (1.0, 0.75, 0.5, 0.4, 0.3, 0.2, 0.1, 0.0, -0.25, -0.5, -1.0, -1.5, -2.0)
+
+#: The consensus method's default scales: on LFR graphs (mean degree 20) a = 0.3 already
+#: reads neighbourhoods as communities and a = -0.5 the coarsest useful grouping, while
+#: a >= 0.5 stays near auto-association (every run near its own cue). Each scale costs
+#: ``draws`` all-starts runs, so the sweep is kept short.
+CONSENSUS_A_VALUES = (0.3, 0.15, 0.0, -0.25, -0.5)
+
+METHODS = ("consensus", "paper")
 
 
 @dataclass(frozen=True)
@@ -41,15 +50,23 @@ class Level:
         Communities, largest first, like networkx's community functions.
     modularity : float
         Newman modularity of ``partition`` on the input graph.
-    correlation : numpy.ndarray (p, p)
-        Attractor correlation matrix the partition was read from (node order of ``G``).
+    correlation : numpy.ndarray (p, p) or None
+        ``method="paper"``: the attractor correlation matrix the partition was read from
+        (node order of ``G``). None for the default method, which never forms it.
+    nvi : float
+        Mean normalised variation of information between the partitions of the pattern
+        draws at this scale (0: every draw gave the same partition; NaN with one draw).
+    nvi_coarser : float
+        NVI between this partition and the next coarser level's (NaN for the coarsest).
     """
 
     a: float
     h: float
     partition: list
     modularity: float
-    correlation: np.ndarray = field(repr=False)
+    correlation: np.ndarray | None = field(default=None, repr=False)
+    nvi: float = float("nan")
+    nvi_coarser: float = float("nan")
 
     @property
     def n_communities(self) -> int:
@@ -64,6 +81,125 @@ class Level:
 
 
 def multiscale(
+    G,
+    seed: int = 0,
+    *,
+    method: str = "consensus",
+    a_values=None,
+    h_values=None,
+    n_neurons: int = 1000,
+    steps: int | None = None,
+    noise: float = 1.0,
+    draws: int = 3,
+    similarity: str = "edges",
+    k: int = 10,
+    threshold: float | None = None,
+    weight: str | None = "weight",
+    refine: int = 2,
+    progress=None,
+    **model_kwargs,
+) -> list[Level]:
+    r"""Communities of ``G`` at every scale of an anti-Hebbian sweep, fine to coarse.
+
+    Each node gets a random U[0,1) pattern of ``n_neurons``; every node cues one run
+    (all-starts, ``sym`` normalisation, beta 1, c 1), for each ``a`` of the sweep with
+    ``h = 1 - a`` unless ``h_values`` is given. All scales of one pattern draw run as one
+    batch (:meth:`cdam.CDAM.run_cells`). The final states are then read out by ``method``.
+
+    ``method="consensus"`` (the default) is a consensus of modularity optimisations on
+    CDAM similarity graphs. For each of ``draws`` pattern draws :math:`d` it builds the
+    sparse similarity graph :math:`W^{(d)}` of the attractors (:func:`similarity_graph`;
+    by default the graph's own edges weighted by the positive attractor correlation,
+    :math:`W_{ij} = A_{ij}\max(C_{ij}, 0)`, which down-weights edges between nodes whose
+    runs settle in different states), and partitions it with networkx's Louvain,
+    :math:`P^{(d)}`. The draws are combined on the union of their edges by the
+    co-assignment fraction
+
+    .. math::
+
+        W^{c}_{ij} = \frac1D \sum_{d=1}^{D} [P^{(d)}(i) = P^{(d)}(j)],
+
+    and Louvain on :math:`W^{c}` gives the level's partition (consensus clustering,
+    Lancichinetti and Fortunato 2012). The mean pairwise normalised variation of
+    information between the :math:`P^{(d)}` is the level's ``nvi``: how much the partition
+    depends on the random patterns. Nothing of size p x p is formed (cost per level
+    :math:`D (m n + \text{Louvain})` for m edges). Unless given, ``eta`` is 0.3 and
+    ``steps`` 30: the same fixed points as the paper's eta 0.1, T 100, reached to the same
+    residual (:math:`0.7^{30} \approx 0.9^{100} \approx 2.5\times10^{-5}`) in 30% of the steps.
+
+    ``method="paper"`` is SPEC 1.5's procedure unchanged: one draw, eta 0.1, T 100, the
+    attractor correlation matrix ``C`` (dense, p x p) and average-linkage clustering of it
+    cut at ``threshold`` (:func:`correlation_partition`), by default
+    :math:`\max(3, \sqrt{2\ln(p(p-1)/2)})/\sqrt{n}`, the largest chance correlation between
+    unrelated attractors. Its default sweep is refined where the number of groups falls by
+    more than half between neighbouring ``a``, ``refine`` times over.
+
+    Parameters
+    ----------
+    G : networkx.Graph or scipy.sparse matrix
+        Undirected (weighted or not); a sparse matrix is a symmetric adjacency matrix on
+        nodes 0..p-1. Directed graphs are refused with a message.
+    seed : int
+        Seeds the patterns, the start noise and Louvain. Draw 0 uses ``seed`` itself.
+    method : {"consensus", "paper"}
+    a_values, h_values : sequences of float, optional
+        The scales; by default :data:`DEFAULT_A_VALUES` (``"paper"``) or
+        :data:`CONSENSUS_A_VALUES` (``"consensus"``), with ``h = 1 - a``.
+    n_neurons : int
+        Pattern length n. The signal grows with :math:`\kappa = \beta n \operatorname{var}`
+        (SPEC 5): with fewer neurons raise ``beta`` in proportion.
+    steps : int, optional
+        Steps per run (default 30 for ``"consensus"``, 100 for ``"paper"``).
+    draws : int
+        ``"consensus"`` only: independent pattern draws per scale (at least 1).
+    similarity : {"edges", "knn", "both"}
+        ``"consensus"`` only: which pairs get a similarity (see :func:`similarity_graph`).
+    k : int
+        Neighbours per node for ``similarity="knn"`` or ``"both"``.
+    threshold : float, optional
+        ``"paper"`` only: the correlation at which groups stop merging.
+    weight : str or None
+        Edge attribute of the weights (None: unweighted).
+    refine : int
+        ``"paper"`` only: rounds of refinement of the default sweep.
+    progress : bool or callable
+        ``True``: a progress bar over the scales (with tqdm); or ``progress(done, total)``
+        after each scale (``"paper"``) or each draw of all scales (``"consensus"``).
+    **model_kwargs
+        Passed to :class:`cdam.CDAM` (``beta``, ``eta``, ``memory_limit``, ...).
+
+    Returns
+    -------
+    list of Level, ordered from the finest partition to the coarsest.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.connected_caveman_graph(3, 5)
+    >>> levels = multiscale(G, seed=0, a_values=[1.0, -1.0], n_neurons=400, method="paper")
+    >>> [lvl.n_communities for lvl in levels]
+    [15, 3]
+    >>> levels = multiscale(G, seed=0, a_values=[0.5, 0.0], n_neurons=400)
+    >>> [(lvl.n_communities, lvl.nvi) for lvl in levels]
+    [(3, 0.0), (3, 0.0)]
+    """
+    method = check.choice("method", method, METHODS)
+    if method == "paper":
+        return _paper_levels(
+            G, seed, a_values=a_values, h_values=h_values, n_neurons=n_neurons,
+            steps=100 if steps is None else steps, noise=noise, threshold=threshold, weight=weight,
+            refine=refine, progress=progress, **model_kwargs,
+        )
+    from ._consensus import consensus_levels
+
+    return consensus_levels(
+        G, seed, a_values=CONSENSUS_A_VALUES if a_values is None else a_values, h_values=h_values,
+        n_neurons=n_neurons, steps=30 if steps is None else steps, noise=noise, draws=draws,
+        similarity=similarity, k=k, weight=weight, progress=progress, **model_kwargs,
+    )
+
+
+def _paper_levels(
     G: nx.Graph,
     seed: int = 0,
     *,
@@ -78,58 +214,14 @@ def multiscale(
     progress=None,
     **model_kwargs,
 ) -> list[Level]:
-    r"""Communities of ``G`` at every scale of an anti-Hebbian sweep, fine to coarse.
-
-    For each ``a`` (with ``h = 1 - a`` unless ``h_values`` is given): one U[0,1) pattern of
-    ``n_neurons`` per node, all-starts CDAM runs (``sym`` normalisation, eta 0.1, beta 1,
-    T 100, c 1 unless overridden), the attractor correlation matrix ``C``, and the partition
-    :func:`correlation_partition` reads from it. The default ``threshold`` is
-    :math:`\max(3, \sqrt{2\ln(p(p-1)/2)})/\sqrt{n}`: the expected largest of the chance
-    correlations between attractors of unrelated random patterns (each about
-    :math:`N(0, 1/n)`), so that chance never merges two groups. Where the number of groups
-    falls by more than half between neighbouring ``a`` (with ``h = 1 - a``), the sweep adds
-    the midpoint, ``refine`` times over.
-
-    Parameters
-    ----------
-    G : networkx.Graph
-        Undirected (weighted or not); directed graphs are refused with a message.
-    seed : int
-        Seeds the patterns and the start noise.
-    a_values, h_values : sequences of float, optional
-        The scales. By default ``DEFAULT_A_VALUES`` with ``h = 1 - a``, refined where the
-        partition coarsens abruptly (see ``refine``); given values are used as they are.
-    weight : str or None
-        Edge attribute of the weights (None: unweighted).
-    progress : bool or callable
-        ``True``: a progress bar over the scales (with tqdm, on a terminal or in a
-        notebook); or ``progress(done, total)``, called after each scale (``total`` grows
-        when the sweep is refined). The protocol is :mod:`cdam._progress`.
-
-    Returns
-    -------
-    list of Level, ordered from the finest partition to the coarsest.
-
-    Examples
-    --------
-    >>> import networkx as nx
-    >>> G = nx.connected_caveman_graph(3, 5)
-    >>> levels = multiscale(G, seed=0, a_values=[1.0, -1.0], n_neurons=400)
-    >>> [lvl.n_communities for lvl in levels]
-    [15, 3]
-    """
+    """SPEC 1.5's procedure as it was: one draw, average-linkage readout of C."""
     from ..datasets import memory_graph_from_networkx
     from ..dynamics import CDAM
     from ..measures import attractor_correlation
 
     G = _undirected(G, weight)
     default_sweep = a_values is None and h_values is None
-    a_values = [check.finite_real("a", a) for a in (DEFAULT_A_VALUES if a_values is None else a_values)]
-    if not a_values:
-        raise ParameterError("a_values must hold at least one value")
-    h_values = [1.0 - a for a in a_values] if h_values is None else [check.finite_real("h", h) for h in h_values]
-    if len(h_values) != len(a_values):
-        raise ParameterError(f"{len(a_values)} a values but {len(h_values)} h values; give one h per a")
+    a_values, h_values = _scales(DEFAULT_A_VALUES if a_values is None else a_values, h_values)
     n_neurons = check.positive_int("n_neurons", n_neurons, minimum=2)
     refine = check.positive_int("refine", refine, minimum=0)
     p = G.number_of_nodes()
@@ -190,10 +282,37 @@ def _refinements(levels) -> list[float]:
     return out
 
 
-def extract(G: nx.Graph, seed: int = 0, **kwargs) -> list[set]:
-    """One partition of ``G``: the most modular level of :func:`multiscale`.
+SELECTIONS = ("stability", "modularity")
 
-    Returns a list of sets of nodes, largest first, like networkx's community functions.
+
+def extract(G, seed: int = 0, *, select: str | None = None, **kwargs) -> list[set]:
+    r"""One partition of ``G``: the most stable (or most modular) level of :func:`multiscale`.
+
+    ``select="stability"`` (the default for ``method="consensus"``) takes the level whose
+    partition least depends on the random patterns and on the scale, as Markov stability
+    selects its scales: the smallest
+
+    .. math::
+
+        \mathrm{NVI}_{\text{draws}}(\ell) + \tfrac12\big(\mathrm{NVI}(\ell, \ell-1)
+        + \mathrm{NVI}(\ell, \ell+1)\big),
+
+    over the non-trivial levels (more than one group, fewer than one per node), ties going
+    to the more modular. ``select="modularity"`` (the default, and the only choice with one
+    draw, for ``method="paper"``) takes the level of highest Newman modularity.
+
+    Parameters
+    ----------
+    G : networkx.Graph or scipy.sparse matrix
+    seed : int
+    select : {"stability", "modularity"}, optional
+    **kwargs
+        Passed to :func:`multiscale` (``method``, ``a_values``, ``draws``, ...).
+
+    Returns
+    -------
+    list of set
+        Communities, largest first, like networkx's community functions.
 
     Examples
     --------
@@ -202,6 +321,30 @@ def extract(G: nx.Graph, seed: int = 0, **kwargs) -> list[set]:
     >>> sorted(len(p) for p in parts)
     [5, 5, 5]
     """
+    method = kwargs.get("method", "consensus")
+    select = ("modularity" if method == "paper" else "stability") if select is None else select
+    select = check.choice("select", select, SELECTIONS)
+    if select == "stability" and (method == "paper" or kwargs.get("draws", 3) < 2):
+        raise ParameterError("select='stability' needs several pattern draws: use method='consensus' with draws >= 2, "
+                             "or select='modularity'")
     levels = multiscale(G, seed=seed, **kwargs)
-    best = max(levels, key=lambda lvl: lvl.modularity)
+    best = max(levels, key=lambda lvl: lvl.modularity) if select == "modularity" else most_stable(levels)
     return [set(b) for b in best.partition]
+
+
+def instability(levels) -> list[float]:
+    """Each level's NVI between draws plus the mean NVI to its neighbouring scales (see :func:`extract`)."""
+    out = []
+    for i, lvl in enumerate(levels):
+        near = [levels[i - 1].nvi_coarser] if i > 0 else []
+        near += [lvl.nvi_coarser] if i + 1 < len(levels) else []
+        out.append(lvl.nvi + (float(np.mean(near)) if near else 0.0))
+    return out
+
+
+def most_stable(levels):
+    """The level of least :func:`instability`, non-trivial levels first, ties to higher modularity."""
+    p = sum(len(b) for b in levels[0].partition)
+    score = instability(levels)
+    candidates = [i for i, lvl in enumerate(levels) if 1 < lvl.n_communities < p] or range(len(levels))
+    return levels[min(candidates, key=lambda i: (round(score[i], 9), -levels[i].modularity))]

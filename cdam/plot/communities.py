@@ -6,7 +6,7 @@ import numpy as np
 
 from ._base import _finish, _pyplot
 
-__all__ = ['plot_community_levels']
+__all__ = ['plot_community_levels', 'plot_community_scan', 'plot_hierarchy']
 
 
 def plot_community_levels(G, levels, truth=None, seed: int = 0, max_levels: int = 9, path=None):
@@ -76,3 +76,81 @@ def _distinct_levels(levels, most: int):
         idx = np.unique(np.round(np.linspace(0, len(keep) - 1, most)).astype(int))
         keep = [keep[i] for i in idx]
     return keep
+
+
+def plot_community_scan(levels, chosen=None, path=None):
+    """The scale scan: groups, NVI (between draws and to the next scale) and modularity against ``a``.
+
+    Parameters
+    ----------
+    levels : list of cdam.communities.Level
+    chosen : Level, optional
+        Marked with a vertical line (e.g. :func:`cdam.communities.most_stable`).
+    path : str or pathlib.Path, optional
+        Also write the figure there.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from cdam.communities import Level
+    >>> levels = [Level(0.5, 0.5, [{0}, {1}], 0.0, nvi=0.1, nvi_coarser=0.5), Level(0.0, 1.0, [{0, 1}], 0.0, nvi=0.0)]
+    >>> [ax.get_ylabel() for ax in plot_community_scan(levels, chosen=levels[1]).axes]
+    ['groups', 'NVI', 'modularity']
+    """
+    plt = _pyplot()
+    fig, axes = plt.subplots(3, 1, figsize=(5.5, 6.5), sharex=True, layout="constrained")
+    a = np.array([lvl.a for lvl in levels])
+    order = np.argsort(a)
+    a = a[order]
+    pick = [levels[i] for i in order]
+    axes[0].plot(a, [lvl.n_communities for lvl in pick], "o-")
+    axes[0].set_yscale("log")
+    axes[0].set_ylabel("groups")
+    axes[1].plot(a, [lvl.nvi for lvl in pick], "o-", label="between pattern draws")
+    axes[1].plot(a, [lvl.nvi_coarser for lvl in pick], "s--", label="to the next coarser level")
+    axes[1].set_ylabel("NVI")
+    axes[1].legend(fontsize=7)
+    axes[2].plot(a, [lvl.modularity for lvl in pick], "o-")
+    axes[2].set_ylabel("modularity")
+    axes[2].set_xlabel("a (h = 1 - a unless given): coarser to the left")
+    if chosen is not None:
+        for ax in axes:
+            ax.axvline(chosen.a, color="grey", ls=":")
+    fig.suptitle("CDAM community scan", fontsize=10)
+    return _finish(fig, path)
+
+
+def plot_hierarchy(tree, path=None):
+    """Draw the tree of :func:`cdam.communities.hierarchy`: one row per level, coarse on top,
+    each block a disc of area ~ its size, linked to its parent.
+
+    Examples
+    --------
+    >>> from cdam.communities import Level, hierarchy
+    >>> T = hierarchy([Level(1.0, 0.0, [{0}, {1}], 0.0), Level(0.0, 1.0, [{0, 1}], 0.5)])
+    >>> plot_hierarchy(T).axes[0].get_ylabel()
+    'level (0 = finest)'
+    """
+    import networkx as nx
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+    pos = {}
+    levels = sorted({lvl for lvl, _ in tree.nodes})
+    for lvl in levels:
+        row = sorted((b for li, b in tree.nodes if li == lvl))
+        for k, b in enumerate(row):
+            pos[(lvl, b)] = ((k + 0.5) / max(len(row), 1), lvl)
+    sizes = [20 + 300 * tree.nodes[u]["size"] / max(1, max(d["size"] for _, d in tree.nodes(data=True)))
+             for u in tree.nodes]
+    nx.draw_networkx_edges(tree, pos, ax=ax, arrows=False, alpha=0.4)
+    nx.draw_networkx_nodes(tree, pos, ax=ax, node_size=sizes, node_color="tab:blue", alpha=0.7)
+    ax.set_yticks(levels, [f"{lvl}: a={tree.nodes[(lvl, 0)]['a']:g}" for lvl in levels])
+    ax.tick_params(left=True, labelleft=True)
+    ax.set_ylabel("level (0 = finest)")
+    ax.set_xticks([])
+    ax.set_title("community hierarchy, fine (bottom) to coarse (top)", fontsize=10)
+    return _finish(fig, path)
