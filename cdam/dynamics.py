@@ -66,8 +66,8 @@ class Trajectory:
     """
 
     final: torch.Tensor
-    final_attention: torch.Tensor
-    late_attention: torch.Tensor
+    final_attention: torch.Tensor | None
+    late_attention: torch.Tensor | None
     cues: torch.Tensor
     steps: int
     initial: torch.Tensor | None = None
@@ -81,6 +81,7 @@ class Trajectory:
     engine: str | None = None
     run_steps: torch.Tensor | None = None
     settled: torch.Tensor | None = None
+    n_memories: int | None = None
 
     @property
     def batch_size(self) -> int:
@@ -107,7 +108,16 @@ class Trajectory:
             overlaps=cat("overlaps", 1), initial_overlaps=cat("initial_overlaps"), attention=cat("attention", 1),
             overlap_kind=first.overlap_kind, params=dict(first.params), topk_discarded=cat("topk_discarded"),
             engine=first.engine, run_steps=cat("run_steps"), settled=cat("settled"),
+            n_memories=first.n_memories,
         )
+
+    def _n_memories(self):
+        if self.n_memories is not None:
+            return self.n_memories
+        for x in (self.final_attention, self.initial_overlaps, self.late_attention):
+            if x is not None:
+                return x.shape[-1]
+        return "?"
 
     def __repr__(self) -> str:
         # one line for notebooks: the sizes and what was recorded, never the tensors
@@ -117,7 +127,7 @@ class Trajectory:
         settled = "" if self.settled is None else f", settled={int(self.settled.sum())}/{self.batch_size}"
         return (
             f"Trajectory(B={self.batch_size}, steps={self.steps}, n={self.final.shape[-1]}, "
-            f"p={self.final_attention.shape[-1]}, engine={self.engine!r}, "
+            f"p={self._n_memories()}, engine={self.engine!r}, "
             f"recorded={'+'.join(recorded) or 'none'}{settled})"
         )
 
@@ -137,6 +147,7 @@ class Trajectory:
             initial_overlaps=take(self.initial_overlaps), attention=take(self.attention, 1),
             overlap_kind=self.overlap_kind, params=dict(self.params), topk_discarded=take(self.topk_discarded),
             engine=self.engine, run_steps=take(self.run_steps), settled=take(self.settled),
+            n_memories=self.n_memories,
         )
 
     def overlaps_with_initial(self) -> torch.Tensor:
@@ -228,11 +239,12 @@ class _Attention(_States):
 class _Summary(Recorder):
     """What every run keeps: cues, final attention, the late-window mean, the discarded mass."""
 
-    def __init__(self, cue_op, cues):
-        self.cue_op, self.cues = cue_op, cues
+    def __init__(self, cue_op, cues, attention: bool = True):
+        self.cue_op, self.cues, self.attention = cue_op, cues, attention
 
     def begin(self, batch, steps, model):
-        p = model.n_memories
+        p = model.n_memories if self.attention else 0  # no (B, p) summaries: nothing to keep
+        self.batch = batch
         self.final = torch.empty(batch, p, dtype=model.dtype)
         self.late = torch.zeros(batch, p, dtype=torch.float64)
         self.late_from, self.late_count = (steps + 1) // 2, 0
@@ -247,7 +259,7 @@ class _Summary(Recorder):
     def observe(self, t, rows, view, final=False):
         if t == 0 and self._find_cues:  # the memory best correlated with each start
             self.cues[rows] = view.overlaps(self.cue_op).argmax(dim=1).cpu()
-        if final or t >= self.late_from:
+        if self.attention and (final or t >= self.late_from):
             w = view.weights
             self.late[rows] += w.cpu()
             if final:
@@ -258,11 +270,11 @@ class _Summary(Recorder):
         if d is not None:
             d = d.to(torch.float64).cpu()
             if self.discarded is None:
-                self.discarded = torch.zeros(self.late.shape[0], dtype=torch.float64)
+                self.discarded = torch.zeros(self.batch, dtype=torch.float64)
             self.discarded[rows] = torch.maximum(self.discarded[rows], d)
 
     def late_mean(self):
-        return self.late / (self.late_count + 1)
+        return self.late / (self.late_count + 1) if self.attention else None
 
 
 def _run_chunk(task):
@@ -519,6 +531,7 @@ class CDAM:
         perturb=None,
         freeze: bool = False,
         engine: str | None = None,
+        attention_summary: bool = True,
         _row_params=None,
     ) -> Trajectory:
         r"""Run the dynamics from ``x0`` for ``steps`` updates.
@@ -563,6 +576,10 @@ class CDAM:
             holds each run's updates and ``Trajectory.settled`` whether it settled.
         engine : {"auto", "direct", "coefficient"}, optional
             Overrides the model's ``engine`` for this run.
+        attention_summary : bool
+            Keep ``final_attention`` and ``late_attention`` (two (B, p) arrays; mode
+            classification reads them). False leaves them None: at p = 1e6 memories and
+            B = 1024 runs they alone are 12 GB.
         """
         steps = check.positive_int("steps", steps, minimum=0)
         if tol is not None:
@@ -598,7 +615,7 @@ class CDAM:
                     "tol, freeze and perturb act on the state itself: run them with engine='direct' or 'auto'"
                 )
         op = self._overlap_operator(overlap)
-        summary = _Summary(self._overlap_operator("pearson"), cue_idx)
+        summary = _Summary(self._overlap_operator("pearson"), cue_idx, attention=attention_summary)
         built: list[Recorder] = [summary]
         ov = _Overlaps(op) if record_overlaps else None
         st = _States() if record_states else None
@@ -606,7 +623,9 @@ class CDAM:
         built += [r for r in (ov, st, at) if r is not None]
         everyone = built + list(recorders)
         initial = sigma.cpu().clone()
-        self._check_budget_then_plan(B, steps, engine, record_overlaps, record_states, record_attention, tol)
+        self._check_budget_then_plan(
+            B, steps, engine, record_overlaps, record_states, record_attention, tol, attention_summary
+        )
         done, run_steps, settled = self._loop(
             sigma, steps, everyone, summary, engine, tol, perturb, freeze, params=_row_params
         )
@@ -621,7 +640,7 @@ class CDAM:
         # (correlations, overlaps) must not depend on it
         return Trajectory(
             final=final.contiguous().cpu(),
-            final_attention=summary.final,
+            final_attention=summary.final if attention_summary else None,
             late_attention=summary.late_mean(),
             cues=summary.cues,
             steps=done,
@@ -636,6 +655,7 @@ class CDAM:
             engine=engine,
             run_steps=run_steps,
             settled=settled,
+            n_memories=self.n_memories,
         )
 
     def run_cells(self, cells, x0, steps: int = 100, *, cues=None, **run_kwargs) -> list[Trajectory]:
@@ -795,7 +815,7 @@ class CDAM:
 
     def memory_estimate(
         self, steps: int, *, engine: str = "direct", record_overlaps: bool = False, record_states: bool = False,
-        record_attention: bool = False, tol=None,
+        record_attention: bool = False, tol=None, attention_summary: bool = True,
     ) -> tuple[int, int, int]:
         """Bytes a run needs: ``(fixed, per_run, per_chunk_row)``.
 
@@ -806,7 +826,7 @@ class CDAM:
         """
         p, n, e = self.n_memories, self.n_neurons, self.dtype.itemsize
         # kept for the whole run, per run: state, start, final, cues, attention summaries
-        per_run = e * (3 * n + p) + 8 * p + 16
+        per_run = e * 3 * n + 16 + (e * p + 8 * p) * attention_summary
         per_run += e * ((steps + 1) * p * record_overlaps + steps * n * record_states + steps * p * record_attention)
         fixed = 0
         if engine == "coefficient":
@@ -820,15 +840,18 @@ class CDAM:
                 per_row += e * k * n  # the gathered value rows of a top-k read
         return fixed, per_run, per_row
 
-    def _check_budget_then_plan(self, B, steps, engine, record_overlaps, record_states, record_attention, tol):
+    def _check_budget_then_plan(
+        self, B, steps, engine, record_overlaps, record_states, record_attention, tol, attention_summary=True
+    ):
         """Rows per chunk for this run, or MemoryBudgetError before anything large exists."""
         fixed, per_run, per_row = self.memory_estimate(
             steps, engine=engine, record_overlaps=record_overlaps, record_states=record_states,
-            record_attention=record_attention, tol=tol,
+            record_attention=record_attention, tol=tol, attention_summary=attention_summary,
         )
         hints = (
             "give memory_limit= more bytes (CDAM(..., memory_limit=...)), run fewer starts at once, "
-            "record fewer quantities (record_states / record_overlaps / record_attention)"
+            "record fewer quantities (record_states / record_overlaps / record_attention, "
+            "attention_summary=False)"
             + ("" if engine == "coefficient" else ", use values='factored' or topk= for large p")
             + ", or use fewer neurons or memories"
         )

@@ -161,6 +161,8 @@ def _window_attention(trajectory) -> torch.Tensor:
     late = getattr(trajectory, "late_attention", None)
     if late is not None:
         return late.double()
+    if trajectory.final_attention is None:
+        raise ParameterError("the run kept no attention; run it with attention_summary=True to classify its mode")
     return trajectory.final_attention.double()
 
 

@@ -297,3 +297,18 @@ def test_all_starts_spread_over_processes_and_dask_equal_one_batch():
         with distributed.Client(cluster) as client:
             got = m.all_starts(steps=40, chunk=5, scheduler=client)
     np.testing.assert_allclose(got.final.numpy(), one.final.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_attention_summary_can_be_left_out():
+    g = _graph(p=40, n=100)
+    m = cdam.CDAM(g, dtype=torch.float64)
+    full = m.all_starts(steps=20)
+    lean = m.all_starts(steps=20, attention_summary=False)
+    assert lean.final_attention is None and lean.late_attention is None
+    np.testing.assert_allclose(lean.final.numpy(), full.final.numpy(), rtol=0, atol=0)
+    assert "p=40" in repr(lean)
+    with pytest.raises(cdam.errors.ParameterError, match="attention_summary=True"):
+        cdam.classify_mode(lean, g)
+    fixed, with_summary, _ = m.memory_estimate(20)
+    _, without, _ = m.memory_estimate(20, attention_summary=False)
+    assert with_summary - without == 16 * 40  # final attention (float64 model: 8 p) and the float64 late mean (8 p)
