@@ -405,37 +405,39 @@ class CoefficientStepper:
         return self.decay(rows) * self.sigma0[rows] + self.C[rows] @ self.model.backend.keys
 
     def overlap_parts(self, rows, cache) -> tuple:
-        r"""What the overlaps of this step need, kept by reference or one copy: :math:`C_t`,
-        :math:`C_tG_c` (rows, p), :math:`C_t m` (rows, 1) and :math:`d_t`;
-        :meth:`overlaps_from_parts` finishes many steps at once."""
+        r"""What the overlaps of this step need, each (rows, .) small or computed anyway:
+        :math:`C_tG_c` (rows, p), :math:`C_t\cdot S^c_0` and :math:`C_t\cdot C_tG_c` (rows, 1),
+        :math:`C_t m` (rows, 1) and :math:`d_t`; :meth:`overlaps_from_parts` finishes many steps at once."""
         _get(self, rows, cache, "scores")
+        C, Lc = self.C[rows], cache["Lc"]
         d = self.decay(rows)
         if not isinstance(d, torch.Tensor):
             d = torch.full((1, 1), d, dtype=self.C.dtype, device=self.C.device)
-        return self.C[rows].clone(), cache["Lc"], cache["Cm"], d
+        cs = (C * self.S0c[rows]).sum(dim=1, keepdim=True)
+        cl = (C * Lc).sum(dim=1, keepdim=True)
+        return Lc, cs, cl, cache["Cm"], d
 
-    def overlaps_from_parts(self, op, rows, C, Lc, Cm, decay):
+    def overlaps_from_parts(self, op, rows, Lc, cs, cl, Cm, decay):
         r"""Overlaps (T, rows, p) from parts stacked over T steps (``decay`` (T, rows or 1, 1)).
 
         With :math:`S^c_0 = \sigma_0\Xi_c`: the numerator is :math:`d_tS^c_0 + C_tG_c`, the
-        centred norm :math:`d_t^2\lVert\sigma^c_0
-Vert^2 + 2d_t\,C_t\cdot S^c_0 + C_t\cdot C_tG_c`
+        centred norm :math:`d_t^2\lVert\sigma^c_0Vert^2 + 2d_t\,C_t\cdot S^c_0 + C_t\cdot C_tG_c`
         and the sum of the state :math:`d_t\sum\sigma_0 + n\,C_tm`."""
         S0c, sum0, Rc20 = self.S0c[rows], self.sum0[rows].squeeze(1), self.Rc20[rows].squeeze(1)
         d = decay.squeeze(-1)
-        var = (Rc20 * d * d + 2.0 * d * (C * S0c).sum(dim=-1) + (C * Lc).sum(dim=-1)).clamp_(min=0.0)
+        var = (Rc20 * d * d + 2.0 * d * cs.squeeze(-1) + cl.squeeze(-1)).clamp_(min=0.0)
         total = sum0 * d + self.n * Cm.squeeze(-1)
         size2 = var + total * total / self.n  # |sigma|^2
         if op.kind == "pearson":
-            num, norm2 = S0c * decay + Lc, var  # sigma . xi^c_mu and |sigma - mean|^2
+            num, norm2 = (S0c * decay).add_(Lc), var  # sigma . xi^c_mu and |sigma - mean|^2
         else:
-            num, norm2 = self.S0[rows] * decay + Lc + Cm * self.nm, size2
-        # a spread below round-off of the state's size is a constant state: overlap 0, as directly
+            num, norm2 = (self.S0[rows] * decay).add_(Lc).add_(Cm * self.nm), size2
+        # a spread below round-off of the state's size is a constant state: overlap 0, as directly;
+        # reciprocal norms (0 where a norm is 0) scale the big (T, B, p) block in two passes
         tiny = norm2 <= 64.0 * torch.finfo(num.dtype).eps * size2
-        snorm = torch.where(tiny, torch.zeros_like(norm2), norm2.sqrt())
-        den = snorm[..., None] * op._norm
-        out = num.div_(torch.where(den > 0, den, torch.ones_like(den)))
-        return out.masked_fill_(den == 0, 0.0).clamp_(-1.0, 1.0)
+        inv_state = torch.where(tiny | (norm2 <= 0), torch.zeros_like(norm2), norm2.rsqrt())
+        inv_pattern = torch.where(op._norm > 0, 1.0 / op._norm.clamp(min=torch.finfo(num.dtype).tiny), 0.0)
+        return num.mul_(inv_state[..., None]).mul_(inv_pattern).clamp_(-1.0, 1.0)
 
     def _view_overlaps(self, rows, cache, op):
         if self.t == 0:  # the start itself, read as the direct path reads it
@@ -443,8 +445,8 @@ Vert^2 + 2d_t\,C_t\cdot S^c_0 + C_t\cdot C_tG_c`
         scores = _get(self, rows, cache, "scores")
         if op.kind == "dot":
             return scores.clone()
-        C, Lc, Cm, d = self.overlap_parts(rows, cache)
-        return self.overlaps_from_parts(op, rows, C[None], Lc[None], Cm[None], d[None])[0]
+        Lc, cs, cl, Cm, d = self.overlap_parts(rows, cache)
+        return self.overlaps_from_parts(op, rows, Lc[None], cs[None], cl[None], Cm[None], d[None])[0]
 
     def read(self, rows, t: int) -> dict:
         self.t = t

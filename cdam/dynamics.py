@@ -187,16 +187,16 @@ class Recorder:
 
 
 class _Overlaps(Recorder):
-    """Overlaps of every state. In coefficient space each step only keeps its parts (a copy
-    of C and the product C G_c it computed anyway); the overlaps of all steps are formed in
-    one vectorised pass at the end, instead of a dozen small operations per step."""
+    """Overlaps of every state. In coefficient space each step only keeps its parts (the
+    product C G_c it computed anyway and three numbers per run); the overlaps of all steps are
+    formed in one vectorised pass at the end, instead of a dozen small operations per step."""
 
     def __init__(self, op):
         self.op = op
 
     def begin(self, batch, steps, model):
         self.out = torch.empty(steps + 1, batch, model.n_memories, dtype=model.dtype)
-        self.parts: dict = {}  # chunk -> [(C_t, C_t G_c, C_t m, d_t)] in step order
+        self.parts: dict = {}  # chunk -> [(C_t G_c, C_t . S0c, C_t . C_t G_c, C_t m, d_t)] in step order
         self.stepper = None
 
     def observe(self, t, rows, view):
@@ -210,8 +210,8 @@ class _Overlaps(Recorder):
     def finish(self, done):
         self.out = self.out[: done + 1]
         for (lo, hi), steps in self.parts.items():
-            C, Lc, Cm, d = (torch.stack(x) for x in zip(*steps))
-            self.out[1 : done + 1, lo:hi] = self.stepper.overlaps_from_parts(self.op, slice(lo, hi), C, Lc, Cm, d).cpu()
+            parts = (torch.stack(x) for x in zip(*steps))
+            self.out[1 : done + 1, lo:hi] = self.stepper.overlaps_from_parts(self.op, slice(lo, hi), *parts).cpu()
         self.parts = {}
 
 
@@ -830,7 +830,7 @@ class CDAM:
         per_run += e * ((steps + 1) * p * record_overlaps + steps * n * record_states + steps * p * record_attention)
         fixed = 0
         if engine == "coefficient":
-            per_run += e * (3 * p + 4) + e * 2 * steps * p * record_overlaps  # overlap parts kept per step
+            per_run += e * (3 * p + 4) + e * steps * (p + 3) * record_overlaps  # overlap parts kept per step
             fixed += e * p * p + 8 * (p * p + n * p) * ("gram" not in self._cache)
             per_row = e * (6 * p + n) + 8 * p
         else:
