@@ -533,6 +533,7 @@ class CDAM:
         engine: str | None = None,
         attention_summary: bool = True,
         _row_params=None,
+        _checked: bool = False,
     ) -> Trajectory:
         r"""Run the dynamics from ``x0`` for ``steps`` updates.
 
@@ -586,7 +587,11 @@ class CDAM:
             tol = check.finite_real("tol", tol, minimum=0.0)
         if freeze and tol is None:
             raise ParameterError("freeze=True needs tol=, the largest move of a settled run")
-        sigma, _ = check.state_batch(x0, self.n_neurons, dtype=self.dtype, device=self.device)
+        # run_cells hands over a batch it built from checked starts: no second pass over it
+        if _checked:
+            sigma: torch.Tensor = x0
+        else:
+            sigma = check.state_batch(x0, self.n_neurons, dtype=self.dtype, device=self.device)[0]
         B = sigma.shape[0]
         cue_idx = None
         if cues is not None:
@@ -710,7 +715,7 @@ class CDAM:
         params = _engine._Params(*columns, self.dtype, self.device)  # type: ignore[call-arg]  # five columns
         stacked = self.run(
             x.repeat(k, 1), steps, cues=None if cues is None else np.tile(np.asarray(cues), k),
-            engine="coefficient", _row_params=params, **run_kwargs,
+            engine="coefficient", _row_params=params, _checked=True, **run_kwargs,
         )
         out = []
         for i, c in enumerate(cells):

@@ -253,13 +253,18 @@ def is_quiescent(trajectory) -> bool:
     return float((C.sum() - np.trace(C)) / (B * (B - 1))) >= QUIESCENT_CORRELATION
 
 
-def classify_mode(trajectory: Trajectory, graph: MemoryGraph | None = None) -> Mode:
+def classify_mode(
+    trajectory: Trajectory, graph: MemoryGraph | None = None, *, mean_correlation: float | None = None
+) -> Mode:
     """The mode the dynamics showed, from a batch of runs (ideally all-starts).
 
     ``QUIESCENT`` when all starts end in one pattern-unspecific state (mean pairwise
     correlation of final states >= ``QUIESCENT_CORRELATION``). Otherwise ``AUTO`` when
     every run stays on its cue, and else the more common of narrow and wide among the runs
     that left their cue (see :func:`classify_runs`); a tie counts as narrow.
+
+    ``mean_correlation``: the mean off-diagonal attractor correlation, when the caller has
+    it already (a sweep records it); otherwise it is computed from the final states.
 
     Examples
     --------
@@ -269,7 +274,10 @@ def classify_mode(trajectory: Trajectory, graph: MemoryGraph | None = None) -> M
     >>> str(classify_mode(traj, g))
     'wide_hetero'
     """
-    if is_quiescent(trajectory):
+    quiescent = (
+        is_quiescent(trajectory) if mean_correlation is None else mean_correlation >= QUIESCENT_CORRELATION
+    )
+    if quiescent:
         return Mode.QUIESCENT
     runs = classify_runs(trajectory, graph)
     left = [m for m in runs if m is not Mode.AUTO]

@@ -517,11 +517,12 @@ def _observed(traj, spec, cue_rows, classify_mode) -> dict:
     cue = cue_rows[traj.cues]
     B = Z.shape[0]
     total = Z.sum(dim=0)
+    # mean of the off-diagonal Pearson correlations without the (B, B) matrix
+    mean_corr = float((total @ total - (Z * Z).sum()) / (B * (B - 1))) if B > 1 else None
     return {
-        "observed": str(classify_mode(traj, spec.graph)),
+        "observed": str(classify_mode(traj, spec.graph, mean_correlation=mean_corr if B > 1 else -1.0)),
         "cue_overlap": float((Z * cue).sum(dim=1).clamp(-1.0, 1.0).mean()),
-        # mean of the off-diagonal Pearson correlations without the (B, B) matrix
-        "attractor_correlation": float((total @ total - (Z * Z).sum()) / (B * (B - 1))) if B > 1 else None,
+        "attractor_correlation": mean_corr,
         "steps": int(traj.steps),
     }
 
