@@ -589,6 +589,7 @@ class CDAM:
             raise ParameterError("freeze=True needs tol=, the largest move of a settled run")
         # run_cells hands over a batch it built from checked starts: no second pass over it
         if _checked:
+            assert isinstance(x0, torch.Tensor)  # run_cells' own stacked batch
             sigma: torch.Tensor = x0
         else:
             sigma = check.state_batch(x0, self.n_neurons, dtype=self.dtype, device=self.device)[0]
