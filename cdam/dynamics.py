@@ -10,6 +10,7 @@ import torch
 
 from . import _engine
 from . import _validation as check
+from ._recorders import Recorder, _Attention, _Overlaps, _States, _Summary
 from .backends.base import StorageBackend
 from .backends.slots import SOFTMAX_KINDS, DenseSlots
 from .couplings import NORMALIZATIONS, Couplings
@@ -163,118 +164,6 @@ class Trajectory:
         if kind is not None and kind != self.overlap_kind:
             raise ParameterError(f"{self.overlap_kind} overlaps were recorded, not {kind}; run with overlap={kind!r}")
         return self.overlaps[-1] if self.steps else self.initial_overlaps  # type: ignore[return-value]
-
-
-class Recorder:
-    """Something the run loop shows every state to: subclass and pass ``recorders=[...]``.
-
-    The loop calls :meth:`begin` once, then :meth:`observe` for every state from ``x0``
-    (``t = 0``) to the final one (``t = steps``), one chunk of rows at a time, and
-    :meth:`finish` with the number of updates done. ``view`` gives the chunk's ``state``,
-    ``scores`` (logits), ``weights`` (attention over memories), ``discarded`` and
-    ``overlaps(op)``, each computed once on first access (in coefficient space the state itself
-    is formed only if a recorder asks for it).
-    """
-
-    def begin(self, batch: int, steps: int, model) -> None:
-        """Called before the first update."""
-
-    def observe(self, t: int, rows, view) -> None:
-        """The state after ``t`` updates of the runs ``rows`` (a slice or index tensor)."""
-
-    def finish(self, done: int) -> None:
-        """Called after the last state was observed."""
-
-
-class _Overlaps(Recorder):
-    """Overlaps of every state. In coefficient space each step only keeps its parts (the
-    product C G_c it computed anyway and three numbers per run); the overlaps of all steps are
-    formed in one vectorised pass at the end, instead of a dozen small operations per step."""
-
-    def __init__(self, op):
-        self.op = op
-
-    def begin(self, batch, steps, model):
-        self.out = torch.empty(steps + 1, batch, model.n_memories, dtype=model.dtype)
-        self.parts: dict = {}  # chunk -> [(C_t G_c, C_t . S0c, C_t . C_t G_c, C_t m, d_t)] in step order
-        self.stepper = None
-
-    def observe(self, t, rows, view):
-        stepper = view._stepper
-        if t == 0 or self.op.kind == "dot" or not hasattr(stepper, "overlap_parts"):
-            self.out[t, rows] = view.overlaps(self.op).cpu()
-            return
-        self.stepper = stepper
-        self.parts.setdefault((rows.start, rows.stop), []).append(stepper.overlap_parts(rows, view._cache))
-
-    def finish(self, done):
-        self.out = self.out[: done + 1]
-        for (lo, hi), steps in self.parts.items():
-            parts = (torch.stack(x) for x in zip(*steps))
-            self.out[1 : done + 1, lo:hi] = self.stepper.overlaps_from_parts(self.op, slice(lo, hi), *parts).cpu()
-        self.parts = {}
-
-
-class _States(Recorder):
-    def begin(self, batch, steps, model):
-        self.out = torch.empty(steps, batch, model.n_neurons, dtype=model.dtype)
-
-    def observe(self, t, rows, view):
-        if t > 0:
-            self.out[t - 1, rows] = view.state.cpu()
-
-    def finish(self, done):
-        self.out = self.out[:done]
-
-
-class _Attention(_States):
-    def begin(self, batch, steps, model):
-        self.out = torch.empty(steps, batch, model.n_memories, dtype=model.dtype)
-
-    def observe(self, t, rows, view):
-        if t > 0:
-            self.out[t - 1, rows] = view.weights.cpu()
-
-
-class _Summary(Recorder):
-    """What every run keeps: cues, final attention, the late-window mean, the discarded mass."""
-
-    def __init__(self, cue_op, cues, attention: bool = True):
-        self.cue_op, self.cues, self.attention = cue_op, cues, attention
-
-    def begin(self, batch, steps, model):
-        p = model.n_memories if self.attention else 0  # no (B, p) summaries: nothing to keep
-        self.batch = batch
-        self.final = torch.empty(batch, p, dtype=model.dtype)
-        self.late = torch.zeros(batch, p, dtype=torch.float64)
-        self.late_from, self.late_count = (steps + 1) // 2, 0
-        self.discarded = None
-        self.last = -1
-        if self.cues is None:
-            self.cues = torch.empty(batch, dtype=torch.long)
-            self._find_cues = True
-        else:
-            self._find_cues = False
-
-    def observe(self, t, rows, view, final=False):
-        if t == 0 and self._find_cues:  # the memory best correlated with each start
-            self.cues[rows] = view.overlaps(self.cue_op).argmax(dim=1).cpu()
-        if self.attention and (final or t >= self.late_from):
-            w = view.weights
-            self.late[rows] += w.cpu()
-            if final:
-                self.final[rows] = w.cpu()
-            elif t != self.last:
-                self.last, self.late_count = t, self.late_count + 1
-        d = view.peek("discarded")  # present wherever a truncated read happened; never computed here
-        if d is not None:
-            d = d.to(torch.float64).cpu()
-            if self.discarded is None:
-                self.discarded = torch.zeros(self.batch, dtype=torch.float64)
-            self.discarded[rows] = torch.maximum(self.discarded[rows], d)
-
-    def late_mean(self):
-        return self.late / (self.late_count + 1) if self.attention else None
 
 
 def _run_chunk(task):

@@ -14,6 +14,7 @@ import cdam
 CORE = {
     "cdam",
     "cdam._engine",
+    "cdam._recorders",
     "cdam._validation",
     "cdam.backends",
     "cdam.backends.base",
