@@ -179,7 +179,7 @@ class _Params:
 DENSE_COUPLING_MAX_P = 512  # below this a dense (p, p) product beats the sparse one's call overhead
 
 
-def _sparse_right(couplings) -> torch.Tensor | None:
+def _hetero_operator(couplings) -> torch.Tensor | None:
     r"""The hetero-association operator :math:`K_h` (``w K = a w + h w K_h``), ``M`` or ``M^T``.
 
     Dense (p, p) for small p, where one GEMM costs less than a sparse product's overhead
@@ -264,7 +264,7 @@ class DirectStepper:
         self.memory_units = memory_units
         # runs with their own a, h or beta (sweep cells) read the slot values as factors
         self.per_row = params.per_row_strengths or isinstance(params.beta, torch.Tensor)
-        self._Mt = _sparse_right(self.c) if self.per_row else None
+        self._Mt = _hetero_operator(self.c) if self.per_row else None
 
     # -- what a view computes when a recorder asks
     def _view_state(self, rows, cache):
@@ -365,7 +365,7 @@ class CoefficientStepper:
         # result does not depend on the batch size)
         self.Gm, self.m = model._centred_gram()
         self.nm = self.m * float(n)
-        self._Mt = _sparse_right(self.c)
+        self._Mt = _hetero_operator(self.c)
         self.sigma0 = x0
         B = x0.shape[0]
         self.C = torch.zeros(B, p, dtype=Xi.dtype, device=Xi.device)
