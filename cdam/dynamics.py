@@ -217,6 +217,16 @@ class CDAM:
         :class:`~cdam.couplings.FactoredValues`: no p x n value matrix, for one sparse
         product more per step). ``"auto"`` factors when ``Q`` would exceed
         :data:`DENSE_VALUES_MAX_BYTES`.
+    engine : {"auto", "direct", "coefficient"}
+        How runs are computed (:mod:`cdam._engine`), exactly either way: ``"direct"`` steps
+        the state (every backend, ``tol``, ``freeze``, ``perturb``); ``"coefficient"`` steps
+        :math:`\sigma_t = d_t\sigma_0 + C_t\Xi^\top` (SPEC 4), a step costing
+        :math:`Bp^2` instead of :math:`2Bpn`; ``"auto"`` picks the cheaper for the slot store.
+    memory_limit : int, optional
+        Bytes a run may use. A batch runs in chunks that fit, with the same result as one batch;
+        work that cannot fit raises :class:`~cdam.errors.MemoryBudgetError` before it allocates.
+        None: half of the memory available when the run starts (see
+        :func:`cdam._engine.default_memory_limit`); :meth:`memory_estimate` gives the estimate.
 
     Examples
     --------
