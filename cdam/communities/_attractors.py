@@ -81,7 +81,7 @@ def _local_chunk(x, cues, keys, Q, table, k, beta, eta, c_xbar, steps):
 
 
 def all_start_finals(A: sp.csr_array, cells, *, n_neurons: int, seed: int, steps: int, noise: float = 1.0,
-                     beta: float = 1.0, eta: float = 0.3, mean_coef: float = 1.0, attention: str = "dense",
+                     beta: float = 1.0, eta: float = 0.4, mean_coef: float = 1.0, attention: str = "dense",
                      k: int = 16, max_neighbours: int = 16) -> list[torch.Tensor]:
     """Final states (p, n) of the all-starts run of every cell ``{"a": .., "h": ..}`` (see module docstring).
 

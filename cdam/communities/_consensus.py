@@ -27,16 +27,19 @@ __all__ = ["DENSE_MAX", "KAPPA", "consensus_levels"]
 KAPPA = 1000.0 / 12.0
 UNIFORM_VAR = 1.0 / 12.0
 #: Up to this many nodes attention runs over every memory; above, over graph neighbourhoods.
-DENSE_MAX = 20000
+#: A dense step costs 2 p n per run, a local one 2 k (k + 1) n gathered entries (k = 16:
+#: 272 memories), about ten times slower per entry than a matrix product: they cross near
+#: p ~ 2500.
+DENSE_MAX = 2500
 _CHANCE_PAIRS = 2000
 
 
-def _louvain_labels(W: sp.csr_array, seed: int) -> np.ndarray:
-    """Louvain on a weighted sparse graph, as labels in node order.
+def _louvain_labels(W: sp.csr_array, seeds) -> list[np.ndarray]:
+    """Louvain on a weighted sparse graph, one run per seed, as labels in node order.
 
     igraph's (C) multilevel when python-igraph is installed: the same method as networkx's,
     50-100x faster, which is what keeps the readout's many optimisations near one Louvain
-    run of the raw graph; networkx's otherwise."""
+    run of the raw graph; networkx's otherwise. The graph is built once for all seeds."""
     try:
         import igraph
     except ImportError:
@@ -45,20 +48,26 @@ def _louvain_labels(W: sp.csr_array, seed: int) -> np.ndarray:
         import random
 
         U = sp.triu(W, k=1).tocoo()
-        g = igraph.Graph(n=W.shape[0], edges=np.column_stack([U.row, U.col]).tolist())
-        # igraph draws from Python's random module unless told otherwise: a seeded generator
-        # of its own keeps the result reproducible, and the module default is restored after
-        igraph.set_random_number_generator(random.Random(seed))
-        try:
-            membership = g.community_multilevel(weights=U.data.tolist()).membership
-        finally:
-            igraph.set_random_number_generator(random)
-        return np.asarray(membership, dtype=np.int64)
+        g = igraph.Graph(n=W.shape[0], edges=np.column_stack([U.row, U.col]))
+        weights = U.data.tolist()
+        out = []
+        for seed in seeds:
+            # igraph draws from Python's random module unless told otherwise: a seeded generator
+            # of its own keeps the result reproducible, and the module default is restored after
+            igraph.set_random_number_generator(random.Random(seed))
+            try:
+                out.append(np.asarray(g.community_multilevel(weights=weights).membership, dtype=np.int64))
+            finally:
+                igraph.set_random_number_generator(random)
+        return out
     H = nx.from_scipy_sparse_array(W)
-    lab = np.empty(W.shape[0], dtype=np.int64)
-    for c, block in enumerate(louvain_communities(H, weight="weight", seed=seed)):
-        lab[list(block)] = c
-    return lab
+    out = []
+    for seed in seeds:
+        lab = np.empty(W.shape[0], dtype=np.int64)
+        for c, block in enumerate(louvain_communities(H, weight="weight", seed=seed)):
+            lab[list(block)] = c
+        out.append(lab)
+    return out
 
 
 def _blocks(lab: np.ndarray, nodes: list) -> list[set]:
@@ -77,7 +86,7 @@ def _consensus(parts, rows, cols, p, seed, restarts, rounds):
         keep = co > 0
         Wc = sp.coo_array((co[keep], (rows[keep], cols[keep])), shape=(p, p)).tocsr()
         Wc = sp.csr_array(Wc + Wc.T)
-        parts = [_louvain_labels(Wc, seed + 104729 * r + j) for j in range(restarts)]
+        parts = _louvain_labels(Wc, [seed + 104729 * r + j for j in range(restarts)])
         if all(np.array_equal(parts[0], q) for q in parts[1:]):
             break
     return parts[0]
@@ -102,7 +111,7 @@ def _modularity(A: sp.csr_array, lab: np.ndarray) -> float:
 
 
 def consensus_levels(G, seed, *, a_values, h_values, n_neurons, steps, noise, draws, similarity, k, weight,
-                     progress, attention="auto", neighbours=16, restarts=1, rounds=1, beta=None, eta=0.3,
+                     progress, attention="auto", neighbours=16, restarts=3, rounds=2, beta=None, eta=0.4,
                      mean_coef=1.0, **unused):
     """See :func:`cdam.communities.multiscale` (``method="consensus"``)."""
     from ._levels import Level
@@ -144,7 +153,7 @@ def consensus_levels(G, seed, *, a_values, h_values, n_neurons, steps, noise, dr
                 chance[i].append(_chance_correlation(final, pair_rows, pair_cols))
                 W = similarity_graph(final, A, similarity, k)
                 graphs[i].append(W)
-                labels[i].append([_louvain_labels(W, seed + d + 7919 * r) for r in range(restarts)])
+                labels[i].append(_louvain_labels(W, [seed + d + 7919 * r for r in range(restarts)]))
             bar.advance()
     levels = []
     for (a, h), labs, Ws, ch in zip(zip(a_values, h_values), labels, graphs, chance):
