@@ -2,14 +2,14 @@
 
 Louvain (networkx), Leiden (leidenalg, modularity), Infomap (two-level) and Markov stability
 (PyGenStability, on graphs of at most ``--pgs-max`` nodes) against cdam's ``extract`` (the
-default consensus method, the scale chosen by stability) and, for reference, cdam's best
+default consensus method, the most modular of the stable scales) and, for reference, cdam's best
 level by ARI (an upper bound: the truth picks it). Graphs: LFR (n = 1000, SPEC 5 settings,
 mu 0.1 to 0.7, generator seeds ``--seeds``), planted partitions, heterogeneous stochastic
 block models and networkx's real networks (karate: the two factions; les_miserables,
 florentine_families, davis_southern_women: no truth, modularity only). Anchors that are not
 installed are left out of the table (``pip install 'cdam[bench]'``).
 
-    python benchmarks/bench_communities.py                  # everything (long: ~1 min per LFR graph)
+    python benchmarks/bench_communities.py                  # everything (~10 s per LFR graph)
     python benchmarks/bench_communities.py --quick          # real networks and planted partitions
     python benchmarks/bench_communities.py --mus 0.5 0.6 --seeds 0 1 2 --only lfr
 """
@@ -24,7 +24,7 @@ import networkx as nx
 import numpy as np
 from networkx.algorithms.community import louvain_communities, modularity
 
-from cdam.communities import most_stable, multiscale
+from cdam.communities import most_modular_stable, multiscale
 from cdam.datasets.graphs import karate_graph, lfr_graph, planted_truth
 from cdam.measures import adjusted_rand_index, normalized_mutual_info
 
@@ -157,7 +157,7 @@ def main(argv=None):
         t = time.perf_counter()
         levels = multiscale(G, seed=0, weight=None)
         dt = time.perf_counter() - t
-        chosen = most_stable(levels)
+        chosen = most_modular_stable(levels)  # extract's default choice
         rows.append((f"cdam extract (a={chosen.a:g})", chosen.partition, dt))
         if truth is not None:
             best = max(levels, key=lambda lvl: adjusted_rand_index(lvl.partition, truth, nodes))

@@ -170,7 +170,8 @@ def test_cli_communities_karate(tmp_path):
 
 
 # --------------------------------------------------------------------- the default (consensus) method
-# Measured over seeds 0-3: 4 groups every time, Q 0.393 or 0.419 (Louvain's 0.4198).
+# Measured over seeds 0-3 (n 64, stable_modularity): 4 groups every time, Q 0.4112 or 0.4188
+# (Louvain's 0.4198); before the short patterns, Q 0.393 or 0.419.
 @pytest.mark.parametrize("seed", [0, 1])
 def test_consensus_karate_as_modular_as_louvain(seed):
     parts = extract(KARATE, seed=seed)
@@ -203,6 +204,41 @@ def test_levels_report_stability_and_scipy_sparse_input_matches_networkx():
         extract(G, method="paper", select="stability")
     with pytest.raises(cdam.ParameterError):
         multiscale(G, method="louvain")
+    with pytest.raises(cdam.ParameterError, match="draws"):
+        extract(G, draws=1)  # stable_modularity compares draws
+    with pytest.raises(cdam.ParameterError, match="memory_limit"):
+        multiscale(G, memory_limit=10)  # a CDAM option the consensus loop does not take
+
+
+def test_all_starts_loop_matches_cdam_and_local_attention_matches_dense():
+    import scipy.sparse as sp
+
+    from cdam.communities._attractors import all_start_finals
+
+    p = KARATE.number_of_nodes()
+    A = sp.csr_array(nx.to_scipy_sparse_array(KARATE, format="csr"))
+    cell = [{"a": 0.3, "h": 0.7}]  # a contracting regime: round-off is not amplified
+    final = all_start_finals(A, cell, n_neurons=64, seed=3, steps=30, beta=15.0, eta=0.3)[0]
+    model = cdam.CDAM(cdam.datasets.memory_graph_from_networkx(KARATE, n=64, seed=3), beta=15.0, eta=0.3)
+    ref = model.run_cells(cell, model.initial_states(1.0, 3), 30, cues=np.arange(p))[0].final
+    assert float((final - ref).abs().max()) < 1e-5
+    # on a complete graph the neighbourhood of any memory is every memory: local == dense
+    Kn = sp.csr_array(np.ones((6, 6)) - np.eye(6))
+    dense = all_start_finals(Kn, cell, n_neurons=32, seed=0, steps=20, beta=10.0)[0]
+    local = all_start_finals(Kn, cell, n_neurons=32, seed=0, steps=20, beta=10.0, attention="local", k=6,
+                             max_neighbours=6)[0]
+    assert float((dense - local).abs().max()) < 1e-5
+
+
+# Measured (seed 0): chance -0.05 at a 0.9, -0.30 at 0.3, -0.42 at 0.0. Three cliques: a random
+# pair is mostly in two different cliques, whose states the wide scales pull apart.
+def test_chance_correlation_reads_whether_runs_keep_their_own_states():
+    G = nx.connected_caveman_graph(3, 5)
+    levels = multiscale(G, seed=0, a_values=[0.9, 0.0], restarts=1, rounds=1)
+    near_auto, wide = sorted(levels, key=lambda lvl: -lvl.a)
+    assert abs(near_auto.chance) < 0.15  # every run near its own cue: unrelated states
+    assert wide.chance < -0.25
+    assert np.isnan(multiscale(G, seed=0, a_values=[0.0], n_neurons=100, method="paper")[0].chance)
 
 
 @settings(max_examples=40, deadline=None)

@@ -12,12 +12,22 @@ Examples
 --------
 >>> import networkx as nx
 >>> from cdam.communities import extract
->>> sorted(len(block) for block in extract(nx.connected_caveman_graph(3, 5), n_neurons=400))
+>>> sorted(len(block) for block in extract(nx.connected_caveman_graph(3, 5)))
 [5, 5, 5]
 """
 
 from ._hierarchy import hierarchy, hierarchy_json, set_community_attributes
-from ._levels import CONSENSUS_A_VALUES, DEFAULT_A_VALUES, Level, extract, instability, most_stable, multiscale
+from ._levels import (
+    CONSENSUS_A_VALUES,
+    DEFAULT_A_VALUES,
+    STABLE_NVI_MARGIN,
+    Level,
+    extract,
+    instability,
+    most_modular_stable,
+    most_stable,
+    multiscale,
+)
 from ._readout import correlation_partition
 from ._similarity import similarity_graph
 from ._stability import normalized_variation_of_information
@@ -25,12 +35,14 @@ from ._stability import normalized_variation_of_information
 __all__ = [
     "CONSENSUS_A_VALUES",
     "DEFAULT_A_VALUES",
+    "STABLE_NVI_MARGIN",
     "Level",
     "correlation_partition",
     "extract",
     "hierarchy",
     "hierarchy_json",
     "instability",
+    "most_modular_stable",
     "most_stable",
     "multiscale",
     "normalized_variation_of_information",

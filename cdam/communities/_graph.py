@@ -61,3 +61,39 @@ def _scales(a_values, h_values) -> tuple[list[float], list[float]]:
     if len(h_values) != len(a_values):
         raise ParameterError(f"{len(a_values)} a values but {len(h_values)} h values; give one h per a")
     return a_values, h_values
+
+
+def _adjacency(G, weight: str | None) -> tuple[sp.csr_array, list]:
+    """The checked, symmetric adjacency matrix (float64 CSR) and the node order.
+
+    A scipy.sparse input stays sparse (nodes 0..p-1): a networkx copy of a 1e5-node graph
+    would cost more than the whole readout."""
+    if sp.issparse(G):
+        if G.ndim != 2 or G.shape[0] != G.shape[1]:
+            raise GraphError(f"a sparse adjacency matrix must be square, got shape {G.shape}")
+        A = sp.csr_array(G, dtype=np.float64)
+        if A.shape[0] == 0:
+            raise GraphError("the graph has no nodes")
+        if A.nnz and abs(A - A.T).max() > 1e-12 * max(abs(A).max(), 1.0):
+            raise GraphError(
+                "the sparse adjacency matrix is not symmetric; community extraction needs an undirected "
+                "graph: pass (A + A.T) / 2 or A.maximum(A.T) explicitly"
+            )
+        if A.nnz and A.data.min() < 0:
+            raise GraphError("edge weights must be non-negative; drop or shift the negative entries")
+        A.setdiag(0)  # self-loops carry no community information; networkx input drops them too
+        A.eliminate_zeros()
+        return A, list(range(A.shape[0]))
+    G = _undirected(G, weight)
+    nodes = list(G.nodes)
+    index = {u: i for i, u in enumerate(nodes)}
+    r, c, w = [], [], []
+    for u, v, d in G.edges(data=True):
+        if u != v:
+            r.append(index[u])
+            c.append(index[v])
+            w.append(d.get(weight, 1.0) if weight else 1.0)
+    p = len(nodes)
+    U = sp.coo_array((np.asarray(w, dtype=np.float64), (np.asarray(r, dtype=np.int64), np.asarray(c, dtype=np.int64))),
+                     shape=(p, p)).tocsr()
+    return sp.csr_array(U + U.T), nodes

@@ -21,8 +21,8 @@ from ..errors import ParameterError
 from ._graph import _scales, _undirected
 from ._readout import correlation_partition
 
-__all__ = ["CONSENSUS_A_VALUES", "DEFAULT_A_VALUES", "METHODS", "SELECTIONS", "Level", "extract", "instability",
-           "most_stable", "multiscale"]
+__all__ = ["CONSENSUS_A_VALUES", "DEFAULT_A_VALUES", "METHODS", "SELECTIONS", "STABLE_NVI_MARGIN", "Level",
+           "extract", "instability", "most_modular_stable", "most_stable", "multiscale"]
 
 #: a from auto-association (1) to wide hetero-association (-2); h = 1 - a by default.
 #: Dense between 0.5 and 0: on graphs of mean degree ~20 the whole range from neighbourhoods
@@ -30,10 +30,11 @@ __all__ = ["CONSENSUS_A_VALUES", "DEFAULT_A_VALUES", "METHODS", "SELECTIONS", "L
 DEFAULT_A_VALUES = (1.0, 0.75, 0.5, 0.4, 0.3, 0.2, 0.1, 0.0, -0.25, -0.5, -1.0, -1.5, -2.0)
 
 #: The consensus method's default scales: on LFR graphs (mean degree 20) a = 0.3 already
-#: reads neighbourhoods as communities and a = -0.5 the coarsest useful grouping, while
-#: a >= 0.5 stays near auto-association (every run near its own cue). Each scale costs
-#: ``draws`` all-starts runs, so the sweep is kept short.
-CONSENSUS_A_VALUES = (0.3, 0.15, 0.0, -0.25, -0.5)
+#: reads neighbourhoods as communities, while a >= 0.5 stays near auto-association (every
+#: run near its own cue). From a = 0 down every run of such graphs falls into one global
+#: state (``Level.chance`` ~ 1), so one scale below 0 (-0.5, which karate still splits)
+#: stands for them all. Each scale costs ``draws`` all-starts runs.
+CONSENSUS_A_VALUES = (0.3, 0.15, 0.0, -0.5)
 
 METHODS = ("consensus", "paper")
 
@@ -58,6 +59,12 @@ class Level:
         draws at this scale (0: every draw gave the same partition; NaN with one draw).
     nvi_coarser : float
         NVI between this partition and the next coarser level's (NaN for the coarsest).
+    chance : float
+        Default method: median attractor correlation of random node pairs (mean over the
+        draws). Near 0 the runs kept states of their own and the edge weights carry the
+        dynamics' information; near 1 every run fell into one global state, all edge
+        weights are ~1 and the level is a consensus of Louvain on the graph itself.
+        NaN for ``method="paper"``.
     """
 
     a: float
@@ -67,6 +74,7 @@ class Level:
     correlation: np.ndarray | None = field(default=None, repr=False)
     nvi: float = float("nan")
     nvi_coarser: float = float("nan")
+    chance: float = float("nan")
 
     @property
     def n_communities(self) -> int:
@@ -87,7 +95,7 @@ def multiscale(
     method: str = "consensus",
     a_values=None,
     h_values=None,
-    n_neurons: int = 1000,
+    n_neurons: int | None = None,
     steps: int | None = None,
     noise: float = 1.0,
     draws: int = 3,
@@ -96,13 +104,17 @@ def multiscale(
     threshold: float | None = None,
     weight: str | None = "weight",
     refine: int = 2,
+    attention: str = "auto",
+    neighbours: int = 16,
+    restarts: int = 3,
+    rounds: int = 2,
     progress=None,
     **model_kwargs,
 ) -> list[Level]:
     r"""Communities of ``G`` at every scale of an anti-Hebbian sweep, fine to coarse.
 
     Each node gets a random U[0,1) pattern of ``n_neurons``; every node cues one run
-    (all-starts, ``sym`` normalisation, beta 1, c 1), for each ``a`` of the sweep with
+    (all-starts, ``sym`` normalisation, c 1), for each ``a`` of the sweep with
     ``h = 1 - a`` unless ``h_values`` is given. All scales of one pattern draw run as one
     batch (:meth:`cdam.CDAM.run_cells`). The final states are then read out by ``method``.
 
@@ -111,21 +123,30 @@ def multiscale(
     sparse similarity graph :math:`W^{(d)}` of the attractors (:func:`similarity_graph`;
     by default the graph's own edges weighted by the positive attractor correlation,
     :math:`W_{ij} = A_{ij}\max(C_{ij}, 0)`, which down-weights edges between nodes whose
-    runs settle in different states), and partitions it with networkx's Louvain,
-    :math:`P^{(d)}`. The draws are combined on the union of their edges by the
-    co-assignment fraction
+    runs settle in different states), and partitions it ``restarts`` times with Louvain
+    (igraph's when installed, else networkx's), :math:`P^{(d,r)}`. These R = D x restarts
+    partitions are combined on the union of the edges by the co-assignment fraction
 
     .. math::
 
-        W^{c}_{ij} = \frac1D \sum_{d=1}^{D} [P^{(d)}(i) = P^{(d)}(j)],
+        W^{c}_{ij} = \frac1R \sum_{d,r} [P^{(d,r)}(i) = P^{(d,r)}(j)],
 
-    and Louvain on :math:`W^{c}` gives the level's partition (consensus clustering,
-    Lancichinetti and Fortunato 2012). The mean pairwise normalised variation of
-    information between the :math:`P^{(d)}` is the level's ``nvi``: how much the partition
-    depends on the random patterns. Nothing of size p x p is formed (cost per level
-    :math:`D (m n + \text{Louvain})` for m edges). Unless given, ``eta`` is 0.3 and
-    ``steps`` 30: the same fixed points as the paper's eta 0.1, T 100, reached to the same
-    residual (:math:`0.7^{30} \approx 0.9^{100} \approx 2.5\times10^{-5}`) in 30% of the steps.
+    and ``restarts`` Louvain runs on :math:`W^{c}` give the next R partitions, up to
+    ``rounds`` times or until they agree (consensus clustering, Lancichinetti and Fortunato
+    2012); the first is the level's partition. The mean pairwise normalised variation of
+    information between the draws' first partitions is the level's ``nvi``: how much the
+    partition depends on the random patterns. Nothing of size p x p is formed.
+
+    The runs (:mod:`cdam.communities._attractors`) keep only the final states. Unless given,
+    ``n_neurons`` is 64 and ``beta`` is :math:`\kappa / (n/12)` with :math:`\kappa = 1000/12`,
+    the paper's signal at beta 1 and n = 1000 (SPEC 5); ``eta`` is 0.4 and ``steps`` 20, the
+    same fixed points as eta 0.1, T 100, reached to about the same residual
+    (:math:`0.6^{20} \approx 3.7\times10^{-5}`, :math:`0.9^{100} \approx 2.7\times10^{-5}`). Attention runs over
+    every memory up to ``DENSE_MAX`` nodes (cost :math:`2 p^2 n` per step per scale), above
+    that over graph neighbourhoods (``attention="local"``, cost :math:`2 p\,k(k+1)\,n` for
+    ``k = neighbours``). ``Level.chance`` says whether a scale kept information: on LFR
+    graphs of mean degree 20 every run falls into one global state for :math:`a \le 0`
+    (chance ~ 1), and those levels are a consensus of Louvain on the graph itself.
 
     ``method="paper"`` is SPEC 1.5's procedure unchanged: one draw, eta 0.1, T 100, the
     attractor correlation matrix ``C`` (dense, p x p) and average-linkage clustering of it
@@ -145,11 +166,12 @@ def multiscale(
     a_values, h_values : sequences of float, optional
         The scales; by default :data:`DEFAULT_A_VALUES` (``"paper"``) or
         :data:`CONSENSUS_A_VALUES` (``"consensus"``), with ``h = 1 - a``.
-    n_neurons : int
-        Pattern length n. The signal grows with :math:`\kappa = \beta n \operatorname{var}`
-        (SPEC 5): with fewer neurons raise ``beta`` in proportion.
+    n_neurons : int, optional
+        Pattern length n (default 64 for ``"consensus"``, 1000 for ``"paper"``). The signal
+        grows with :math:`\kappa = \beta n \operatorname{var}` (SPEC 5): the consensus
+        method's default ``beta`` keeps it; for ``"paper"`` raise ``beta`` in proportion.
     steps : int, optional
-        Steps per run (default 30 for ``"consensus"``, 100 for ``"paper"``).
+        Steps per run (default 20 for ``"consensus"``, 100 for ``"paper"``).
     draws : int
         ``"consensus"`` only: independent pattern draws per scale (at least 1).
     similarity : {"edges", "knn", "both"}
@@ -162,11 +184,21 @@ def multiscale(
         Edge attribute of the weights (None: unweighted).
     refine : int
         ``"paper"`` only: rounds of refinement of the default sweep.
+    attention : {"auto", "dense", "local"}
+        ``"consensus"`` only: attention over every memory, or over the memories attended
+        last step and their ``neighbours`` strongest links (``"auto"``: dense up to
+        ``DENSE_MAX`` nodes).
+    neighbours : int
+        ``"consensus"``, local attention: memories kept per run and links per memory.
+    restarts, rounds : int
+        ``"consensus"`` only: Louvain runs per similarity graph and per consensus round,
+        and the most consensus rounds.
     progress : bool or callable
         ``True``: a progress bar over the scales (with tqdm); or ``progress(done, total)``
         after each scale (``"paper"``) or each draw of all scales (``"consensus"``).
     **model_kwargs
-        Passed to :class:`cdam.CDAM` (``beta``, ``eta``, ``memory_limit``, ...).
+        ``"paper"``: passed to :class:`cdam.CDAM` (``beta``, ``eta``, ``memory_limit``, ...);
+        ``"consensus"``: ``beta``, ``eta`` and ``mean_coef`` of the update.
 
     Returns
     -------
@@ -186,7 +218,7 @@ def multiscale(
     method = check.choice("method", method, METHODS)
     if method == "paper":
         return _paper_levels(
-            G, seed, a_values=a_values, h_values=h_values, n_neurons=n_neurons,
+            G, seed, a_values=a_values, h_values=h_values, n_neurons=1000 if n_neurons is None else n_neurons,
             steps=100 if steps is None else steps, noise=noise, threshold=threshold, weight=weight,
             refine=refine, progress=progress, **model_kwargs,
         )
@@ -194,8 +226,9 @@ def multiscale(
 
     return consensus_levels(
         G, seed, a_values=CONSENSUS_A_VALUES if a_values is None else a_values, h_values=h_values,
-        n_neurons=n_neurons, steps=30 if steps is None else steps, noise=noise, draws=draws,
-        similarity=similarity, k=k, weight=weight, progress=progress, **model_kwargs,
+        n_neurons=64 if n_neurons is None else n_neurons, steps=20 if steps is None else steps, noise=noise,
+        draws=draws, similarity=similarity, k=k, weight=weight, progress=progress, attention=attention,
+        neighbours=neighbours, restarts=restarts, rounds=rounds, **model_kwargs,
     )
 
 
@@ -282,30 +315,46 @@ def _refinements(levels) -> list[float]:
     return out
 
 
-SELECTIONS = ("stability", "modularity")
+SELECTIONS = ("stable_modularity", "stability", "modularity")
+
+#: ``select="stable_modularity"``: levels whose NVI between draws is within this of the
+#: smallest count as stable. Partitions of LFR graphs (mu 0.3-0.6) that differ by a few
+#: merged communities are 0.02-0.05 apart; unstable scales (a near auto-association) 0.2-0.6.
+STABLE_NVI_MARGIN = 0.1
 
 
 def extract(G, seed: int = 0, *, select: str | None = None, **kwargs) -> list[set]:
-    r"""One partition of ``G``: the most stable (or most modular) level of :func:`multiscale`.
+    r"""One partition of ``G``: the most modular of the stable levels of :func:`multiscale`.
 
-    ``select="stability"`` (the default for ``method="consensus"``) takes the level whose
-    partition least depends on the random patterns and on the scale, as Markov stability
-    selects its scales: the smallest
+    ``select="stable_modularity"`` (the default for ``method="consensus"``) takes, among the
+    non-trivial levels :math:`L` (more than one group, fewer than one per node) whose
+    partition depends little on the random patterns,
+
+    .. math::
+
+        \ell^* = \operatorname*{arg\,max}_{\ell \in S} Q_G(\ell),\qquad
+        S = \{\ell \in L : \mathrm{NVI}_{\text{draws}}(\ell) \le
+        \min_{L} \mathrm{NVI}_{\text{draws}} + 0.1\},
+
+    the one of highest Newman modularity :math:`Q_G` on the input graph
+    (:data:`STABLE_NVI_MARGIN`). Stability alone cannot rank levels that are all
+    reproducible, and modularity alone prefers a scale whose partition changes with the
+    patterns. ``select="stability"`` takes the smallest
 
     .. math::
 
         \mathrm{NVI}_{\text{draws}}(\ell) + \tfrac12\big(\mathrm{NVI}(\ell, \ell-1)
         + \mathrm{NVI}(\ell, \ell+1)\big),
 
-    over the non-trivial levels (more than one group, fewer than one per node), ties going
-    to the more modular. ``select="modularity"`` (the default, and the only choice with one
-    draw, for ``method="paper"``) takes the level of highest Newman modularity.
+    as Markov stability selects its scales, ties going to the more modular.
+    ``select="modularity"`` (the default, and the only choice with one draw, for
+    ``method="paper"``) takes the level of highest modularity.
 
     Parameters
     ----------
     G : networkx.Graph or scipy.sparse matrix
     seed : int
-    select : {"stability", "modularity"}, optional
+    select : {"stable_modularity", "stability", "modularity"}, optional
     **kwargs
         Passed to :func:`multiscale` (``method``, ``a_values``, ``draws``, ...).
 
@@ -317,19 +366,39 @@ def extract(G, seed: int = 0, *, select: str | None = None, **kwargs) -> list[se
     Examples
     --------
     >>> import networkx as nx
-    >>> parts = extract(nx.connected_caveman_graph(3, 5), n_neurons=400)
+    >>> parts = extract(nx.connected_caveman_graph(3, 5))
     >>> sorted(len(p) for p in parts)
     [5, 5, 5]
     """
     method = kwargs.get("method", "consensus")
-    select = ("modularity" if method == "paper" else "stability") if select is None else select
+    select = ("modularity" if method == "paper" else "stable_modularity") if select is None else select
     select = check.choice("select", select, SELECTIONS)
-    if select == "stability" and (method == "paper" or kwargs.get("draws", 3) < 2):
-        raise ParameterError("select='stability' needs several pattern draws: use method='consensus' with draws >= 2, "
+    if select != "modularity" and (method == "paper" or kwargs.get("draws", 3) < 2):
+        raise ParameterError(f"select={select!r} needs several pattern draws: use method='consensus' with draws >= 2, "
                              "or select='modularity'")
     levels = multiscale(G, seed=seed, **kwargs)
-    best = max(levels, key=lambda lvl: lvl.modularity) if select == "modularity" else most_stable(levels)
+    if select == "modularity":
+        best = max(levels, key=lambda lvl: lvl.modularity)
+    elif select == "stability":
+        best = most_stable(levels)
+    else:
+        best = most_modular_stable(levels)
     return [set(b) for b in best.partition]
+
+
+def _nontrivial(levels) -> list:
+    p = sum(len(b) for b in levels[0].partition)
+    return [lvl for lvl in levels if 1 < lvl.n_communities < p] or list(levels)
+
+
+def most_modular_stable(levels, margin: float = STABLE_NVI_MARGIN):
+    """The most modular level among the stable ones (see :func:`extract`)."""
+    candidates = _nontrivial(levels)
+    nvi = np.array([lvl.nvi for lvl in candidates], dtype=float)
+    if np.isfinite(nvi).any():
+        floor = np.nanmin(nvi)
+        candidates = [lvl for lvl, v in zip(candidates, nvi) if not v > floor + margin]
+    return max(candidates, key=lambda lvl: lvl.modularity)
 
 
 def instability(levels) -> list[float]:
