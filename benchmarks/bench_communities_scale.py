@@ -9,6 +9,10 @@ its peak resident memory (``ru_maxrss``) is its own; the largest size also runs 
 networkx graph of the same edges. The last lines fit ``seconds ~ c * x^b`` by least
 squares in log-log over the sizes, for ``x`` the nodes and the edges.
 
+Measured (2 shared cores, ``--louvain``): 1e5 nodes, 994632 edges, 157 s and 1.35 GB peak
+from scipy.sparse (257 s, 1.40 GB from networkx), ARI 0.899 (Louvain 0.934 in 35 s); time
+~ nodes^1.05 from 1e3 (1.2 s) to 1e5.
+
     python benchmarks/bench_communities_scale.py                        # 1e3 .. 1e5
     python benchmarks/bench_communities_scale.py --sizes 1000 10000 --louvain
 """
