@@ -57,13 +57,6 @@ def _neighbour_table(M: sp.csr_matrix, width: int) -> torch.Tensor:
     return torch.as_tensor(table)
 
 
-def _dense_chunk(x, keys, Q, beta, eta, c_xbar, steps):
-    for _ in range(steps):
-        w = torch.softmax(beta * (x @ keys.T), dim=1)
-        x += eta * (w @ Q - c_xbar - x)
-    return x
-
-
 def _local_chunk(x, cues, keys, Q, table, k, beta, eta, c_xbar, steps):
     B = x.shape[0]
     prev = cues[:, None]
@@ -90,26 +83,42 @@ def all_start_finals(A: sp.csr_array, cells, *, n_neurons: int, seed: int, steps
     ``CDAM.run_cells(...)[i].final`` to float32 round-off.
     """
     p = A.shape[0]
+    if attention == "dense":
+        return _dense_finals(A, cells, n_neurons=n_neurons, seed=seed, steps=steps, noise=noise, beta=beta,
+                             eta=eta, mean_coef=mean_coef)
     keys = torch.as_tensor(random_patterns(n_neurons, p, seed).T.copy(), dtype=torch.float64)  # (p, n)
     gen = as_generator(seed)
     x0 = (keys + noise * (torch.rand(p, n_neurons, generator=gen, dtype=torch.float64) - 0.5)).float()
     M = normalize(A, "sym")
     MX = torch.as_tensor(M @ keys.numpy())
     c_xbar = (mean_coef * keys.mean(dim=0)).float()
-    table = _neighbour_table(M, max_neighbours) if attention == "local" else None
-    width = p if attention == "dense" else k * (max_neighbours + 1)
-    chunk = max(1, _CHUNK_ENTRIES // max(width * (n_neurons if attention == "local" else 1), 1))
+    table = _neighbour_table(M, max_neighbours)
+    chunk = max(1, _CHUNK_ENTRIES // max(k * (max_neighbours + 1) * n_neurons, 1))
     keys32 = keys.float()
     out = []
     for cell in cells:
         Q = (cell["a"] * keys + cell["h"] * MX).float()
         final = torch.empty(p, n_neurons)
         for s in range(0, p, chunk):
-            x = x0[s:s + chunk].clone()
-            if attention == "dense":
-                final[s:s + chunk] = _dense_chunk(x, keys32, Q, beta, eta, c_xbar, steps)
-            else:
-                cues = torch.arange(s, min(s + chunk, p))
-                final[s:s + chunk] = _local_chunk(x, cues, keys32, Q, table, k, beta, eta, c_xbar, steps)
+            cues = torch.arange(s, min(s + chunk, p))
+            final[s:s + chunk] = _local_chunk(x0[s:s + chunk].clone(), cues, keys32, Q, table, k, beta, eta, c_xbar,
+                                              steps)
         out.append(final)
     return out
+
+
+def _dense_finals(A, cells, *, n_neurons, seed, steps, noise, beta, eta, mean_coef) -> list[torch.Tensor]:
+    """Attention over every memory: the model's own run loop (its engine, chunks and budget),
+    keeping the final states only (``attention_summary=False``)."""
+    from ..dynamics import CDAM
+    from ..graph import MemoryGraph
+
+    p = A.shape[0]
+    g = MemoryGraph.from_patterns(random_patterns(n_neurons, p, seed))
+    rows, cols = sp.triu(sp.csr_matrix(A), k=0).nonzero()  # self-loops kept, as the graph has them
+    weights = np.asarray(sp.csr_matrix(A)[rows, cols]).ravel()
+    g.add_links_from(zip(rows.tolist(), cols.tolist(), weights.tolist()))
+    model = CDAM(g, beta=beta, eta=eta, mean_coef=mean_coef)
+    x0 = model.initial_states(noise, seed)
+    runs = model.run_cells(cells, x0, steps, cues=np.arange(p), attention_summary=False)
+    return [r.final for r in runs]
