@@ -312,3 +312,19 @@ def test_attention_summary_can_be_left_out():
     fixed, with_summary, _ = m.memory_estimate(20)
     _, without, _ = m.memory_estimate(20, attention_summary=False)
     assert with_summary - without == 16 * 40  # final attention (float64 model: 8 p) and the float64 late mean (8 p)
+
+
+def test_a_run_leaves_the_callers_subnormal_setting_alone():
+    def flushing():
+        return float(torch.tensor([1e-39], dtype=torch.float32) * 1.0) == 0.0
+
+    m = cdam.CDAM(_graph(p=12, n=60))
+    assert not flushing()
+    m.all_starts(steps=5)
+    assert not flushing()  # flushed while stepping, restored after
+    try:
+        torch.set_flush_denormal(True)
+        m.all_starts(steps=5)
+        assert flushing()  # a caller's own choice survives the run
+    finally:
+        torch.set_flush_denormal(False)
