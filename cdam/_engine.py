@@ -143,6 +143,13 @@ def _take(x, rows):
     return x[rows] if isinstance(x, torch.Tensor) else x
 
 
+def _part(t: torch.Tensor, rows) -> torch.Tensor:
+    """``t[rows]``, or ``t`` itself when ``rows`` is the whole batch (one call less a step)."""
+    if isinstance(rows, slice) and rows.start in (0, None) and (rows.stop is None or rows.stop >= t.shape[0]):
+        return t
+    return t[rows]
+
+
 class _Params:
     """a, h, beta, eta, c: floats, or (B,) float64 tensors with one value per run.
 
@@ -390,11 +397,11 @@ class CoefficientStepper:
         return d if not isinstance(d, torch.Tensor) else d[rows].to(device=self.C.device, dtype=self.C.dtype)
 
     def _view_scores(self, rows, cache):
-        C = self.C[rows]
+        C = _part(self.C, rows)
         LM = C @ self.Gm
         Lc, Cm = LM[:, : self.p], LM[:, self.p :]
         cache["Lc"], cache["Cm"] = Lc, Cm
-        return (self.S0[rows] * self.decay(rows) + Lc).add_(Cm * self.nm)
+        return (_part(self.S0, rows) * self.decay(rows) + Lc).add_(Cm * self.nm)
 
     def _view_weights(self, rows, cache):
         w, d = self.model.backend.weights(_get(self, rows, cache, "scores"), _take(self.params.beta, rows))
@@ -402,28 +409,33 @@ class CoefficientStepper:
         return w
 
     def _view_state(self, rows, cache):
-        return self.decay(rows) * self.sigma0[rows] + self.C[rows] @ self.model.backend.keys
+        return self.decay(rows) * _part(self.sigma0, rows) + _part(self.C, rows) @ self.model.backend.keys
 
     def overlap_parts(self, rows, cache) -> tuple:
         r"""What the overlaps of this step need, each (rows, .) small or computed anyway:
         :math:`C_tG_c` (rows, p), :math:`C_t\cdot S^c_0` and :math:`C_t\cdot C_tG_c` (rows, 1),
         :math:`C_t m` (rows, 1) and :math:`d_t`; :meth:`overlaps_from_parts` finishes many steps at once."""
         _get(self, rows, cache, "scores")
-        C, Lc = self.C[rows], cache["Lc"]
-        d = self.decay(rows)
-        if not isinstance(d, torch.Tensor):
-            d = torch.full((1, 1), d, dtype=self.C.dtype, device=self.C.device)
-        cs = (C * self.S0c[rows]).sum(dim=1, keepdim=True)
+        C, Lc = _part(self.C, rows), cache["Lc"]
+        d = self.decay(rows)  # a float, or a (rows, 1) column; stacked over steps at the end
+        cs = (C * _part(self.S0c, rows)).sum(dim=1, keepdim=True)
         cl = (C * Lc).sum(dim=1, keepdim=True)
         return Lc, cs, cl, cache["Cm"], d
+
+    def stack_decays(self, ds: list) -> torch.Tensor:
+        """Per-step decays (floats or (rows, 1) columns) as one (T, rows or 1, 1) tensor."""
+        if isinstance(ds[0], torch.Tensor):
+            return torch.stack(ds)
+        return torch.tensor(ds, dtype=self.C.dtype, device=self.C.device).view(-1, 1, 1)
 
     def overlaps_from_parts(self, op, rows, Lc, cs, cl, Cm, decay):
         r"""Overlaps (T, rows, p) from parts stacked over T steps (``decay`` (T, rows or 1, 1)).
 
         With :math:`S^c_0 = \sigma_0\Xi_c`: the numerator is :math:`d_tS^c_0 + C_tG_c`, the
-        centred norm :math:`d_t^2\lVert\sigma^c_0Vert^2 + 2d_t\,C_t\cdot S^c_0 + C_t\cdot C_tG_c`
+        centred norm :math:`d_t^2\lVert\sigma^c_0
+Vert^2 + 2d_t\,C_t\cdot S^c_0 + C_t\cdot C_tG_c`
         and the sum of the state :math:`d_t\sum\sigma_0 + n\,C_tm`."""
-        S0c, sum0, Rc20 = self.S0c[rows], self.sum0[rows].squeeze(1), self.Rc20[rows].squeeze(1)
+        S0c, sum0, Rc20 = _part(self.S0c, rows), _part(self.sum0, rows).squeeze(1), _part(self.Rc20, rows).squeeze(1)
         d = decay.squeeze(-1)
         var = (Rc20 * d * d + 2.0 * d * cs.squeeze(-1) + cl.squeeze(-1)).clamp_(min=0.0)
         total = sum0 * d + self.n * Cm.squeeze(-1)
@@ -431,7 +443,7 @@ class CoefficientStepper:
         if op.kind == "pearson":
             num, norm2 = (S0c * decay).add_(Lc), var  # sigma . xi^c_mu and |sigma - mean|^2
         else:
-            num, norm2 = (self.S0[rows] * decay).add_(Lc).add_(Cm * self.nm), size2
+            num, norm2 = (_part(self.S0, rows) * decay).add_(Lc).add_(Cm * self.nm), size2
         # a spread below round-off of the state's size is a constant state: overlap 0, as directly;
         # reciprocal norms (0 where a norm is 0) scale the big (T, B, p) block in two passes
         tiny = norm2 <= 64.0 * torch.finfo(num.dtype).eps * size2
@@ -441,12 +453,12 @@ class CoefficientStepper:
 
     def _view_overlaps(self, rows, cache, op):
         if self.t == 0:  # the start itself, read as the direct path reads it
-            return op.from_scores(self.S0[rows], self.sigma0[rows])
+            return op.from_scores(_part(self.S0, rows), _part(self.sigma0, rows))
         scores = _get(self, rows, cache, "scores")
         if op.kind == "dot":
             return scores.clone()
         Lc, cs, cl, Cm, d = self.overlap_parts(rows, cache)
-        return self.overlaps_from_parts(op, rows, Lc[None], cs[None], cl[None], Cm[None], d[None])[0]
+        return self.overlaps_from_parts(op, rows, Lc[None], cs[None], cl[None], Cm[None], self.stack_decays([d]))[0]
 
     def read(self, rows, t: int) -> dict:
         self.t = t
@@ -458,7 +470,7 @@ class CoefficientStepper:
         P = self.params
         w = cache["weights"]
         eta_h = _take(P.eta_h, rows)
-        C = self.C[rows]  # rows is a slice here: a view, updated in place
+        C = _part(self.C, rows)  # rows is a slice here: a view, updated in place
         C.mul_(_take(P.keep, rows)).add_(w * _take(P.eta_a, rows))
         if not (isinstance(eta_h, float) and eta_h == 0.0):
             hw = _hetero(self._Mt, w)

@@ -58,7 +58,8 @@ class _Overlaps(Recorder):
     def finish(self, done):
         self.out = self.out[: done + 1]
         for (lo, hi), steps in self.parts.items():
-            parts = (torch.stack(x) for x in zip(*steps))
+            Lc, cs, cl, cm, ds = zip(*steps)
+            parts = [torch.stack(x) for x in (Lc, cs, cl, cm)] + [self.stepper.stack_decays(list(ds))]
             self.out[1 : done + 1, lo:hi] = self.stepper.overlaps_from_parts(self.op, slice(lo, hi), *parts).cpu()
         self.parts = {}
 
