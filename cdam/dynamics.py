@@ -329,7 +329,10 @@ class CDAM:
                     f"the backend already holds {backend.n_stored} associations; give CDAM a fresh backend "
                     "(storing this graph on top would mix two graphs' memories)"
                 )
-            before = backend.n_hidden
+            try:
+                before = backend.n_hidden
+            except Exception:  # noqa: BLE001 - a store may only know its size once it holds something
+                before = 0
             backend.store(c.Xi.T, c.Q)
             # a store that grew one hidden unit per memory holds the memories themselves
             self._memory_units = before == 0 and backend.n_hidden == c.n_memories
