@@ -10,41 +10,8 @@ Examples
 True
 """
 
+from .experiments import bench as _source
 from .experiments.bench import *  # noqa: F403
-from .experiments.bench import (  # noqa: F401
-    LFR_SETTINGS,
-    _first_starts,
-    _sparse_memory_graph,
-    bench_automaton_words,
-    bench_community_time,
-    bench_notebook,
-    bench_raw,
-    bench_scaling,
-    best_of,
-    compare_communities,
-    lfr_graph,
-    lfr_graphs,
-    notebook_run,
-    peak_rss_mb,
-    planted_truth,
-    random_words,
-    torch_threads,
-)
+from .experiments.bench import _first_starts, _sparse_memory_graph  # noqa: F401
 
-__all__ = [
-    "LFR_SETTINGS",
-    "best_of",
-    "bench_automaton_words",
-    "bench_community_time",
-    "bench_notebook",
-    "bench_raw",
-    "bench_scaling",
-    "compare_communities",
-    "lfr_graph",
-    "lfr_graphs",
-    "notebook_run",
-    "peak_rss_mb",
-    "planted_truth",
-    "random_words",
-    "torch_threads",
-]
+__all__ = list(_source.__all__)  # one list, the source's: a copy here would drift

@@ -9,7 +9,7 @@ Examples
 torch.Size([2, 5, 12])
 """
 
+from .datasets import case_task as _source
 from .datasets.case_task import *  # noqa: F403
-from .datasets.case_task import CaseBatch, CaseSequenceTask
 
-__all__ = ["CaseBatch", "CaseSequenceTask"]
+__all__ = list(_source.__all__)  # one list, the source's: a copy here would drift

@@ -10,45 +10,7 @@ Examples
 50
 """
 
+from .experiments import continual as _source
 from .experiments.continual import *  # noqa: F403
-from .experiments.continual import (  # noqa: F401
-    KWINNER,
-    ONE_WINNER,
-    AgeComparison,
-    ContinualResult,
-    MissingDependencyError,
-    ModelConfig,
-    SparsePatterns,
-    TreePatterns,
-    compare_by_age,
-    continual_experiment,
-    dprime,
-    make_cues,
-    one_winner_difference,
-    one_winner_pseudo_accuracy,
-    plot_continual,
-    recall_accuracy,
-    run_protocol,
-    sparse_patterns,
-)
 
-__all__ = [
-    "KWINNER",
-    "ONE_WINNER",
-    "AgeComparison",
-    "ContinualResult",
-    "MissingDependencyError",
-    "ModelConfig",
-    "SparsePatterns",
-    "TreePatterns",
-    "compare_by_age",
-    "continual_experiment",
-    "dprime",
-    "make_cues",
-    "one_winner_difference",
-    "one_winner_pseudo_accuracy",
-    "plot_continual",
-    "recall_accuracy",
-    "run_protocol",
-    "sparse_patterns",
-]
+__all__ = list(_source.__all__)  # one list, the source's: a copy here would drift

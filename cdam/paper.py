@@ -10,29 +10,7 @@ Examples
 1
 """
 
+from .experiments import paper as _source
 from .experiments.paper import *  # noqa: F403
-from .experiments.paper import (  # noqa: F401
-    KARATE_TABLE,
-    MODE_TABLE,
-    RANGE_DISTANCES,
-    RANGE_OF_RECALL,
-    KarateRow,
-    ModeRow,
-    faction_agreement,
-    karate_table,
-    mode_table,
-    range_of_recall,
-)
 
-__all__ = [
-    "KARATE_TABLE",
-    "KarateRow",
-    "faction_agreement",
-    "karate_table",
-    "MODE_TABLE",
-    "RANGE_OF_RECALL",
-    "RANGE_DISTANCES",
-    "ModeRow",
-    "mode_table",
-    "range_of_recall",
-]
+__all__ = list(_source.__all__)  # one list, the source's: a copy here would drift
