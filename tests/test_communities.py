@@ -170,13 +170,19 @@ def test_cli_communities_karate(tmp_path):
 
 
 # --------------------------------------------------------------------- the default (consensus) method
-# Measured over seeds 0-3 (n 64, stable_modularity): 4 groups every time, Q 0.4112 or 0.4188
-# (Louvain's 0.4198); before the short patterns, Q 0.393 or 0.419.
-@pytest.mark.parametrize("seed", [0, 1])
-def test_consensus_karate_as_modular_as_louvain(seed):
-    parts = extract(KARATE, seed=seed)
-    assert len(parts) == 4
-    assert modularity(KARATE, parts) == pytest.approx(0.41, abs=0.025)
+# Spread measured over seeds 0-15, kernels default and avx512, with igraph's Louvain inside the
+# consensus (and with networkx's, which it used where igraph was missing until igraph became a
+# dependency): 4 groups in 12-13 of 16 runs, otherwise 5 or 6; Q 0.380-0.4198 per run; the
+# median of any six consecutive seeds 0.4045-0.413. Louvain alone over the same seeds: 4 groups
+# always, Q 0.415-0.4198.
+def test_consensus_karate_nearly_as_modular_as_louvain():
+    runs = [extract(KARATE, seed=seed) for seed in range(6)]
+    sizes = [len(parts) for parts in runs]
+    qs = [modularity(KARATE, parts) for parts in runs]
+    assert all(4 <= n <= 6 for n in sizes), sizes
+    assert sum(n == 4 for n in sizes) >= 3, sizes
+    assert min(qs) >= 0.375, qs
+    assert float(np.median(qs)) >= 0.40, qs
 
 
 # Measured over seeds 0-2: ARI 0.958, 1.0, 1.0, always 4 groups.
@@ -273,3 +279,11 @@ def test_hierarchy_tree_attributes_and_json():
     doc = json.loads(hierarchy_json(levels))
     assert [c["parent"] for c in doc["levels"][0]["communities"]] == [0, 1, 1]
     assert doc["levels"][0]["nvi"] is None  # NaN written as null
+
+
+def test_consensus_without_igraph_says_how_to_install_it(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "igraph", None)  # a broken install: the import fails
+    with pytest.raises(cdam.MissingDependencyError, match="pip install 'python-igraph"):
+        extract(KARATE, seed=0)

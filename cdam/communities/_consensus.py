@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import itertools
+import random
 
-import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 import torch
-from networkx.algorithms.community import louvain_communities
 
 from .. import _validation as check
 from .._progress import progress_reporter
 from .._random import derive_seed
-from ..errors import ParameterError
+from ..errors import MissingDependencyError, ParameterError
 from ._attractors import ATTENTIONS, all_start_finals
 from ._graph import _adjacency, _scales
 from ._similarity import SIMILARITIES, similarity_graph, unit_rows
@@ -37,36 +36,29 @@ _CHANCE_PAIRS = 2000
 def _louvain_labels(W: sp.csr_array, seeds) -> list[np.ndarray]:
     """Louvain on a weighted sparse graph, one run per seed, as labels in node order.
 
-    igraph's (C) multilevel when python-igraph is installed: the same method as networkx's,
-    50-100x faster, which is what keeps the readout's many optimisations near one Louvain
-    run of the raw graph; networkx's otherwise. The graph is built once for all seeds."""
+    igraph's (C) multilevel: the same method as networkx's, 50-100x faster, which is what
+    keeps the readout's many optimisations near one Louvain run of the raw graph. It is a
+    dependency, not an option: two Louvain implementations give different partitions for
+    one seed, and a partition must not depend on what else is installed. The graph is
+    built once for all seeds."""
     try:
         import igraph
-    except ImportError:
-        igraph = None
-    if igraph is not None:
-        import random
-
-        U = sp.triu(W, k=1).tocoo()
-        g = igraph.Graph(n=W.shape[0], edges=np.column_stack([U.row, U.col]))
-        weights = U.data.tolist()
-        out = []
-        for seed in seeds:
-            # igraph draws from Python's random module unless told otherwise: a seeded generator
-            # of its own keeps the result reproducible, and the module default is restored after
-            igraph.set_random_number_generator(random.Random(seed))
-            try:
-                out.append(np.asarray(g.community_multilevel(weights=weights).membership, dtype=np.int64))
-            finally:
-                igraph.set_random_number_generator(random)
-        return out
-    H = nx.from_scipy_sparse_array(W)
+    except ImportError as exc:  # a core dependency: only a broken install gets here
+        raise MissingDependencyError(
+            "the consensus readout needs python-igraph, a dependency of cdam: pip install 'python-igraph>=0.11'"
+        ) from exc
+    U = sp.triu(W, k=1).tocoo()
+    g = igraph.Graph(n=W.shape[0], edges=np.column_stack([U.row, U.col]))
+    weights = U.data.tolist()
     out = []
     for seed in seeds:
-        lab = np.empty(W.shape[0], dtype=np.int64)
-        for c, block in enumerate(louvain_communities(H, weight="weight", seed=seed)):
-            lab[list(block)] = c
-        out.append(lab)
+        # igraph draws from Python's random module unless told otherwise: a seeded generator
+        # of its own keeps the result reproducible, and the module default is restored after
+        igraph.set_random_number_generator(random.Random(seed))
+        try:
+            out.append(np.asarray(g.community_multilevel(weights=weights).membership, dtype=np.int64))
+        finally:
+            igraph.set_random_number_generator(random)
     return out
 
 

@@ -124,7 +124,7 @@ def multiscale(
     by default the graph's own edges weighted by the positive attractor correlation,
     :math:`W_{ij} = A_{ij}\max(C_{ij}, 0)`, which down-weights edges between nodes whose
     runs settle in different states), and partitions it ``restarts`` times with Louvain
-    (igraph's when installed, else networkx's), :math:`P^{(d,r)}`. These R = D x restarts
+    (igraph's multilevel, a dependency), :math:`P^{(d,r)}`. These R = D x restarts
     partitions are combined on the union of the edges by the co-assignment fraction
 
     .. math::
