@@ -400,14 +400,17 @@ class CDAM:
             return _engine.CoefficientStepper(self, x, params)
         return _engine.DirectStepper(self, x, params, memory_units=self._memory_units)
 
-    def _centred_gram(self) -> tuple[torch.Tensor, torch.Tensor]:
-        r""":math:`[G_c \mid m]` (p, p + 1) with :math:`G_c = \Xi_c^\top\Xi_c`, and the column means
-        ``m`` (p,): once per patterns, shared by every model on them."""
+    def _centred_gram(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        r""":math:`[G_c \mid m]` (p, p + 1) with :math:`G_c = \Xi_c^\top\Xi_c`, the column means
+        ``m`` (p,) and the plain Gram :math:`G = \Xi^\top\Xi` (p, p): once per patterns, shared
+        by every model on them (all formed in float64, rounded once)."""
         if "gram" not in self._cache:
             X = self.couplings.Xi.to(torch.float64)
             m = X.mean(dim=0)
             Xc = X - m
-            self._cache["gram"] = (torch.cat([Xc.T @ Xc, m[:, None]], dim=1).to(self.dtype), m.to(self.dtype))
+            self._cache["gram"] = (
+                torch.cat([Xc.T @ Xc, m[:, None]], dim=1).to(self.dtype), m.to(self.dtype), (X.T @ X).to(self.dtype)
+            )
         return self._cache["gram"]
 
     def attention(self, x) -> torch.Tensor:
@@ -759,8 +762,8 @@ class CDAM:
         per_run += e * ((steps + 1) * p * record_overlaps + steps * n * record_states + steps * p * record_attention)
         fixed = 0
         if engine == "coefficient":
-            per_run += e * (3 * p + 4) + e * steps * (p + 3) * record_overlaps  # overlap parts kept per step
-            fixed += e * p * p + 8 * (p * p + n * p) * ("gram" not in self._cache)
+            per_run += e * (3 * p + 4) + e * steps * (p + 3) * record_overlaps  # C_t kept per step for the overlaps
+            fixed += 2 * e * p * p + 8 * (2 * p * p + n * p) * ("gram" not in self._cache)
             per_row = e * (6 * p + n) + 8 * p
         else:
             per_row = e * (6 * p + 2 * n) + 8 * p + e * n * (tol is not None)

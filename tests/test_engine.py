@@ -328,3 +328,20 @@ def test_a_run_leaves_the_callers_subnormal_setting_alone():
         assert flushing()  # a caller's own choice survives the run
     finally:
         torch.set_flush_denormal(False)
+
+
+@pytest.mark.parametrize("kind", ["pearson", "cosine"])
+def test_overlaps_formed_in_blocks_of_steps_equal_one_block(monkeypatch, kind):
+    # coefficient space keeps C_t and forms the overlaps after the run in cache-sized blocks of
+    # steps; the blocking must not change a bit (each row's GEMM and reductions are its own)
+    from cdam._recorders import _Overlaps
+
+    torch.set_num_threads(1)
+    m = cdam.CDAM(_graph(p=24, n=300), a=-0.5, h=1.5, dtype=torch.float64, engine="coefficient")
+    whole = m.all_starts(steps=40, seed=1, record_overlaps=True, overlap=kind)
+    monkeypatch.setattr(_Overlaps, "FINISH_BYTES", 24 * 8 * 24 * 3)  # three steps a block
+    blocks = m.all_starts(steps=40, seed=1, record_overlaps=True, overlap=kind)
+    assert whole.overlaps is not None and torch.equal(whole.overlaps, blocks.overlaps)
+    assert torch.equal(whole.final, blocks.final)
+    direct = m.all_starts(steps=40, seed=1, record_overlaps=True, overlap=kind, engine="direct")
+    assert float((blocks.overlaps - direct.overlaps).abs().max()) < 1e-9
