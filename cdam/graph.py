@@ -247,6 +247,13 @@ class MemoryGraph:
             self._transitions[key] = self._transitions.get(key, 0.0) + w
         self._version += 1
 
+    def _add_index_links(self, rows, cols, weights) -> None:
+        """Links between memory positions (``rows[k] <= cols[k]``, no pair twice, finite
+        weights): what a caller that validated a whole adjacency matrix already knows, set
+        without the per-edge checks of :meth:`add_links_from` (0.1 s per 14k links)."""
+        self._links.update(zip(zip(rows.tolist(), cols.tolist()), weights.tolist()))
+        self._version += 1
+
     def _checked_edges(self, edges: Iterable, kind: str) -> list[tuple[tuple[int, int], float]]:
         checked = []
         for edge in edges:

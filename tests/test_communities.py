@@ -287,3 +287,18 @@ def test_consensus_without_igraph_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "igraph", None)  # a broken install: the import fails
     with pytest.raises(cdam.MissingDependencyError, match="pip install 'python-igraph"):
         extract(KARATE, seed=0)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_non_finite_edge_weights_are_refused(bad):
+    import scipy.sparse as sp
+
+    G = nx.karate_club_graph()
+    G[0][1]["weight"] = bad
+    with pytest.raises(cdam.GraphError, match="edge weights must be finite"):
+        extract(G, seed=0, weight="weight")
+    with pytest.raises(cdam.GraphError, match="edge weights must be finite"):
+        extract(sp.csr_array(nx.to_scipy_sparse_array(G)), seed=0)
+    G[0][1]["weight"] = "heavy"
+    with pytest.raises(cdam.GraphError, match="must be numbers"):
+        extract(G, seed=0, weight="weight")

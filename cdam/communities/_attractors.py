@@ -117,7 +117,7 @@ def _dense_finals(A, cells, *, n_neurons, seed, steps, noise, beta, eta, mean_co
     g = MemoryGraph.from_patterns(random_patterns(n_neurons, p, seed))
     rows, cols = sp.triu(sp.csr_matrix(A), k=0).nonzero()  # self-loops kept, as the graph has them
     weights = np.asarray(sp.csr_matrix(A)[rows, cols]).ravel()
-    g.add_links_from(zip(rows.tolist(), cols.tolist(), weights.tolist()))
+    g._add_index_links(rows, cols, weights)  # A was validated whole (_adjacency): no per-edge checks
     model = CDAM(g, beta=beta, eta=eta, mean_coef=mean_coef)
     x0 = model.initial_states(noise, seed)
     runs = model.run_cells(cells, x0, steps, cues=np.arange(p), attention_summary=False)

@@ -63,6 +63,12 @@ def _scales(a_values, h_values) -> tuple[list[float], list[float]]:
     return a_values, h_values
 
 
+def _require_finite(weights: np.ndarray) -> None:
+    if weights.size and not np.isfinite(weights).all():
+        bad = weights[~np.isfinite(weights)][0]
+        raise GraphError(f"edge weights must be finite, found {bad}: drop those edges or give them a finite weight")
+
+
 def _adjacency(G, weight: str | None) -> tuple[sp.csr_array, list]:
     """The checked, symmetric adjacency matrix (float64 CSR) and the node order.
 
@@ -79,6 +85,7 @@ def _adjacency(G, weight: str | None) -> tuple[sp.csr_array, list]:
                 "the sparse adjacency matrix is not symmetric; community extraction needs an undirected "
                 "graph: pass (A + A.T) / 2 or A.maximum(A.T) explicitly"
             )
+        _require_finite(A.data)
         if A.nnz and A.data.min() < 0:
             raise GraphError("edge weights must be non-negative; drop or shift the negative entries")
         A.setdiag(0)  # self-loops carry no community information; networkx input drops them too
@@ -94,6 +101,11 @@ def _adjacency(G, weight: str | None) -> tuple[sp.csr_array, list]:
             c.append(index[v])
             w.append(d.get(weight, 1.0) if weight else 1.0)
     p = len(nodes)
-    U = sp.coo_array((np.asarray(w, dtype=np.float64), (np.asarray(r, dtype=np.int64), np.asarray(c, dtype=np.int64))),
+    try:
+        wa = np.asarray(w, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise GraphError(f"edge weights ({weight!r}) must be numbers: {exc}") from exc
+    _require_finite(wa)
+    U = sp.coo_array((wa, (np.asarray(r, dtype=np.int64), np.asarray(c, dtype=np.int64))),
                      shape=(p, p)).tocsr()
     return sp.csr_array(U + U.T), nodes
