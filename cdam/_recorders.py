@@ -115,7 +115,8 @@ class _Summary(Recorder):
         self.final = torch.empty(batch, p, dtype=model.dtype)
         self.late = torch.zeros(batch, p, dtype=torch.float64)
         self.late_from, self.late_count = (steps + 1) // 2, 0
-        self.discarded = None
+        self.discarded = None  # the buffer below, once a truncated read reported its mass
+        self._discarded_buffer = torch.zeros(batch, dtype=torch.float64)
         self.last = -1
         if self.cues is None:
             self.cues = torch.empty(batch, dtype=torch.long)
@@ -139,8 +140,8 @@ class _Summary(Recorder):
         d = view.peek("discarded")  # present wherever a truncated read happened; never computed here
         if d is not None:
             d = d.to(torch.float64).cpu()
-            if self.discarded is None:
-                self.discarded = torch.zeros(self.batch, dtype=torch.float64)
+            if self.discarded is None:  # the buffer from begin(): made outside the loop's inference mode
+                self.discarded = self._discarded_buffer
             self.discarded[rows] = torch.maximum(self.discarded[rows], d)
 
     def late_mean(self):

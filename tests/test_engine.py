@@ -345,3 +345,17 @@ def test_overlaps_formed_in_blocks_of_steps_equal_one_block(monkeypatch, kind):
     assert torch.equal(whole.final, blocks.final)
     direct = m.all_starts(steps=40, seed=1, record_overlaps=True, overlap=kind, engine="direct")
     assert float((blocks.overlaps - direct.overlaps).abs().max()) < 1e-9
+
+
+@pytest.mark.parametrize("extra", [{}, dict(topk=4)])
+def test_coefficient_runs_hand_back_ordinary_tensors(extra):
+    # the coefficient loop steps under torch.inference_mode; nothing it returns may be an
+    # inference tensor (those refuse autograd and in-place edits outside the mode)
+    m = cdam.CDAM(_graph(), a=-0.5, h=1.5, engine="coefficient", **extra)
+    for kind in ("pearson", "dot"):
+        tr = m.all_starts(steps=5, record_overlaps=True, record_attention=True, record_states=True, overlap=kind)
+        tensors = {k: v for k, v in vars(tr).items() if isinstance(v, torch.Tensor)}
+        assert {"final", "overlaps", "attention", "states", "late_attention"} <= set(tensors)
+        assert not [k for k, v in tensors.items() if v.is_inference()]
+        tr.final.add_(1.0)  # an inference tensor would raise here
+        torch.exp(tr.final.requires_grad_()).sum().backward()
