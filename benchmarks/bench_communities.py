@@ -9,7 +9,7 @@ block models and networkx's real networks (karate: the two factions; les_miserab
 florentine_families, davis_southern_women: no truth, modularity only). Anchors that are not
 installed are left out of the table (``pip install 'cdam[bench]'``).
 
-    python benchmarks/bench_communities.py                  # everything (~10 s per LFR graph)
+    python benchmarks/bench_communities.py                  # everything (~30 s per LFR graph, 20 of them Markov stability)
     python benchmarks/bench_communities.py --quick          # real networks and planted partitions
     python benchmarks/bench_communities.py --mus 0.5 0.6 --seeds 0 1 2 --only lfr
 """
@@ -21,7 +21,6 @@ import time
 import warnings
 
 import networkx as nx
-import numpy as np
 from networkx.algorithms.community import louvain_communities, modularity
 
 from cdam.communities import most_modular_stable, multiscale
@@ -106,7 +105,16 @@ def anchors(pgs_max):
             nodes = list(G)
             res = pgs_run(nx.to_scipy_sparse_array(G, nodelist=nodes, format="csr"), n_scale=20, n_tries=50,
                           with_postprocessing=True, with_optimal_scales=True)
-            best = res["selected_partitions"][0] if res.get("selected_partitions") else int(np.argmin(res["NVI"]))
+            # a scale is a candidate only if it partitions: at the finest Markov times every node is
+            # its own group and at the coarsest there is one group, both with NVI 0 (perfectly
+            # reproducible), so taking the first selected scale, or the least NVI, can return singletons
+            p = len(nodes)
+            sizes = [len(set(lab)) for lab in res["community_id"]]
+            candidates = [i for i in range(len(sizes)) if 2 <= sizes[i] <= p // 2]
+            if not candidates:
+                return None
+            selected = [int(i) for i in res.get("selected_partitions") or [] if int(i) in candidates]
+            best = selected[0] if selected else min(candidates, key=lambda i: res["NVI"][i])
             lab = res["community_id"][best]
             blocks = {}
             for i, c in enumerate(lab):
@@ -126,7 +134,7 @@ def main(argv=None):
     ap.add_argument("--seeds", type=int, nargs="*", default=[0, 1, 2])
     ap.add_argument("--mus", type=float, nargs="*", default=[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7])
     ap.add_argument("--threads", type=int, default=1, help="torch threads for cdam (the anchors use one core)")
-    ap.add_argument("--pgs-max", type=int, default=400)
+    ap.add_argument("--pgs-max", type=int, default=1000)  # LFR n = 1000: about 15 s a graph
     args = ap.parse_args(argv)
     import torch
 
