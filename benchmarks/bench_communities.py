@@ -9,7 +9,7 @@ block models and networkx's real networks (karate: the two factions; les_miserab
 florentine_families, davis_southern_women: no truth, modularity only). Anchors that are not
 installed are left out of the table (``pip install 'cdam[bench]'``).
 
-    python benchmarks/bench_communities.py                  # everything (~30 s per LFR graph, 20 of them Markov stability)
+    python benchmarks/bench_communities.py                  # everything (~30 s per LFR graph)
     python benchmarks/bench_communities.py --quick          # real networks and planted partitions
     python benchmarks/bench_communities.py --mus 0.5 0.6 --seeds 0 1 2 --only lfr
 """
