@@ -9,12 +9,11 @@ its peak resident memory (``ru_maxrss``) is its own; the largest size also runs 
 networkx graph of the same edges. The last lines fit ``seconds ~ c * x^b`` by least
 squares in log-log over the sizes, for ``x`` the nodes and the edges.
 
-Measured (2 shared cores, ``--louvain``): 1e5 nodes, 994632 edges, 157 s and 1.35 GB peak
-from scipy.sparse (257 s, 1.40 GB from networkx), ARI 0.899 (Louvain 0.934 in 35 s); time
-~ nodes^1.05 from 1e3 (1.2 s) to 1e5.
+``--method markov`` (the default, extract's default: 13 resolutions, 8 Louvain tries each)
+or ``--method consensus`` (the CDAM dynamics with local attention, the settings below).
 
-    python benchmarks/bench_communities_scale.py                        # 1e3 .. 1e5
-    python benchmarks/bench_communities_scale.py --sizes 1000 10000 --louvain
+    python benchmarks/bench_communities_scale.py --louvain              # 1e3 .. 1e5
+    python benchmarks/bench_communities_scale.py --sizes 1000 10000 --method consensus
 """
 
 from __future__ import annotations
@@ -73,9 +72,12 @@ def one(p: int, args, as_networkx: bool) -> dict:
 
         G = nx.from_scipy_sparse_array(A)
     t = time.perf_counter()
-    part = extract(G, seed=0, weight=None, n_neurons=args.n, neighbours=args.neighbours, steps=args.steps,
-                   eta=args.eta, a_values=args.a, draws=args.draws, restarts=args.restarts, rounds=args.rounds,
-                   attention=args.attention)
+    if args.method == "markov":
+        part = extract(G, seed=0, weight=None, tries=args.tries)
+    else:
+        part = extract(G, seed=0, weight=None, method="consensus", n_neurons=args.n, neighbours=args.neighbours,
+                       steps=args.steps, eta=args.eta, a_values=args.a, draws=args.draws, restarts=args.restarts,
+                       rounds=args.rounds, attention=args.attention)
     sec = time.perf_counter() - t
     row = {"nodes": p, "edges": int(A.nnz // 2), "input": "networkx" if as_networkx else "scipy.sparse",
            "seconds": sec, "groups": len(part), "ARI": adjusted_rand_index(part, truth, list(range(p)))}
@@ -100,7 +102,9 @@ def main(argv=None):
     ap.add_argument("--k-out", type=float, default=5.0)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
-    # the large-graph settings (see the module docstring): short patterns, local attention
+    ap.add_argument("--method", choices=("markov", "consensus"), default="markov")
+    ap.add_argument("--tries", type=int, default=8, help="markov: Louvain tries per scale")
+    # consensus: the large-graph settings: short patterns, local attention
     # over 8 memories and 8 links each, 15 steps of eta 0.5 (0.5^15 ~ 0.7^30 residual), two
     # scales (one that keeps states apart, one near the collapse), two draws
     ap.add_argument("--n", type=int, default=32)

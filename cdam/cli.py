@@ -433,31 +433,36 @@ def sweep_cmd(graph, directed, patterns, n, seed, a_values, h_values, beta_value
 
 @main.command()
 @click.argument("graph")
-@click.option("--seed", default=0, show_default=True, help="Seed for patterns and start noise.")
-@click.option("--n", "n", default=1000, show_default=True, help="Neurons per random pattern.")
+@click.option("--seed", default=0, show_default=True, help="Seed for patterns, start noise and Louvain.")
+@click.option("--n", "n", default=None, type=int,
+              help="Neurons per random pattern (consensus, paper) [default: 64 consensus, 1000 paper].")
 @click.option("--a-values", default=None, help="Comma-separated a values (h = 1 - a); default: the method's sweep.")
-@click.option("--method", type=click.Choice(["consensus", "paper"]), default="consensus", show_default=True,
-              help="consensus: Louvain consensus on CDAM similarity graphs; paper: SPEC 1.5's readout.")
+@click.option("--method", type=click.Choice(["markov", "consensus", "paper"]), default="markov", show_default=True,
+              help="markov: Markov stability of the linearised CDAM walk; consensus: Louvain consensus on "
+                   "CDAM similarity graphs; paper: SPEC 1.5's readout.")
 @click.option("--draws", default=3, show_default=True, help="Pattern draws per scale (consensus).")
-@click.option("--select", type=click.Choice(["stability", "modularity"]), default=None,
-              help="How the scale is chosen [default: stability for consensus, modularity for paper].")
+@click.option("--tries", default=8, show_default=True, help="Louvain optimisations per scale (markov).")
+@click.option("--select", type=click.Choice(["stability_minimum", "stability", "modularity"]), default=None,
+              help="How the scale is chosen [default: stability_minimum for markov, stability for consensus, "
+                   "modularity for paper].")
 @click.option("--plot", "do_plot", is_flag=True,
               help="Write the scan (communities_scan.png), the graph per scale (communities.png) and the "
                    "hierarchy (communities_tree.png).")
 @click.option("--out", "out_dir", default=DEFAULT_OUT, show_default=True, type=click.Path(file_okay=False))
-def communities(graph, seed, n, a_values, method, draws, select, do_plot, out_dir):
-    """Multi-scale communities of GRAPH from CDAM attractors.
+def communities(graph, seed, n, a_values, method, draws, tries, select, do_plot, out_dir):
+    """Multi-scale communities of GRAPH from the CDAM's scales.
 
     GRAPH is an edge list, a .graphml file, cycle:P or karate. Prints the scan (fine to
-    coarse) with each scale's modularity, its stability (NVI between pattern draws, and to
-    the next coarser scale) and, for karate, the NMI against the two factions; the chosen
-    scale is marked with *. --plot writes the scan, the graph per scale and the hierarchy.
+    coarse) with each scale's modularity, its stability (NVI between the partitions of one
+    scale, and to the next coarser scale) and, for karate, the NMI against the two
+    factions; the chosen scale is marked with *. --plot writes the scan, the graph per
+    scale and the hierarchy.
 
     \b
     Example:
       cdam communities karate --plot
     """
-    from .communities import hierarchy, most_stable, multiscale
+    from .communities import deepest_stability_minimum, hierarchy, most_stable, multiscale
     from .measures import normalized_mutual_info
 
     G = _read_graph(graph, directed=False)
@@ -472,26 +477,36 @@ def communities(graph, seed, n, a_values, method, draws, select, do_plot, out_di
             a_list = [float(x) for x in a_values.split(",") if x.strip()]
         except ValueError:
             raise click.BadParameter(f"--a-values must be numbers separated by commas, got {a_values!r}") from None
-    select = select or ("modularity" if method == "paper" or draws < 2 else "stability")
-    if select == "stability" and (method == "paper" or draws < 2):
-        raise click.BadParameter("--select stability needs --method consensus and --draws >= 2")
-    extra = {"draws": draws} if method == "consensus" else {}
-    levels = multiscale(G, seed=seed, a_values=a_list, n_neurons=n, method=method,
+    if method == "markov" and n is not None:
+        raise click.BadParameter("--n sets the pattern length of a simulation; --method markov simulates nothing")
+    repeats = {"markov": tries, "consensus": draws}.get(method, 1)
+    select = select or {"markov": "stability_minimum", "consensus": "stability"}.get(method, "modularity")
+    if repeats < 2:
+        select = "modularity"  # one partition per scale has no spread to rank by
+    if select != "modularity" and method == "paper":
+        raise click.BadParameter(f"--select {select} needs the spread of several partitions per scale: "
+                                 "--method markov or consensus")
+    extra = {"markov": {"tries": tries}, "consensus": {"draws": draws, "n_neurons": n}}.get(method, {"n_neurons": n})
+    levels = multiscale(G, seed=seed, a_values=a_list, method=method,
                         progress=_ClickProgress("draws" if method == "consensus" else "scales"), **extra)
-    chosen = most_stable(levels) if select == "stability" else max(levels, key=lambda lvl: lvl.modularity)
+    if select == "modularity":
+        chosen = max(levels, key=lambda lvl: lvl.modularity)
+    else:
+        chosen = (deepest_stability_minimum if select == "stability_minimum" else most_stable)(levels)
     nodes = list(G)
+    spread = "NVI tries" if method == "markov" else "NVI draws"
     click.echo(f"{G.number_of_nodes()} nodes, {G.number_of_edges()} edges; fine to coarse ({method}):")
-    click.echo(f"  {'a':>6} {'h':>6} {'groups':>7} {'modularity':>11} {'NVI draws':>9} {'NVI next':>8}"
+    click.echo(f"  {'a':>8} {'h':>7} {'gamma':>6} {'groups':>7} {'modularity':>11} {spread:>9} {'NVI next':>8}"
                + (f" {'NMI':>6}" if truth else ""))
     for lvl in levels:
         mark = "*" if lvl is chosen else " "
-        row = (f"{mark} {lvl.a:>6g} {lvl.h:>6g} {lvl.n_communities:>7d} {lvl.modularity:>11.3f} "
-               f"{lvl.nvi:>9.3f} {lvl.nvi_coarser:>8.3f}")
+        row = (f"{mark} {lvl.a:>8.4g} {lvl.h:>7.4g} {lvl.resolution:>6.3g} {lvl.n_communities:>7d} "
+               f"{lvl.modularity:>11.3f} {lvl.nvi:>9.3f} {lvl.nvi_coarser:>8.3f}")
         if truth:
             row += f" {normalized_mutual_info(lvl.partition, truth, nodes):>6.2f}"
         click.echo(row)
-    how = "most stable" if select == "stability" else "most modular"
-    click.echo(f"* {how} scale: a={chosen.a:g} ({chosen.n_communities} groups, Q={chosen.modularity:.3f})")
+    how = {"stability_minimum": "deepest stability minimum", "stability": "most stable"}.get(select, "most modular")
+    click.echo(f"* {how}: a={chosen.a:.4g} ({chosen.n_communities} groups, Q={chosen.modularity:.3f})")
     for k, block in enumerate(chosen.partition):
         click.echo(f"  {k}: {_sorted_nodes(block)}")
     if do_plot:

@@ -66,7 +66,7 @@ def main(argv=None) -> dict:
     K = nx.karate_club_graph()
     G = karate_graph()
     truth = [{u for u in K if K.nodes[u]["club"] == c} for c in ("Mr. Hi", "Officer")]
-    levels = multiscale(G, seed=0, n_neurons=args.n)
+    levels = multiscale(G, seed=0, n_neurons=args.n, method="consensus")
     print("\nThe hierarchy (seed 0), fine to coarse:")
     for lvl in levels:
         print(f"  a={lvl.a:>5g}: {lvl.n_communities:>2} groups, Q={lvl.modularity:.3f}, "

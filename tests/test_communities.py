@@ -100,13 +100,14 @@ def test_weighted_and_multigraph_input():
     G.add_edges_from([(0, 1), (0, 1), (1, 2), (3, 4), (4, 5), (3, 5), (2, 3)])
     levels = multiscale(G, seed=0, a_values=[0.0], n_neurons=300, method="paper")
     assert levels[0].n_communities >= 1
-    assert multiscale(G, seed=0, a_values=[0.0], n_neurons=300)[0].n_communities >= 1
+    assert multiscale(G, seed=0, a_values=[0.0], n_neurons=300, method="consensus")[0].n_communities >= 1
+    assert multiscale(G, seed=0, a_values=[0.0])[0].n_communities >= 1
     W = nx.Graph()
     W.add_weighted_edges_from(
         [(0, 1, 5.0), (1, 2, 5.0), (2, 0, 5.0), (2, 3, 0.1), (3, 4, 5.0), (4, 5, 5.0), (5, 3, 5.0)]
     )
-    for method in ("paper", "consensus"):
-        parts = extract(W, seed=0, n_neurons=400, method=method)
+    for method in ("paper", "consensus", "markov"):
+        parts = extract(W, seed=0, method=method, **({} if method == "markov" else {"n_neurons": 400}))
         assert sorted(map(sorted, parts)) == [[0, 1, 2], [3, 4, 5]]
 
 
@@ -160,23 +161,24 @@ def test_cli_communities_karate(tmp_path):
     res = CliRunner().invoke(main, ["communities", "karate", "--plot", "--out", str(tmp_path)])
     assert res.exit_code == 0, res.output
     rows = [line.lstrip("*").split() for line in res.output.splitlines()[2:]]
-    rows = [r for r in rows if len(r) == 7 and r[0][:1] in "-0123456789" and not r[0].endswith(":")]
-    # consensus levels sit at Louvain's resolution (4 groups): NMI 0.58 against the two
-    # factions, within Louvain's 0.55-0.62 (SPEC 1.5); the paper method reaches 2 groups
-    assert max(float(r[-1]) for r in rows) >= 0.55
+    rows = [r for r in rows if len(r) == 8 and r[0][:1] in "-0123456789" and not r[0].endswith(":")]
+    # the markov scan reaches the two factions at resolutions 0.5-0.6 (NMI 0.68, 2 groups;
+    # SPEC 1.5's table: 0.68-0.84 for the paper method) and picks 4 groups at 1.19 (NMI 0.49)
+    assert len(rows) == 13
+    assert max(float(r[-1]) for r in rows) >= 0.6
     assert sum(line.startswith("*") for line in res.output.splitlines()) == 2  # the chosen row and its summary
     for name in ("communities.png", "communities_scan.png", "communities_tree.png"):
         assert (tmp_path / name).exists()
 
 
-# --------------------------------------------------------------------- the default (consensus) method
+# --------------------------------------------------------------------- method="consensus"
 # Spread measured over seeds 0-15, kernels default and avx512, with igraph's Louvain inside the
 # consensus (and with networkx's, which it used where igraph was missing until igraph became a
 # dependency): 4 groups in 12-13 of 16 runs, otherwise 5 or 6; Q 0.380-0.4198 per run; the
 # median of any six consecutive seeds 0.4045-0.413. Louvain alone over the same seeds: 4 groups
 # always, Q 0.415-0.4198.
 def test_consensus_karate_nearly_as_modular_as_louvain():
-    runs = [extract(KARATE, seed=seed) for seed in range(6)]
+    runs = [extract(KARATE, seed=seed, method="consensus") for seed in range(6)]
     sizes = [len(parts) for parts in runs]
     qs = [modularity(KARATE, parts) for parts in runs]
     assert all(4 <= n <= 6 for n in sizes), sizes
@@ -189,7 +191,7 @@ def test_consensus_karate_nearly_as_modular_as_louvain():
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_consensus_planted_partition(seed):
     P = nx.planted_partition_graph(4, 16, 0.5, 0.05, seed=seed)
-    parts = extract(P, seed=seed, n_neurons=500)
+    parts = extract(P, seed=seed, n_neurons=500, method="consensus")
     assert len(parts) == 4
     assert adjusted_rand_index(parts, cdam.datasets.planted_truth(P), list(P)) >= 0.9
 
@@ -198,9 +200,9 @@ def test_levels_report_stability_and_scipy_sparse_input_matches_networkx():
     import scipy.sparse as sp
 
     G = nx.connected_caveman_graph(3, 5)
-    levels = multiscale(G, seed=0, a_values=[0.5, 0.0], n_neurons=300)
+    levels = multiscale(G, seed=0, a_values=[0.5, 0.0], n_neurons=300, method="consensus")
     A = sp.csr_array(nx.to_scipy_sparse_array(G, nodelist=sorted(G)))
-    sparse_levels = multiscale(A, seed=0, a_values=[0.5, 0.0], n_neurons=300)
+    sparse_levels = multiscale(A, seed=0, a_values=[0.5, 0.0], n_neurons=300, method="consensus")
     assert [lvl.partition for lvl in levels] == [lvl.partition for lvl in sparse_levels]
     assert all(lvl.nvi == 0.0 for lvl in levels)  # three cliques: every draw agrees
     assert np.isnan(levels[-1].nvi_coarser) and levels[0].nvi_coarser == 0.0
@@ -211,7 +213,7 @@ def test_levels_report_stability_and_scipy_sparse_input_matches_networkx():
     with pytest.raises(cdam.ParameterError):
         multiscale(G, method="louvain")
     with pytest.raises(cdam.ParameterError, match="draws"):
-        extract(G, draws=1)  # stable_modularity compares draws
+        extract(G, draws=1, method="consensus")  # stable_modularity compares draws
     with pytest.raises(cdam.ParameterError, match="memory_limit"):
         multiscale(G, memory_limit=10)  # a CDAM option the consensus loop does not take
 
@@ -240,7 +242,7 @@ def test_all_starts_loop_matches_cdam_and_local_attention_matches_dense():
 # pair is mostly in two different cliques, whose states the wide scales pull apart.
 def test_chance_correlation_reads_whether_runs_keep_their_own_states():
     G = nx.connected_caveman_graph(3, 5)
-    levels = multiscale(G, seed=0, a_values=[0.9, 0.0], restarts=1, rounds=1)
+    levels = multiscale(G, seed=0, a_values=[0.9, 0.0], restarts=1, rounds=1, method="consensus")
     near_auto, wide = sorted(levels, key=lambda lvl: -lvl.a)
     assert abs(near_auto.chance) < 0.15  # every run near its own cue: unrelated states
     assert wide.chance < -0.25

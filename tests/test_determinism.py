@@ -49,7 +49,7 @@ def test_communities_deterministic_per_seed():
     import networkx as nx
 
     G = nx.connected_caveman_graph(3, 5)
-    a = multiscale(G, seed=3, a_values=[0.5, -1.0], n_neurons=300)
-    b = multiscale(G, seed=3, a_values=[0.5, -1.0], n_neurons=300)
+    a = multiscale(G, seed=3, a_values=[0.5, -1.0], n_neurons=300, method="consensus")
+    b = multiscale(G, seed=3, a_values=[0.5, -1.0], n_neurons=300, method="consensus")
     assert [lvl.partition for lvl in a] == [lvl.partition for lvl in b]
     np.testing.assert_array_equal(a[0].correlation, b[0].correlation)

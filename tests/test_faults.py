@@ -27,13 +27,21 @@ def reference(graph):
     return cdam.sweep(graph, GRID, steps=40, workers=1, progress=False)
 
 
+@pytest.fixture(scope="module")
+def reference_one_per_task(graph):
+    # the killed-worker sweep runs one cell a task: compare it with the same batching, since a
+    # cell stacked with others may round differently where the BLAS blocks a batch by its size
+    # (an AMD EPYC with AVX-512: records 1e-7 apart on this graph)
+    return cdam.sweep(graph, GRID, steps=40, workers=1, progress=False, cells_per_task=1)
+
+
 def _complete(res):
     cells = [r["cell"] for r in res.records]
     return cells == list(range(len(GRID["h"]) * len(GRID["a"])))
 
 
 # ---------------------------------------------------------------------- (a) a worker dies
-def test_sweep_survives_a_killed_dask_worker(graph, reference):
+def test_sweep_survives_a_killed_dask_worker(graph, reference_one_per_task):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=50
@@ -56,7 +64,7 @@ def test_sweep_survives_a_killed_dask_worker(graph, reference):
         alive = list(client.run(os.getpid).values())
     assert pids[0] not in alive
     assert _complete(res) and res.computed == 9
-    assert res.same_results(reference)
+    assert res.same_results(reference_one_per_task)
 
 
 # ---------------------------------------------------------------------- (b) the disk fills up

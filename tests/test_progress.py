@@ -21,9 +21,13 @@ def test_callable_is_called_after_each_run_of_continual():
 
 def test_callable_is_called_after_each_scale_of_multiscale():
     seen = []
-    multiscale(nx.connected_caveman_graph(3, 4), a_values=[1.0, 0.0, -1.0], n_neurons=200,
+    multiscale(nx.connected_caveman_graph(3, 4), resolutions=[2.0, 1.0, 0.5, 0.25],
                progress=lambda d, t: seen.append((d, t)))  # fmt: skip
-    assert seen == [(1, 3), (2, 3), (3, 3)]
+    assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    seen.clear()  # method="consensus" reports each pattern draw (of all scales at once)
+    multiscale(nx.connected_caveman_graph(3, 4), a_values=[1.0, 0.0, -1.0], n_neurons=200, draws=2,
+               method="consensus", progress=lambda d, t: seen.append((d, t)))  # fmt: skip
+    assert seen == [(1, 2), (2, 2)]
 
 
 def test_refined_sweep_grows_the_total():
@@ -39,7 +43,9 @@ def test_anything_else_is_refused(bad):
     with pytest.raises(ParameterError, match="progress must be True, False or a callable"):
         check_progress(bad)
     with pytest.raises(ParameterError, match="progress"):
-        multiscale(nx.path_graph(4), a_values=[1.0], n_neurons=50, progress=bad)
+        multiscale(nx.path_graph(4), resolutions=[1.0], progress=bad)
+    with pytest.raises(ParameterError, match="progress"):
+        multiscale(nx.path_graph(4), a_values=[1.0], n_neurons=50, method="consensus", progress=bad)
 
 
 def test_true_without_a_terminal_shows_nothing(capsys):

@@ -1,8 +1,9 @@
 """Multi-scale community extraction from CDAM attractors (SPEC 1.5).
 
 The public surface; the implementation lives in small private files: ``_levels.py`` (the
-scale sweep, :func:`multiscale` and :func:`extract`), ``_consensus.py`` (the default
-readout: consensus of Louvain partitions of CDAM similarity graphs), ``_similarity.py``
+scale sweep, :func:`multiscale` and :func:`extract`), ``_markov.py`` (the default readout:
+Markov stability of the linearised CDAM walk, modularity at the scale's resolution),
+``_consensus.py`` (consensus of Louvain partitions of CDAM similarity graphs), ``_similarity.py``
 (sparse similarity graphs of the attractors), ``_stability.py`` (NVI, co-assignment),
 ``_readout.py`` (the paper's readout, :func:`correlation_partition`) and ``_graph.py``
 (the input checks, networkx or scipy.sparse) and ``_hierarchy.py`` (the levels as a tree,
@@ -22,12 +23,14 @@ from ._levels import (
     DEFAULT_A_VALUES,
     STABLE_NVI_MARGIN,
     Level,
+    deepest_stability_minimum,
     extract,
     instability,
     most_modular_stable,
     most_stable,
     multiscale,
 )
+from ._markov import MARKOV_RESOLUTIONS, resolution_of, strengths_for
 from ._readout import correlation_partition
 from ._similarity import similarity_graph
 from ._stability import normalized_variation_of_information
@@ -35,9 +38,11 @@ from ._stability import normalized_variation_of_information
 __all__ = [
     "CONSENSUS_A_VALUES",
     "DEFAULT_A_VALUES",
+    "MARKOV_RESOLUTIONS",
     "STABLE_NVI_MARGIN",
     "Level",
     "correlation_partition",
+    "deepest_stability_minimum",
     "extract",
     "hierarchy",
     "hierarchy_json",
@@ -46,6 +51,8 @@ __all__ = [
     "most_stable",
     "multiscale",
     "normalized_variation_of_information",
+    "resolution_of",
     "set_community_attributes",
     "similarity_graph",
+    "strengths_for",
 ]

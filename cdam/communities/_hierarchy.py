@@ -31,7 +31,8 @@ def hierarchy(levels) -> nx.DiGraph:
     for li, lvl in enumerate(levels):
         where = {}
         for bi, block in enumerate(lvl.partition):
-            T.add_node((li, bi), level=li, a=lvl.a, h=lvl.h, size=len(block), nodes=sorted(block, key=str))
+            T.add_node((li, bi), level=li, a=lvl.a, h=lvl.h, resolution=lvl.resolution, size=len(block),
+                       nodes=sorted(block, key=str))
             where.update(dict.fromkeys(block, bi))
         owner.append(where)
     for li in range(len(levels) - 1):
@@ -65,7 +66,8 @@ def set_community_attributes(G: nx.Graph, levels, prefix: str = "community") -> 
 
 
 def hierarchy_json(levels) -> str:
-    """The scan and its tree as JSON: per level ``a``, ``h``, ``modularity``, ``nvi``,
+    """The scan and its tree as JSON: per level ``a``, ``h``, ``resolution`` (null outside
+    ``method="markov"``), ``modularity``, ``nvi``,
     ``nvi_coarser`` and ``communities`` (lists of nodes), each with its ``parent`` index in
     the next coarser level (None at the coarsest). Nodes are written as JSON values (str if
     they are not numbers or strings).
@@ -93,6 +95,7 @@ def hierarchy_json(levels) -> str:
             parents = [c for c, _ in T.in_edges((li, bi))]
             comms.append({"nodes": [value(u) for u in sorted(block, key=str)],
                           "parent": parents[0][1] if parents else None})
-        out.append({"a": lvl.a, "h": lvl.h, "modularity": lvl.modularity, "nvi": finite(lvl.nvi),
+        out.append({"a": lvl.a, "h": lvl.h, "resolution": finite(lvl.resolution), "modularity": lvl.modularity,
+                    "nvi": finite(lvl.nvi),
                     "nvi_coarser": finite(lvl.nvi_coarser), "communities": comms})
     return json.dumps({"levels": out}, indent=1)

@@ -10,7 +10,7 @@ from ..errors import StateError
 __all__ = ["co_assignment", "normalized_variation_of_information"]
 
 
-def _labels(part, index: dict) -> np.ndarray:
+def _labels(part, index) -> np.ndarray:
     """Integer labels in node order from a list of sets (or a label sequence)."""
     if len(part) and isinstance(next(iter(part)), (set, frozenset)):
         lab = np.full(len(index), -1, dtype=np.int64)
@@ -23,7 +23,7 @@ def _labels(part, index: dict) -> np.ndarray:
     lab = np.asarray(part)
     if lab.shape != (len(index),):
         raise StateError(f"need one label per node ({len(index)}), got shape {lab.shape}")
-    return np.unique(lab, return_inverse=True)[1]
+    return np.unique(lab, return_inverse=True)[1].ravel()
 
 
 def normalized_variation_of_information(a, b, nodes=None) -> float:
@@ -54,12 +54,16 @@ def normalized_variation_of_information(a, b, nodes=None) -> float:
     >>> round(normalized_variation_of_information([0, 0, 0, 0], [0, 1, 2, 3]), 6)
     1.0
     """
-    if nodes is None:
-        first = next(iter(a), None)
-        nodes = sorted(set().union(*a)) if isinstance(first, (set, frozenset)) else range(len(a))
-    index = {u: i for i, u in enumerate(nodes)}
-    la, lb = _labels(a, index), _labels(b, index)
-    N = len(index)
+    first = next(iter(a), None)
+    if nodes is None and not isinstance(first, (set, frozenset)):
+        # label sequences: no node index to build (the scans compare thousands of pairs)
+        la, lb = _labels(a, range(len(a))), _labels(b, range(len(a)))
+    else:
+        if nodes is None:
+            nodes = sorted(set().union(*a))
+        index = {u: i for i, u in enumerate(nodes)}
+        la, lb = _labels(a, index), _labels(b, index)
+    N = len(la)
     if N < 2:
         return 0.0
     joint = sp.coo_array((np.ones(N), (la, lb))).tocsr()

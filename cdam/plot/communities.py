@@ -55,7 +55,8 @@ def plot_community_levels(G, levels, truth=None, seed: int = 0, max_levels: int 
         nx.draw_networkx_edges(G, pos, ax=ax, alpha=0.25, width=0.6)
         nx.draw_networkx_nodes(G, pos, ax=ax, node_size=40 if len(nodes) <= 200 else 8,
                                node_color=[colour[u] for u in nodes], edgecolors="black", linewidths=0.3)
-        title = f"a={lvl.a:g}, h={lvl.h:g}: {lvl.n_communities} groups, Q={lvl.modularity:.2f}"
+        scale = f"gamma={lvl.resolution:.3g}" if np.isfinite(lvl.resolution) else f"a={lvl.a:g}, h={lvl.h:g}"
+        title = f"{scale}: {lvl.n_communities} groups, Q={lvl.modularity:.2f}"
         if truth is not None:
             title += f", NMI={normalized_mutual_info(lvl.partition, truth, nodes):.2f}"
         ax.set_title(title, fontsize=8)
@@ -79,7 +80,8 @@ def _distinct_levels(levels, most: int):
 
 
 def plot_community_scan(levels, chosen=None, path=None):
-    """The scale scan: groups, NVI (between draws and to the next scale) and modularity against ``a``.
+    """The scale scan: groups, NVI (within a scale, to the next scale, and the instability) and
+    modularity against the resolution (``method="markov"``) or ``a``.
 
     Parameters
     ----------
@@ -100,25 +102,36 @@ def plot_community_scan(levels, chosen=None, path=None):
     >>> [ax.get_ylabel() for ax in plot_community_scan(levels, chosen=levels[1]).axes]
     ['groups', 'NVI', 'modularity']
     """
+    from ..communities import instability
+
     plt = _pyplot()
     fig, axes = plt.subplots(3, 1, figsize=(5.5, 6.5), sharex=True, layout="constrained")
-    a = np.array([lvl.a for lvl in levels])
-    order = np.argsort(a)
-    a = a[order]
+    # method="markov" levels carry their modularity resolution: the natural axis (log, coarse left)
+    by_resolution = all(np.isfinite(lvl.resolution) for lvl in levels)
+    x = np.array([lvl.resolution if by_resolution else lvl.a for lvl in levels])
+    order = np.argsort(x)
+    x = x[order]
     pick = [levels[i] for i in order]
-    axes[0].plot(a, [lvl.n_communities for lvl in pick], "o-")
+    score = instability(levels)
+    axes[0].plot(x, [lvl.n_communities for lvl in pick], "o-")
     axes[0].set_yscale("log")
     axes[0].set_ylabel("groups")
-    axes[1].plot(a, [lvl.nvi for lvl in pick], "o-", label="between pattern draws")
-    axes[1].plot(a, [lvl.nvi_coarser for lvl in pick], "s--", label="to the next coarser level")
+    spread = "between Louvain tries" if by_resolution else "between pattern draws"
+    axes[1].plot(x, [lvl.nvi for lvl in pick], "o-", label=spread)
+    axes[1].plot(x, [lvl.nvi_coarser for lvl in pick], "s--", label="to the next coarser level")
+    axes[1].plot(x, [score[i] for i in order], "^:", label="instability (the selection's score)")
     axes[1].set_ylabel("NVI")
     axes[1].legend(fontsize=7)
-    axes[2].plot(a, [lvl.modularity for lvl in pick], "o-")
+    axes[2].plot(x, [lvl.modularity for lvl in pick], "o-")
     axes[2].set_ylabel("modularity")
-    axes[2].set_xlabel("a (h = 1 - a unless given): coarser to the left")
+    if by_resolution:
+        axes[2].set_xscale("log")
+        axes[2].set_xlabel("resolution gamma = 1 / (eta h): coarser to the left")
+    else:
+        axes[2].set_xlabel("a (h = 1 - a unless given): coarser to the left")
     if chosen is not None:
         for ax in axes:
-            ax.axvline(chosen.a, color="grey", ls=":")
+            ax.axvline(chosen.resolution if by_resolution else chosen.a, color="grey", ls=":")
     fig.suptitle("CDAM community scan", fontsize=10)
     return _finish(fig, path)
 
@@ -148,7 +161,12 @@ def plot_hierarchy(tree, path=None):
              for u in tree.nodes]
     nx.draw_networkx_edges(tree, pos, ax=ax, arrows=False, alpha=0.4)
     nx.draw_networkx_nodes(tree, pos, ax=ax, node_size=sizes, node_color="tab:blue", alpha=0.7)
-    ax.set_yticks(levels, [f"{lvl}: a={tree.nodes[(lvl, 0)]['a']:g}" for lvl in levels])
+    def scale(lvl):
+        d = tree.nodes[(lvl, 0)]
+        gamma = d.get("resolution", float("nan"))
+        return f"{lvl}: gamma={gamma:.3g}" if np.isfinite(gamma) else f"{lvl}: a={d['a']:.4g}"
+
+    ax.set_yticks(levels, [scale(lvl) for lvl in levels])
     ax.tick_params(left=True, labelleft=True)
     ax.set_ylabel("level (0 = finest)")
     ax.set_xticks([])
