@@ -597,7 +597,7 @@ def bench(quick, parts, max_p, json_path, out_dir):
         else:
             rows = B.bench_community_time()
         results["e_communities"] = rows
-        click.secho(f"(e) community extraction: cdam multiscale (extract = its most modular level) vs "
+        click.secho(f"(e) community extraction: cdam multiscale (extract = its deepest stability minimum) vs "
                     f"networkx Louvain, same graph and seed, {rows[0]['threads'] if rows else 1} torch thread(s)",
                     bold=True)
         click.echo(f"  {'graph':<24} {'Louvain s':>9} {'cdam s':>8} {'cdam/L':>7}   NMI: {'Louvain':>7} "

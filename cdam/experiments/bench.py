@@ -7,7 +7,7 @@
     degree 10, with a power-law fit of the cost;
 (d) words per second of a memory automaton, all words in one batch (``run_many``) against one
     word at a time (``run``) on the same words, with identical decoded runs checked;
-(e) community extraction (``multiscale``, whose most modular level is ``extract``) against
+(e) community extraction (``multiscale``, whose deepest stability minimum is ``extract``) against
     networkx's Louvain on the same LFR graphs and seed, time and NMI to the planted truth;
 (f) a whole phase diagram (11 x 9 cells, 30-cycle, n = 1000, all starts, T = 100) through
     :func:`cdam.phase_diagram` against a plain loop of two raw torch products per step per cell;
@@ -357,8 +357,9 @@ def compare_communities(
 ) -> dict:
     """cdam's multi-scale communities and networkx's Louvain on one graph, same seed.
 
-    ``extract`` is the most modular level of ``multiscale``, so one ``multiscale`` call
-    times both and gives the whole hierarchy.
+    ``extract`` is the level of ``multiscale`` at the deepest stability minimum
+    (:func:`cdam.communities.deepest_stability_minimum`), so one ``multiscale`` call times
+    both and gives the whole hierarchy.
 
     Parameters
     ----------
@@ -382,14 +383,14 @@ def compare_communities(
     """
     from networkx.algorithms.community import louvain_communities, modularity
 
-    from ..communities import multiscale
+    from ..communities import deepest_stability_minimum, multiscale
     from ..measures import normalized_mutual_info
 
     nodes = list(G)
     t_lv, lv = _best_of_with_result(lambda: louvain_communities(G, seed=seed), louvain_repeat)
     with torch_threads(threads) as used:
         t_cd, levels = _best_of_with_result(lambda: multiscale(G, seed=seed, weight=None), repeat)
-    best_q = max(levels, key=lambda lvl: lvl.modularity)
+    chosen = deepest_stability_minimum(levels)  # extract's default choice
     nmis = [normalized_mutual_info(lvl.partition, truth, nodes) for lvl in levels]
     best_nmi = int(np.argmax(nmis))
     row = {
@@ -403,10 +404,11 @@ def compare_communities(
         "louvain_groups": len(lv),
         "louvain_q": float(modularity(G, lv)),
         "louvain_nmi": normalized_mutual_info(lv, truth, nodes),
-        "cdam_a": best_q.a,
-        "cdam_groups": best_q.n_communities,
-        "cdam_q": best_q.modularity,
-        "cdam_nmi": normalized_mutual_info(best_q.partition, truth, nodes),
+        "cdam_a": chosen.a,
+        "cdam_resolution": chosen.resolution,
+        "cdam_groups": chosen.n_communities,
+        "cdam_q": chosen.modularity,
+        "cdam_nmi": normalized_mutual_info(chosen.partition, truth, nodes),
         "cdam_levels": len(levels),
         "cdam_best_level_a": levels[best_nmi].a,
         "cdam_best_level_nmi": nmis[best_nmi],
