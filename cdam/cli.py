@@ -462,7 +462,7 @@ def communities(graph, seed, n, a_values, method, draws, tries, select, do_plot,
     Example:
       cdam communities karate --plot
     """
-    from .communities import deepest_stability_minimum, hierarchy, most_stable, multiscale
+    from .communities import hierarchy, multiscale, selected_level
     from .measures import normalized_mutual_info
 
     G = _read_graph(graph, directed=False)
@@ -489,10 +489,7 @@ def communities(graph, seed, n, a_values, method, draws, tries, select, do_plot,
     extra = {"markov": {"tries": tries}, "consensus": {"draws": draws, "n_neurons": n}}.get(method, {"n_neurons": n})
     levels = multiscale(G, seed=seed, a_values=a_list, method=method,
                         progress=_ClickProgress("draws" if method == "consensus" else "scales"), **extra)
-    if select == "modularity":
-        chosen = max(levels, key=lambda lvl: lvl.modularity)
-    else:
-        chosen = (deepest_stability_minimum if select == "stability_minimum" else most_stable)(levels)
+    chosen = selected_level(levels, select)
     nodes = list(G)
     spread = "NVI tries" if method == "markov" else "NVI draws"
     click.echo(f"{G.number_of_nodes()} nodes, {G.number_of_edges()} edges; fine to coarse ({method}):")

@@ -145,8 +145,7 @@ def test_deepest_stability_minimum_falls_back_to_modularity_without_a_minimum():
     # instability falls monotonically to the finest end: no scale is more stable than its
     # neighbours, so the most modular non-trivial level is taken
     levels = [_level(12, 0.1, 0.1, 0.1), _level(8, 0.2, 0.2, 0.2), _level(6, 0.3, 0.3, 0.5),
-              _level(4, 0.4, 0.4, 0.3), _level(1, 0.0, float("nan"), 0.0)]
-    levels[-1] = _level(1, 0.9, float("nan"), 0.0)
+              _level(4, 0.4, 0.4, 0.3), _level(1, 0.9, float("nan"), 0.0)]
     assert deepest_stability_minimum(levels) is levels[2]
 
 

@@ -29,6 +29,7 @@ from ._levels import (
     most_modular_stable,
     most_stable,
     multiscale,
+    selected_level,
 )
 from ._markov import MARKOV_RESOLUTIONS, resolution_of, strengths_for
 from ._readout import correlation_partition
@@ -52,6 +53,7 @@ __all__ = [
     "multiscale",
     "normalized_variation_of_information",
     "resolution_of",
+    "selected_level",
     "set_community_attributes",
     "similarity_graph",
     "strengths_for",

@@ -23,7 +23,7 @@ from ._readout import correlation_partition
 
 __all__ = ["CONSENSUS_A_VALUES", "DEFAULT_A_VALUES", "METHODS", "SELECTIONS", "STABLE_NVI_MARGIN", "Level",
            "deepest_stability_minimum", "extract", "instability", "most_modular_stable", "most_stable",
-           "multiscale"]
+           "multiscale", "selected_level"]
 
 #: a from auto-association (1) to wide hetero-association (-2); h = 1 - a by default.
 #: Dense between 0.5 and 0: on graphs of mean degree ~20 the whole range from neighbourhoods
@@ -439,15 +439,19 @@ def extract(G, seed: int = 0, *, select: str | None = None, **kwargs) -> list[se
         raise ParameterError(f"select={select!r} needs the spread of several partitions per scale: use "
                              "method='markov' with tries >= 2 or 'consensus' with draws >= 2, or select='modularity'")
     levels = multiscale(G, seed=seed, **kwargs)
+    return [set(b) for b in selected_level(levels, select).partition]
+
+
+def selected_level(levels, select: str):
+    """The level ``select`` picks (one of :data:`SELECTIONS`; see :func:`extract`)."""
+    select = check.choice("select", select, SELECTIONS)
     if select == "modularity":
-        best = max(levels, key=lambda lvl: lvl.modularity)
-    elif select == "stability_minimum":
-        best = deepest_stability_minimum(levels)
-    elif select == "stability":
-        best = most_stable(levels)
-    else:
-        best = most_modular_stable(levels)
-    return [set(b) for b in best.partition]
+        return max(levels, key=lambda lvl: lvl.modularity)
+    if select == "stability_minimum":
+        return deepest_stability_minimum(levels)
+    if select == "stability":
+        return most_stable(levels)
+    return most_modular_stable(levels)
 
 
 def _nontrivial(levels) -> list:

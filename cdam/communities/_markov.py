@@ -127,16 +127,15 @@ def markov_levels(G, seed, *, a_values, h_values, resolutions, eta, tries, round
 
 
 def _markov_scales(a_values, h_values, resolutions, eta) -> list[tuple[float, float, float]]:
-    if resolutions is not None:
-        if a_values is not None or h_values is not None:
-            raise ParameterError("give the scales either as resolutions or as a_values (and h_values), not both")
-        gammas = [check.finite_real("resolution", g, strict_minimum=0.0) for g in resolutions]
-        if not gammas:
-            raise ParameterError("resolutions must hold at least one positive number")
-        return [(*strengths_for(g, eta), g) for g in gammas]
-    if a_values is None:
-        if h_values is not None:
-            raise ParameterError("h_values needs a_values, one a per h")
-        return [(*strengths_for(g, eta), g) for g in MARKOV_RESOLUTIONS]
-    a_values, h_values = _scales(a_values, h_values)
-    return [(a, h, resolution_of(a, h, eta)) for a, h in zip(a_values, h_values)]
+    if resolutions is not None and (a_values is not None or h_values is not None):
+        raise ParameterError("give the scales either as resolutions or as a_values (and h_values), not both")
+    if a_values is None and h_values is not None:
+        raise ParameterError("h_values needs a_values, one a per h")
+    if a_values is not None:
+        a_values, h_values = _scales(a_values, h_values)
+        return [(a, h, resolution_of(a, h, eta)) for a, h in zip(a_values, h_values)]
+    gammas = [check.finite_real("resolution", g, strict_minimum=0.0)
+              for g in (MARKOV_RESOLUTIONS if resolutions is None else resolutions)]
+    if not gammas:
+        raise ParameterError("resolutions must hold at least one positive number")
+    return [(*strengths_for(g, eta), g) for g in gammas]
