@@ -1,7 +1,8 @@
 """Continual learning with K-winner and 1-winner modern Hopfield networks (SPEC 2).
 
-The code lives in :mod:`cdam.experiments.continual` now; this module keeps the old import path
-working.
+The code lives in :mod:`cdam.experiments.continual` now, and its figure,
+:func:`~cdam.plot.plot_continual`, in :mod:`cdam.plot.continual` (the protocol imports no
+plot module); this module keeps the old import path of both working.
 
 Examples
 --------
@@ -12,5 +13,6 @@ Examples
 
 from .experiments import continual as _source
 from .experiments.continual import *  # noqa: F403
+from .plot.continual import plot_continual
 
-__all__ = list(_source.__all__)  # one list, the source's: a copy here would drift
+__all__ = [*_source.__all__, "plot_continual"]  # the source's list, not a copy that would drift

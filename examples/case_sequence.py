@@ -28,12 +28,12 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from cdam.backends.attention import train_case_sequence
+from cdam.plot import new_figure  # outside pyplot: no backend to select, nothing to close
 
-from cdam.backends.attention import train_case_sequence  # noqa: E402
+TAB10 = matplotlib.colormaps["tab10"].colors
 
 # (variant, input projection, label, SPEC's figure, SPEC's median where it gives one)
 CONFIGS = [
@@ -131,9 +131,10 @@ def print_table(rows: list[dict], seeds: int, batches: int) -> None:
 
 
 def plot_learning_curves(results: dict, path: Path, window: int = 100) -> None:
-    fig, ax = plt.subplots(figsize=(9, 5.5))
+    fig = new_figure((9, 5.5), layout=None)
+    ax = fig.add_subplot()
     kernel = np.ones(window) / window
-    for (v, p, label, *_), color in zip(CONFIGS, plt.cm.tab10.colors):
+    for (v, p, label, *_), color in zip(CONFIGS, TAB10):
         acc = np.stack([r["accuracy"] for r in results[(v, p)]])  # (seeds, batches)
         smooth = np.stack([np.convolve(a, kernel, mode="valid") for a in acc])
         x = np.arange(smooth.shape[1]) + window
@@ -149,12 +150,11 @@ def plot_learning_curves(results: dict, path: Path, window: int = 100) -> None:
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
-    plt.close(fig)
 
 
 def plot_key_similarity(results: dict, path: Path) -> None:
     n = len(CONFIGS)
-    fig = plt.figure(figsize=(2.3 * n, 7.2))
+    fig = new_figure((2.3 * n, 7.2), layout=None)
     grid = fig.add_gridspec(2, n, height_ratios=[1, 1.15], hspace=0.3, wspace=0.35)
     letters = "abcd"
     im = None
@@ -174,7 +174,7 @@ def plot_key_similarity(results: dict, path: Path) -> None:
     for i, (v, p, *_) in enumerate(CONFIGS):
         c = [r["contrast"] for r in results[(v, p)]]
         jitter = np.linspace(-0.15, 0.15, len(c))
-        ax.scatter(i + jitter, c, s=18, color=plt.cm.tab10.colors[i])
+        ax.scatter(i + jitter, c, s=18, color=TAB10[i])
         ax.hlines(np.median(c), i - 0.3, i + 0.3, color="k", lw=2)
     ax.axhline(0, color="grey", lw=0.8, ls=":")
     ax.set_xticks(range(n), [c[2] for c in CONFIGS], fontsize=9)
@@ -183,7 +183,6 @@ def plot_key_similarity(results: dict, path: Path) -> None:
     ax.set_title("Do the two cases of a letter get similar keys? (one point per seed)")
     fig.suptitle("Key-similarity analysis: cosine between the keys of case-0 and case-1 letter tokens")
     fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
 
 
 # settings where SPEC's figure and ours differ: the authors' own choices for those runs

@@ -63,8 +63,8 @@ def main(argv=None) -> dict:
     print("row score at a = 0.1 vs chance 1/P: "
           + ", ".join(f"P={p}: {tables['stable'][(p, 0.1)].row:.3f} vs {chance[p]:.3f}" for p in args.p))
 
-    plt = plot._pyplot()
-    fig, axes = plt.subplots(1, len(args.p), figsize=(4.2 * len(args.p), 4), layout="constrained", squeeze=False)
+    fig = plot.new_figure((4.2 * len(args.p), 4))
+    axes = fig.subplots(1, len(args.p), squeeze=False)
     x = np.arange(len(DIGITS_A))
     for ax, p in zip(axes[0], args.p):
         for sm, ls, dx, mfc in zip(SOFTMAXES, ("-", ":"), (-0.06, 0.06), (None, "white")):

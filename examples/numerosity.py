@@ -68,7 +68,8 @@ def main(argv=None) -> dict:
     peak_offset = {k: int(np.argmax(T[k - 1])) + 1 - k for k in cued}
     print(f"peak minus cued number: {peak_offset}")
 
-    fig, (ax1, ax2) = plot._pyplot().subplots(1, 2, figsize=(11, 4.3), layout="constrained")
+    fig = plot.new_figure((11, 4.3))
+    ax1, ax2 = fig.subplots(1, 2)
     for s, prof in curves.items():
         ax1.errorbar(prof.distance, prof.mean, yerr=prof.std, fmt="-o", ms=3, capsize=2,
                      label=f"a={s[0]:g}, h={s[1]:g}")

@@ -22,7 +22,6 @@ from pathlib import Path
 import numpy as np
 
 from cdam import CDAM, plot
-from cdam._optional import require
 from cdam.datasets import cycle_memory_graph
 from cdam.sensitivity import twin_divergence
 
@@ -37,7 +36,6 @@ def main(argv=None) -> dict:
     ap.add_argument("--seed", type=int, default=0, help="patterns, start noise and twin directions")
     ap.add_argument("--out", default="cdam-output", help="folder for the figure")
     args = ap.parse_args(argv)
-    plt = require("matplotlib.pyplot", extra="plot", feature="the sensitivity phase diagram")
 
     base = CDAM(cycle_memory_graph(args.p, args.n, seed=args.seed))
     x0 = base.initial_states(seed=args.seed)
@@ -53,7 +51,8 @@ def main(argv=None) -> dict:
     for i, a in enumerate(args.a):
         print(f"{a:>5g} " + "".join(f"{lam[i, j]:+8.3f} ({chaotic[i, j]:.2f})" for j in range(len(args.h))))
 
-    fig, ax = plt.subplots(figsize=(6, 4.5), layout="constrained")
+    fig = plot.new_figure((6, 4.5))
+    ax = fig.add_subplot()
     lim = max(np.abs(lam).max(), 1e-12)
     im = ax.imshow(lam, cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto")
     ax.set_xticks(range(len(args.h)), [f"{h:g}" for h in args.h])

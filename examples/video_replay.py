@@ -111,8 +111,7 @@ def main(argv=None) -> dict:
               f"{rec[ok].max() if ok.any() else np.inf:>6.0f}{(~ok).mean():>7.2f}{s.visited:>9.2f}"
               f"{s.visits_per_period:>17.2f}{s.forward:>9.2f}")
 
-    plt = plot._pyplot()
-    fig = plt.figure(figsize=(11, 8.5), layout="constrained")
+    fig = plot.new_figure((11, 8.5))
     top, mid, bottom = fig.subfigures(3, 1, height_ratios=[1, 1.5, 1.5])
     shown = np.linspace(0, F - 1, 7).round().astype(int)
     axes = top.subplots(1, len(shown))

@@ -28,7 +28,7 @@ def test_cdamconv_without_torch_geometric(monkeypatch):
 def test_plotting_without_matplotlib(monkeypatch):
     from cdam import plot
 
-    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as when it is not installed
     with pytest.raises(MissingDependencyError, match=r"cdam\[plot\]") as info:
         plot.plot_attractor_correlation(np.eye(2))
     assert isinstance(info.value, CDAMError) and isinstance(info.value, ImportError)

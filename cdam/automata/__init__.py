@@ -76,8 +76,9 @@ from ..errors import (
     UnknownSymbolError,
 )
 from ._compile import MEASURED_CAPACITY, MemoryAutomaton, Verification
-from ._demo import FAMILY_TREE_SEQUENCES, family_tree_demo, format_run, random_dfa, run_spec
+from ._demo import FAMILY_TREE_SEQUENCES, family_tree_demo, format_run, random_dfa
 from ._plot import draw_trace, plot_family_tree, plot_trace
+from ._run_spec import run_spec
 from ._simulate import AutomatonTrace
 from ._spec import DFA, EPSILON, NFA, load_automaton, read_automaton, save_automaton
 

@@ -1,4 +1,8 @@
-"""Helpers around the memory automaton: random DFAs, printable runs, the family-tree demo."""
+"""Helpers around the memory automaton: random DFAs, printable runs, the family-tree demo.
+
+Text only; what also draws (:func:`~cdam.automata.run_spec`) lives in
+:mod:`cdam.automata._run_spec`, on the plot side of the imports.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from ..errors import ParameterError, UndefinedTransition
 from ._compile import MemoryAutomaton
 from ._spec import DFA, load_automaton
 
-__all__ = ["FAMILY_TREE_SEQUENCES", "family_tree_demo", "format_run", "random_dfa", "run_spec"]
+__all__ = ["FAMILY_TREE_SEQUENCES", "family_tree_demo", "format_run", "random_dfa"]
 
 
 def random_dfa(n_states: int, n_symbols: int, density: float = 1.0, seed: int = 0, name: str | None = None) -> DFA:
@@ -62,35 +66,6 @@ def format_run(dfa: DFA, word, states: list, *, verdict: bool = True) -> str:
         return line
     ok = states[-1] in dfa.accepting and len(states) == len(symbols) + 1
     return line + ("  [accepted]" if ok else "  [rejected]")
-
-
-def run_spec(spec, word: str, *, n_neurons: int = 1000, seed: int = 0, plot: str | None = None, start=None) -> str:
-    """What ``cdam automaton run SPEC WORD`` prints; writes the overlap figure to ``plot`` if given.
-
-    ``spec`` is a gallery name or a JSON path, ``word`` command-line text (see
-    :meth:`DFA.parse_word`). An undefined step is reported in the text (the word is
-    rejected), not raised; other errors propagate.
-    """
-    dfa = load_automaton(spec)
-    m = MemoryAutomaton(dfa, n_neurons=n_neurons, seed=seed)
-    symbols = dfa.parse_word(word)
-    try:
-        tr = m.trace(symbols, start=start)
-    except UndefinedTransition as exc:
-        done = m.run(symbols[: exc.position], start=start)
-        return (
-            format_run(dfa, symbols[: exc.position], done, verdict=False)
-            + f" --{exc.symbol}--> (undefined)  [rejected]\n{exc}"
-        )
-    lines = [format_run(dfa, symbols, tr.states)]
-    lines.append(f"states: {' '.join(map(str, tr.states))}")
-    lines.append(f"accepted: {'yes' if tr.accepted else 'no'}")
-    if plot is not None:
-        from ._plot import plot_trace  # matplotlib only when a figure is asked for
-
-        plot_trace(tr, plot)
-        lines.append(f"figure: {plot}")
-    return "\n".join(lines)
 
 
 #: Three walks through the family tree: (start, symbols). Together they use all 12

@@ -1,7 +1,10 @@
 """DFAs to and from automata-lib, and regular expressions through it (the ``automata`` extra).
 
 automata-lib parses the regular expression, builds the NFA, determinises and minimises it;
-this module only translates its DFA into a :class:`~cdam.automata.DFA` and back.
+this module only translates its DFA into the parts of a :class:`~cdam.automata.DFA` (the
+keyword arguments of its constructor, which :meth:`DFA.from_regex` and
+:meth:`DFA.from_automata_lib` call) and a DFA back. It imports nothing of
+:mod:`cdam.automata._spec`: the DFA class uses this module, not the other way round.
 
 **Dead states.** automata-lib may describe a language by a *total* DFA, whose words that
 can no longer be accepted go to a trap state. :meth:`DFA.from_automata_lib` removes every
@@ -17,9 +20,8 @@ from __future__ import annotations
 
 from .._optional import require
 from ..errors import AutomatonError
-from ._spec import DFA
 
-__all__ = ["dfa_from_automata_lib", "dfa_from_regex", "dfa_to_automata_lib"]
+__all__ = ["dfa_parts_from_automata_lib", "dfa_parts_from_regex", "dfa_to_automata_lib"]
 
 
 def _lib(module: str):
@@ -31,8 +33,8 @@ def _library_errors() -> tuple:
     return (exc.AutomatonException, exc.RegexException)
 
 
-def dfa_from_regex(pattern: str, alphabet=None) -> DFA:
-    """The minimal DFA of a regular expression; see :meth:`DFA.from_regex`."""
+def dfa_parts_from_regex(pattern: str, alphabet=None) -> dict:
+    """The constructor arguments of the minimal DFA of a regular expression; see :meth:`DFA.from_regex`."""
     if not isinstance(pattern, str):
         raise AutomatonError(f"a regular expression is a str, got {type(pattern).__name__} {pattern!r}")
     symbols = None
@@ -57,8 +59,9 @@ def dfa_from_regex(pattern: str, alphabet=None) -> DFA:
     return _from_lib(lib, symbols, rename=True, name=pattern)
 
 
-def dfa_from_automata_lib(obj) -> DFA:
-    """A DFA from an automata-lib ``DFA`` or ``NFA``; see :meth:`DFA.from_automata_lib`."""
+def dfa_parts_from_automata_lib(obj) -> dict:
+    """The constructor arguments of a DFA from an automata-lib ``DFA`` or ``NFA``; see
+    :meth:`DFA.from_automata_lib`."""
     LibDFA = _lib("automata.fa.dfa").DFA
     LibNFA = _lib("automata.fa.nfa").NFA
     if isinstance(obj, LibNFA):
@@ -70,7 +73,7 @@ def dfa_from_automata_lib(obj) -> DFA:
     return _from_lib(obj, None, rename=False, name=None)
 
 
-def _from_lib(lib, symbols, *, rename: bool, name) -> DFA:
+def _from_lib(lib, symbols, *, rename: bool, name) -> dict:
     alphabet = sorted(lib.input_symbols, key=str) if symbols is None else list(symbols)
     delta = {(q, s): t for q, row in lib.transitions.items() for s, t in row.items()}
     live = set(lib.final_states)
@@ -92,18 +95,18 @@ def _from_lib(lib, symbols, *, rename: bool, name) -> DFA:
                 order.append(t)
     order += sorted((q for q in lib.states if q in live and q not in seen), key=repr)
     names = {q: (f"q{i}" if rename else q) for i, q in enumerate(order)}
-    return DFA(
-        [names[q] for q in order],
-        alphabet,
-        {(names[q], s): names[t] for (q, s), t in delta.items() if q in names and t in live},
-        names[lib.initial_state],
-        [names[q] for q in order if q in lib.final_states],
+    return dict(
+        states=[names[q] for q in order],
+        alphabet=alphabet,
+        transitions={(names[q], s): names[t] for (q, s), t in delta.items() if q in names and t in live},
+        start=names[lib.initial_state],
+        accepting=[names[q] for q in order if q in lib.final_states],
         name=name,
     )
 
 
-def dfa_to_automata_lib(dfa: DFA):
-    """The automata-lib ``DFA`` of ``dfa``; see :meth:`DFA.to_automata_lib`."""
+def dfa_to_automata_lib(dfa):
+    """The automata-lib ``DFA`` of a :class:`~cdam.automata.DFA`; see :meth:`DFA.to_automata_lib`."""
     LibDFA = _lib("automata.fa.dfa").DFA
     transitions: dict = {q: {} for q in dfa.states}
     for (q, s), t in dfa.transitions.items():

@@ -1,16 +1,17 @@
 """Figures of memory-automaton runs (the ``plot`` extra).
 
 Each function returns a :class:`matplotlib.figure.Figure` and writes it only when given a
-path. None of them selects a matplotlib backend: the figures are built without pyplot, so
-a notebook's or a script's backend stays what its user chose.
+path. The figures come from :func:`cdam.plot.new_figure`, the factory of every cdam plot:
+outside pyplot's global state, so a notebook shows each once, and no backend is selected,
+so a notebook's or a script's backend stays what its user chose.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .._optional import require
 from ..errors import UndefinedTransition
+from ..plot._base import new_figure
 from ._compile import MemoryAutomaton
 from ._demo import FAMILY_TREE_SEQUENCES
 from ._simulate import AutomatonTrace
@@ -40,12 +41,6 @@ def draw_trace(trace: AutomatonTrace, ax, *, title: str | None = None):
     return ax
 
 
-def _figure(figsize):
-    # matplotlib.figure.Figure, not pyplot: no backend is selected and no global figure is
-    # left open, so a notebook keeps its backend and a long script does not leak figures
-    return require("matplotlib.figure", extra="plot", feature="automaton plots").Figure(figsize=figsize)
-
-
 def _save(fig, path, dpi: int) -> None:
     if path is not None:
         fig.savefig(path, dpi=dpi)
@@ -73,7 +68,7 @@ def plot_trace(trace: AutomatonTrace, path=None):
     'update step'
     """
     n_updates = np.asarray(trace.overlaps).shape[0]
-    fig = _figure((min(14.0, max(6.0, 0.02 * n_updates + 4)), 4.2))
+    fig = new_figure((min(14.0, max(6.0, 0.02 * n_updates + 4)), 4.2), layout=None)  # tight_layout below
     draw_trace(trace, fig.add_subplot())
     fig.tight_layout()
     _save(fig, path, 110)
@@ -92,7 +87,7 @@ def plot_family_tree(path=None, n_neurons: int = 1000, seed: int = 0):
     """
     dfa = load_automaton("family_tree")
     m = MemoryAutomaton(dfa, n_neurons=n_neurons, seed=seed)
-    fig = _figure((11, 3.6 * len(FAMILY_TREE_SEQUENCES)))
+    fig = new_figure((11, 3.6 * len(FAMILY_TREE_SEQUENCES)), layout=None)
     axes = fig.subplots(len(FAMILY_TREE_SEQUENCES), 1)
     for ax, (start, word) in zip(np.atleast_1d(axes), FAMILY_TREE_SEQUENCES):
         title = f"start {start}: {' '.join(word)}"

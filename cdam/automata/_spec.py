@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..errors import AutomatonError, FileFormatError, UndefinedTransition, UnknownSymbolError
 from ..io import atomic_write, check_format, read_json
+from ._interop import dfa_parts_from_automata_lib, dfa_parts_from_regex, dfa_to_automata_lib
 
 __all__ = [
     "DFA",
@@ -367,9 +368,7 @@ class DFA(_FiniteAutomaton):
         >>> d.states, d.accepts("aab"), d.accepts("aba")
         (('q0', 'q1', 'q2'), True, False)
         """
-        from ._interop import dfa_from_regex
-
-        return dfa_from_regex(pattern, alphabet)
+        return cls(**dfa_parts_from_regex(pattern, alphabet))
 
     @classmethod
     def from_automata_lib(cls, obj) -> DFA:
@@ -387,9 +386,7 @@ class DFA(_FiniteAutomaton):
         >>> DFA.from_automata_lib(lib).transitions
         {('s', 'x'): 'f'}
         """
-        from ._interop import dfa_from_automata_lib
-
-        return dfa_from_automata_lib(obj)
+        return cls(**dfa_parts_from_automata_lib(obj))
 
     def to_automata_lib(self):
         """This DFA as an automata-lib ``DFA`` (``allow_partial`` when some pairs are undefined).
@@ -401,8 +398,6 @@ class DFA(_FiniteAutomaton):
         >>> lib.accepts_input("0110"), lib.accepts_input("10")
         (True, False)
         """
-        from ._interop import dfa_to_automata_lib
-
         return dfa_to_automata_lib(self)
 
     # ------------------------------------------------------------------ files

@@ -40,7 +40,6 @@ from .._progress import progress_reporter
 from .._random import as_generator, derive_seed
 from ..backends.kwinner import KWinnerMHN
 from ..errors import MissingDependencyError, ParameterError, PatternError
-from ..plot.continual import plot_continual
 
 __all__ = [
     "KWINNER",
@@ -57,7 +56,6 @@ __all__ = [
     "make_cues",
     "one_winner_difference",
     "one_winner_pseudo_accuracy",
-    "plot_continual",
     "recall_accuracy",
     "run_protocol",
     "sparse_patterns",

@@ -7,7 +7,9 @@
 - :mod:`~cdam.plot.continual`: continual learning by age.
 
 Every function returns the :class:`matplotlib.figure.Figure` it drew on and writes it only
-when given ``path=``. None selects a matplotlib backend (no ``matplotlib.use``), so a
+when given ``path=``. The figures come from one factory, :func:`new_figure`, outside
+pyplot's global state: a notebook cell that ends with a plot call shows the figure once, and
+nothing needs closing. None selects a matplotlib backend (no ``matplotlib.use``), so a
 notebook keeps its own; matplotlib is imported on first use, and a missing one raises
 :class:`~cdam.errors.MissingDependencyError` naming the ``plot`` extra.
 
@@ -20,7 +22,7 @@ Examples
 'Figure'
 """
 
-from ._base import _axes, _pyplot, save_figure  # noqa: F401  (examples draw their own panels with these)
+from ._base import _axes, new_figure, save_figure  # noqa: F401  (_axes: examples draw their own panels with it)
 from .bench import plot_scaling
 from .communities import plot_community_levels
 from .continual import plot_continual
@@ -29,6 +31,7 @@ from .recall import plot_attractor_correlation, plot_overlaps, plot_range_of_rec
 
 __all__ = [
     "MODE_COLORS",
+    "new_figure",
     "plot_attractor_correlation",
     "plot_community_levels",
     "plot_continual",

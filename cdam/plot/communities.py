@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import _finish, _pyplot
+from .._optional import require
+from ._base import _finish, new_figure
 
 __all__ = ['plot_community_levels', 'plot_community_scan', 'plot_hierarchy']
 
@@ -42,15 +43,16 @@ def plot_community_levels(G, levels, truth=None, seed: int = 0, max_levels: int 
 
     from ..measures import normalized_mutual_info
 
-    plt = _pyplot()
+    colormaps = require("matplotlib", extra="plot", feature="plotting").colormaps
     levels = _distinct_levels(list(levels), max_levels)
     cols = min(3, len(levels))
     rows = -(-len(levels) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.8 * rows), layout="constrained", squeeze=False)
+    fig = new_figure((4.2 * cols, 3.8 * rows))
+    axes = fig.subplots(rows, cols, squeeze=False)
     pos = nx.spring_layout(G, seed=seed)
     nodes = list(G)
     for ax, lvl in zip(axes.ravel(), levels):
-        cmap, size = (plt.get_cmap("tab10"), 10) if lvl.n_communities <= 10 else (plt.get_cmap("tab20"), 20)
+        cmap, size = (colormaps["tab10"], 10) if lvl.n_communities <= 10 else (colormaps["tab20"], 20)
         colour = {u: cmap(k % size) for k, block in enumerate(lvl.partition) for u in block}
         nx.draw_networkx_edges(G, pos, ax=ax, alpha=0.25, width=0.6)
         nx.draw_networkx_nodes(G, pos, ax=ax, node_size=40 if len(nodes) <= 200 else 8,
@@ -104,8 +106,8 @@ def plot_community_scan(levels, chosen=None, path=None):
     """
     from ..communities import instability
 
-    plt = _pyplot()
-    fig, axes = plt.subplots(3, 1, figsize=(5.5, 6.5), sharex=True, layout="constrained")
+    fig = new_figure((5.5, 6.5))
+    axes = fig.subplots(3, 1, sharex=True)
     # method="markov" levels carry their modularity resolution: the natural axis (log, coarse left)
     by_resolution = all(np.isfinite(lvl.resolution) for lvl in levels)
     x = np.array([lvl.resolution if by_resolution else lvl.a for lvl in levels])
@@ -149,8 +151,8 @@ def plot_hierarchy(tree, path=None):
     """
     import networkx as nx
 
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+    fig = new_figure((7, 4))
+    ax = fig.add_subplot()
     pos = {}
     levels = sorted({lvl for lvl, _ in tree.nodes})
     for lvl in levels:

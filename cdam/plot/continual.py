@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._optional import require
-from ._base import _finish
+from ..experiments.continual import _finite_mean, compare_by_age, one_winner_difference
+from ._base import _finish, new_figure
 
 __all__ = ["plot_continual"]
 
@@ -45,7 +45,8 @@ def plot_continual(
     Returns
     -------
     matplotlib.figure.Figure
-        Not registered with pyplot, so it needs no closing and selects no backend.
+        From :func:`~cdam.plot.new_figure`: not registered with pyplot, so it needs no
+        closing and selects no backend.
 
     Examples
     --------
@@ -56,13 +57,10 @@ def plot_continual(
     >>> len(plot_continual(r).axes)
     2
     """
-    from ..experiments.continual import _finite_mean, compare_by_age, one_winner_difference
-
-    Figure = require("matplotlib.figure", extra="plot", feature="plot_continual").Figure
     ages = result.ages
     names = list(result.real)
     colors = {n: c for n, c in zip(names, ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple"] * 4)}
-    fig = Figure(figsize=(12, 4.8))
+    fig = new_figure((12, 4.8), layout=None)  # tight_layout below, as before
     ax_acc, ax_d = fig.subplots(1, 2)
     cfg = result.config
     for name in names:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import _axes, _finish, _pyplot
+from .._optional import require
+from ._base import _axes, _finish
 
 __all__ = ['plot_attractor_correlation', 'plot_overlaps', 'plot_range_of_recall']
 
@@ -39,7 +40,7 @@ def plot_range_of_recall(
     'mean attractor correlation'
     """
     fig, ax = _axes(ax, (7, 4.5))
-    colors = _pyplot().rcParams["axes.prop_cycle"].by_key()["color"]
+    colors = require("matplotlib", extra="plot", feature="plotting").rcParams["axes.prop_cycle"].by_key()["color"]
     for k, ((a, h), prof) in enumerate(profiles.items()):
         keep = np.isfinite(prof.distance) & (prof.distance <= max_distance)
         color = colors[k % len(colors)]

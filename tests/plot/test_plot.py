@@ -1,4 +1,6 @@
-"""Figures: real matplotlib figures with labelled axes, written as PNG."""
+"""Figures: real matplotlib figures with labelled axes, written as PNG, held by no pyplot list."""
+
+import pickle
 
 import numpy as np
 import pytest
@@ -14,6 +16,11 @@ matplotlib = pytest.importorskip("matplotlib")
 @pytest.fixture(scope="module")
 def graph():
     return cycle_memory_graph(12, 200, seed=0)
+
+
+def _outside_pyplot(fig):
+    """``fig`` is no pyplot figure: pyplot gives each of its figures a manager, this has none."""
+    return fig.canvas.manager is None and type(fig.canvas).__name__ == "FigureCanvasAgg"
 
 
 def _labels(fig):
@@ -46,7 +53,7 @@ def test_attractor_correlation_figure_has_colorbar(graph):
     fig = plot.plot_attractor_correlation(C, labels=graph.memories)
     assert len(fig.axes) == 2  # the heat map and its colour bar
     assert fig.axes[1].get_ylabel() == "Pearson correlation"
-    matplotlib.pyplot.close(fig)
+    assert _outside_pyplot(fig)
 
 
 def test_range_of_recall_figure(graph):
@@ -55,7 +62,7 @@ def test_range_of_recall_figure(graph):
     fig = plot.plot_range_of_recall({(0.5, 0.5): prof}, {(0.5, 0.5): {1: 0.63}})
     line = fig.axes[0].lines[0]
     np.testing.assert_allclose(line.get_ydata(), prof.mean[np.isfinite(prof.distance)])
-    matplotlib.pyplot.close(fig)
+    assert _outside_pyplot(fig)
 
 
 @pytest.fixture
@@ -100,7 +107,9 @@ def test_every_plot_returns_a_figure_and_keeps_the_users_backend(graph, svg_back
         assert isinstance(fig, Figure), name
         assert matplotlib.get_backend() == "svg", name
         assert not list(tmp_path.iterdir()), f"{name} wrote a file without path="
-        matplotlib.pyplot.close(fig)
+        assert _outside_pyplot(fig), name
+        # what Jupyter shows as the cell's value when no inline printer is registered
+        assert fig._repr_png_()[:8] == b"\x89PNG\r\n\x1a\n", name
 
 
 def test_every_plot_writes_only_where_told(graph, tmp_path):
@@ -108,5 +117,35 @@ def test_every_plot_writes_only_where_told(graph, tmp_path):
         path = tmp_path / "sub" / f"{name}.png"
         fig = call(path=path)
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
-        matplotlib.pyplot.close(fig)
+        assert _outside_pyplot(fig), name
+
+
+def test_no_plot_leaves_a_figure_in_pyplot(graph, tmp_path):
+    from matplotlib import pyplot
+
+    calls = _every_plot(graph)
+    pyplot.close("all")
+    for name, call in calls.items():
+        call()
+        call(path=tmp_path / f"{name}.png")
+        assert pyplot.get_fignums() == [], name
+
+
+def test_new_figure_draws_and_saves_under_any_backend(svg_backend, tmp_path):
+    fig = plot.new_figure((3, 2))
+    fig.add_subplot().plot([0, 1], [1, 0])
+    fig.canvas.draw()  # Agg, though the user's backend is svg
+    assert fig.canvas.buffer_rgba().shape == (200, 300, 4)
+    assert _outside_pyplot(fig) and matplotlib.get_backend() == "svg"
+    assert plot.save_figure(fig, tmp_path / "f.png").read_bytes()[:4] == b"\x89PNG"
+    again = pickle.loads(pickle.dumps(fig))
+    assert _outside_pyplot(again) and len(again.axes[0].lines) == 1
+
+
+def test_save_figure_still_closes_a_pyplot_figure(tmp_path):
+    from matplotlib import pyplot
+
+    fig, _ = pyplot.subplots()
+    plot.save_figure(fig, tmp_path / "mine.png")
+    assert fig.number not in pyplot.get_fignums()
 
