@@ -46,7 +46,7 @@ from ._progress import progress_reporter
 from .backends.kwinner import _single_thread
 from .errors import FileFormatError, ParameterError, WriteError
 from .io import append_line
-from .measures import _normalise_rows
+from .overlap import _normalise_rows
 
 if TYPE_CHECKING:  # annotations only
     from .graph import MemoryGraph

@@ -26,6 +26,7 @@ CORE = {
     "cdam.graph",
     "cdam.measures",
     "cdam.modes",
+    "cdam.overlap",
 }
 
 LAZY_MODULES = [
