@@ -42,8 +42,8 @@ import torch
 
 from . import _executor
 from . import _validation as check
+from ._executor import _single_thread
 from ._progress import progress_reporter
-from .backends.kwinner import _single_thread
 from .errors import FileFormatError, ParameterError, WriteError
 from .io import append_line
 from .overlap import _normalise_rows
