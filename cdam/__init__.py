@@ -31,10 +31,10 @@ from .errors import (
 )
 from .graph import MemoryGraph
 from .measures import attractor_correlation, distance_profile, overlaps
-from .modes import Mode, classify_mode, phase_diagram, predict_mode
+from .modes import Mode, classify_mode, predict_mode
 
 if TYPE_CHECKING:
-    from .sweeps import SweepResult, sweep
+    from .sweeps import SweepResult, phase_diagram, sweep
 
 __version__ = "0.1.0"
 
@@ -44,7 +44,7 @@ _SUBMODULES = {
     "retrieval", "sensitivity", "sequences", "sweeps",
 }
 # public name -> the submodule that defines it; sweeps pull in the executors, so they load on first use
-_LAZY = {"SweepResult": "sweeps", "sweep": "sweeps"}
+_LAZY = {"SweepResult": "sweeps", "phase_diagram": "sweeps", "sweep": "sweeps"}
 
 
 def __getattr__(name):

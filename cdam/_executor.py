@@ -25,10 +25,23 @@ import torch
 from . import _validation as check
 from ._optional import require
 from ._progress import _tqdm_bar
-from .backends.kwinner import _single_thread
 from .errors import MissingDependencyError
 
 __all__ = ["MissingDependencyError", "dask_executor", "process_pool", "progress_bar", "run_tasks", "worker_init"]
+
+
+class _single_thread:
+    """Run a block with one intra-op torch thread, restoring the previous setting."""
+
+    def __enter__(self):
+        self._n = torch.get_num_threads()
+        if self._n != 1:
+            torch.set_num_threads(1)
+
+    def __exit__(self, *exc):
+        if self._n != 1:
+            torch.set_num_threads(self._n)
+        return False
 
 
 def worker_init() -> None:

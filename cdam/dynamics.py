@@ -17,7 +17,7 @@ from .backends.slots import SOFTMAX_KINDS, DenseSlots
 from .couplings import NORMALIZATIONS, Couplings
 from .couplings import compile as compile_graph
 from .errors import ParameterError, StateError
-from .measures import OverlapOperator
+from .overlap import OverlapOperator
 
 __all__ = ["CDAM", "MODEL_FORMAT", "Recorder", "Trajectory"]
 

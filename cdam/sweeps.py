@@ -42,11 +42,12 @@ import torch
 
 from . import _executor
 from . import _validation as check
+from ._executor import _single_thread
 from ._progress import progress_reporter
-from .backends.kwinner import _single_thread
 from .errors import FileFormatError, ParameterError, WriteError
 from .io import append_line
-from .measures import _normalise_rows
+from .modes._core import Mode, PhaseDiagram, classify_mode, predicted_at
+from .overlap import _normalise_rows
 
 if TYPE_CHECKING:  # annotations only
     from .graph import MemoryGraph
@@ -56,7 +57,7 @@ try:  # POSIX: a lock keeps two sweeps from appending to one file at once
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["GRID_PARAMETERS", "RECORD_FIELDS", "SWEEP_FORMAT", "SWEEP_VERSION", "SweepResult", "sweep"]
+__all__ = ["GRID_PARAMETERS", "RECORD_FIELDS", "SWEEP_FORMAT", "SWEEP_VERSION", "SweepResult", "phase_diagram", "sweep"]
 
 SWEEP_FORMAT = "cdam.sweep"
 SWEEP_VERSION = 1
@@ -429,6 +430,62 @@ def sweep(
     )
 
 
+def phase_diagram(
+    graph: MemoryGraph,
+    a_values,
+    h_values,
+    *,
+    observe: bool = True,
+    steps: int = 100,
+    noise: float = 1.0,
+    seed: int = 0,
+    progress=False,
+    **model_kwargs,
+) -> PhaseDiagram:
+    """Predicted (and observed) modes over a grid of ``a`` and ``h``: a view on :func:`cdam.sweep`.
+
+    The grid ``{"h": h_values, "a": a_values}`` runs through :func:`cdam.sweep` in this
+    process (its cells stacked into batches that share the compiled graph); the diagram reads
+    the records' modes. ``sweep`` is the grid engine; this function only sorts the axes and
+    turns mode names into :class:`~cdam.Mode`.
+
+    Parameters
+    ----------
+    graph : MemoryGraph
+    a_values, h_values : sequences of float
+        Sorted ascending (duplicates dropped) in the result.
+    observe : bool
+        Also run the dynamics and classify what they do.
+    progress : bool or callable
+        The progress protocol of :mod:`cdam._progress` (True, False, or ``progress(done, total)``).
+    **model_kwargs
+        Passed to :class:`cdam.CDAM` (beta, eta, mean_coef, normalization, ...).
+
+    Examples
+    --------
+    >>> import numpy as np, networkx as nx, cdam
+    >>> g = cdam.MemoryGraph.from_networkx(nx.cycle_graph(30), np.random.default_rng(0).random((1000, 30)))
+    >>> d = phase_diagram(g, [-2.0, 1.0], [0.0, 3.0])
+    >>> [[str(m) for m in row] for row in d.predicted]
+    [['quiescent', 'auto'], ['wide_hetero', 'narrow_hetero']]
+    >>> d.agreement
+    1.0
+    """
+    a_values = np.unique([check.finite_real("a", a) for a in a_values])  # sorted, for plotting
+    h_values = np.unique([check.finite_real("h", h) for h in h_values])
+    if a_values.size == 0 or h_values.size == 0:
+        raise ParameterError("a_values and h_values must each hold at least one value")
+    result = sweep(
+        graph, {"h": h_values.tolist(), "a": a_values.tolist()}, steps=steps, noise=noise, seed=seed,
+        workers=1, progress=bool(progress) if progress is None or isinstance(progress, bool) else progress,
+        observe=observe, **model_kwargs,
+    )
+    to_mode = np.vectorize(lambda name: Mode(name), otypes=[object])
+    predicted = to_mode(result.to_numpy("predicted"))
+    observed = to_mode(result.to_numpy("observed")) if observe else None
+    return PhaseDiagram(a_values, h_values, predicted, observed)
+
+
 # ---------------------------------------------------------------------- one cell
 @dataclass(frozen=True)
 class _Spec:
@@ -482,8 +539,6 @@ def _run_block(task) -> tuple[list[dict], BaseException | None]:
 
     Returns the records and, if a cell's ``measure`` raised, that error (after the records of
     the cells before it, so that a stopped sweep keeps what it finished)."""
-    from .modes import classify_mode, predicted_at
-
     block, emit, spec, observe = task
     records: list[dict] = []
     with _single_thread():  # one thread in every executor: identical floating-point results

@@ -270,7 +270,7 @@ def test_stacked_cells_compute_the_same_bits_as_cells_alone():
         for name in ("final", "late_attention", "final_attention", "cues"):
             assert torch.equal(getattr(got, name), getattr(alone, name)), (cell, name)
         # overlaps divide by per-row norms, and torch's row reductions round with the batch size
-        torch.testing.assert_close(got.overlaps, alone.overlaps, rtol=0, atol=cdam.measures.FUSED_OVERLAP_MAX_ERROR)
+        torch.testing.assert_close(got.overlaps, alone.overlaps, rtol=0, atol=cdam.overlap.FUSED_OVERLAP_MAX_ERROR)
     with pytest.raises(cdam.errors.ParameterError, match="cells vary only"):
         m.run_cells([{"normalization": "row"}], x0)
 

@@ -26,6 +26,8 @@ CORE = {
     "cdam.graph",
     "cdam.measures",
     "cdam.modes",
+    "cdam.modes._core",
+    "cdam.overlap",
 }
 
 LAZY_MODULES = [
@@ -71,9 +73,10 @@ def test_submodules_load_on_first_use(name):
 def test_lazy_names_are_the_defining_objects():
     from cdam.backends.attention import train_case_sequence
     from cdam.backends.kwinner import KWinnerMHN
-    from cdam.sweeps import SweepResult, sweep
+    from cdam.sweeps import SweepResult, phase_diagram, sweep
 
     assert cdam.sweep is sweep and cdam.SweepResult is SweepResult
+    assert cdam.phase_diagram is phase_diagram and cdam.modes.phase_diagram is phase_diagram
     assert cdam.backends.KWinnerMHN is KWinnerMHN
     assert cdam.backends.train_case_sequence is train_case_sequence
 

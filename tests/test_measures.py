@@ -230,15 +230,15 @@ def test_overlaps_from_scores_match_and_stay_in_range(states, pats):
 
 
 def test_overlap_statistics_computed_in_column_chunks_are_the_same(monkeypatch):
-    import cdam.measures as measures
+    import cdam.overlap as overlap
 
     rng = np.random.default_rng(2)
     Xi = torch.from_numpy(rng.random((30, 50)))
     Xi[:, 9] = 0.3  # a constant pattern inside a chunk
     X = torch.from_numpy(rng.random((4, 30)))
-    whole = measures.OverlapOperator(Xi)
-    monkeypatch.setattr(measures, "_COLUMNS_PER_CHUNK", 7)  # 50 columns: 8 chunks, the last partial
-    chunked = measures.OverlapOperator(Xi)
+    whole = overlap.OverlapOperator(Xi)
+    monkeypatch.setattr(overlap, "_COLUMNS_PER_CHUNK", 7)  # 50 columns: 8 chunks, the last partial
+    chunked = overlap.OverlapOperator(Xi)
     torch.testing.assert_close(chunked._norm, whole._norm, rtol=0, atol=1e-15)
     np.testing.assert_allclose(chunked.from_scores(X @ Xi, X).numpy(), whole(X).numpy(), atol=1e-13)
     assert float(chunked.from_scores(X @ Xi, X)[:, 9].abs().max()) == 0.0

@@ -18,7 +18,7 @@ from ..dynamics import CDAM
 from ..errors import AutomatonError, CapacityError, FileFormatError, ParameterError
 from ..graph import MemoryGraph
 from ..io import atomic_write, check_format, read_json
-from ..measures import OverlapOperator
+from ..overlap import OverlapOperator
 from ._simulate import _Runner
 from ._spec import DFA, NFA, _from_dict
 

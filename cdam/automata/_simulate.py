@@ -15,7 +15,7 @@ import torch
 
 from ..dynamics import Recorder
 from ..errors import AmbiguousStateError, AutomatonError, MisrecallError, NotSettledError, UndefinedTransition
-from ..measures import OverlapOperator
+from ..overlap import OverlapOperator
 
 __all__ = ["AutomatonTrace"]
 

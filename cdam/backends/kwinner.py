@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from .. import _validation as check
+from .._executor import _single_thread
 from .._random import as_generator
 from ..errors import ParameterError, PatternError, StateError
 from .base import Retrieval, StorageBackend
@@ -31,20 +32,6 @@ __all__ = ["KWinnerMHN"]
 # CDAM.initial_states draws its start noise from, it would correlate that noise with the
 # untrained units' weights.
 _SALT = 0x4B574D48  # "KWMH"
-
-
-class _single_thread:
-    """Run a block with one intra-op torch thread, restoring the previous setting."""
-
-    def __enter__(self):
-        self._n = torch.get_num_threads()
-        if self._n != 1:
-            torch.set_num_threads(1)
-
-    def __exit__(self, *exc):
-        if self._n != 1:
-            torch.set_num_threads(self._n)
-        return False
 
 
 class KWinnerMHN(torch.nn.Module, StorageBackend):

@@ -1,4 +1,8 @@
-"""The four dynamical modes of CDAM: theory (predict) and observation (classify)."""
+"""The four dynamical modes of CDAM: theory (predict) and observation (classify).
+
+What :mod:`cdam.modes` shows, less :func:`~cdam.phase_diagram`: the sweeps classify their
+cells with this module, so it stays below them.
+"""
 
 from __future__ import annotations
 
@@ -12,24 +16,11 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 import torch
 
-from . import _validation as check
-from .errors import ParameterError, StateError
+from ..errors import ParameterError, StateError
 
 if TYPE_CHECKING:  # annotations only
-    from .dynamics import CDAM, Trajectory
-    from .graph import MemoryGraph
-
-__all__ = [
-    "Mode",
-    "PhaseDiagram",
-    "classify_mode",
-    "classify_runs",
-    "coupling_extremes",
-    "phase_diagram",
-    "predict_mode",
-    "predict_modes",
-    "top_eigenvalue",
-]
+    from ..dynamics import CDAM, Trajectory
+    from ..graph import MemoryGraph
 
 #: A run whose time-averaged attention spreads over more memories than this (participation
 #: ratio) is wide. In the coefficient picture of SPEC 1.3 a narrow run locks into a pair (the
@@ -244,7 +235,7 @@ def classify_runs(trajectory, graph=None) -> list[Mode]:
 
 def is_quiescent(trajectory) -> bool:
     """True when every start ended in one common state (mean pairwise correlation high)."""
-    from .measures import attractor_correlation
+    from ..measures import attractor_correlation
 
     B = trajectory.batch_size
     if B < 2:
@@ -313,64 +304,6 @@ class PhaseDiagram:
 
     def plot(self, ax=None, which: str = "both"):
         """Draw the diagram with matplotlib; see :func:`cdam.plot.plot_phase_diagram`."""
-        from .plot import plot_phase_diagram
+        from ..plot import plot_phase_diagram
 
         return plot_phase_diagram(self, ax=ax, which=which)
-
-
-def phase_diagram(
-    graph: MemoryGraph,
-    a_values,
-    h_values,
-    *,
-    observe: bool = True,
-    steps: int = 100,
-    noise: float = 1.0,
-    seed: int = 0,
-    progress=False,
-    **model_kwargs,
-) -> PhaseDiagram:
-    """Predicted (and observed) modes over a grid of ``a`` and ``h``: a view on :func:`cdam.sweep`.
-
-    The grid ``{"h": h_values, "a": a_values}`` runs through :func:`cdam.sweep` in this
-    process (its cells stacked into batches that share the compiled graph); the diagram reads
-    the records' modes. ``sweep`` is the grid engine; this function only sorts the axes and
-    turns mode names into :class:`Mode`.
-
-    Parameters
-    ----------
-    graph : MemoryGraph
-    a_values, h_values : sequences of float
-        Sorted ascending (duplicates dropped) in the result.
-    observe : bool
-        Also run the dynamics and classify what they do.
-    progress : bool or callable
-        The progress protocol of :mod:`cdam._progress` (True, False, or ``progress(done, total)``).
-    **model_kwargs
-        Passed to :class:`cdam.CDAM` (beta, eta, mean_coef, normalization, ...).
-
-    Examples
-    --------
-    >>> import numpy as np, networkx as nx, cdam
-    >>> g = cdam.MemoryGraph.from_networkx(nx.cycle_graph(30), np.random.default_rng(0).random((1000, 30)))
-    >>> d = phase_diagram(g, [-2.0, 1.0], [0.0, 3.0])
-    >>> [[str(m) for m in row] for row in d.predicted]
-    [['quiescent', 'auto'], ['wide_hetero', 'narrow_hetero']]
-    >>> d.agreement
-    1.0
-    """
-    from .sweeps import sweep
-
-    a_values = np.unique([check.finite_real("a", a) for a in a_values])  # sorted, for plotting
-    h_values = np.unique([check.finite_real("h", h) for h in h_values])
-    if a_values.size == 0 or h_values.size == 0:
-        raise ParameterError("a_values and h_values must each hold at least one value")
-    result = sweep(
-        graph, {"h": h_values.tolist(), "a": a_values.tolist()}, steps=steps, noise=noise, seed=seed,
-        workers=1, progress=bool(progress) if progress is None or isinstance(progress, bool) else progress,
-        observe=observe, **model_kwargs,
-    )
-    to_mode = np.vectorize(lambda name: Mode(name), otypes=[object])
-    predicted = to_mode(result.to_numpy("predicted"))
-    observed = to_mode(result.to_numpy("observed")) if observe else None
-    return PhaseDiagram(a_values, h_values, predicted, observed)
