@@ -147,6 +147,16 @@ def test_old_import_paths_still_work():
         cdam.measures.normalized_variation_of_informatio  # noqa: B018
 
 
+def test_cdam_partitions_loads_on_first_use_and_not_before():
+    import subprocess
+    import sys
+
+    probe = ("import sys, cdam\nprint('cdam.partitions' in sys.modules)\n"
+             "print(cdam.partitions.normalized_mutual_info([0, 1], [1, 0]))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "1.0"]
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.integers(0, 5), min_size=1, max_size=30), st.data())
 def test_labels_and_their_blocks_are_the_same_partition(a, data):
