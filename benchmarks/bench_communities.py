@@ -27,7 +27,7 @@ from networkx.algorithms.community import louvain_communities, modularity
 
 from cdam.communities import deepest_stability_minimum, most_modular_stable, multiscale
 from cdam.datasets.graphs import karate_graph, lfr_graph, planted_truth
-from cdam.measures import adjusted_rand_index, normalized_mutual_info
+from cdam.partitions import adjusted_rand_index, normalized_mutual_info
 
 
 def real_graphs():

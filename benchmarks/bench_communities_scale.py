@@ -61,7 +61,7 @@ def one(p: int, args, as_networkx: bool) -> dict:
     import torch
 
     from cdam.communities import extract
-    from cdam.measures import adjusted_rand_index
+    from cdam.partitions import adjusted_rand_index
 
     torch.set_num_threads(args.threads)
     A, lab = sparse_sbm(p, args.block, args.k_in, args.k_out, args.seed)

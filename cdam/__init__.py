@@ -42,6 +42,7 @@ _SUBMODULES = {
     "automata", "backends", "bench", "case_task", "cli", "communities", "continual", "convert", "couplings",
     "datasets", "dynamics", "errors", "experiments", "gallery", "graph", "io", "measures", "modes", "paper", "plot",
     "retrieval", "sensitivity", "sequences", "sweeps",
+    "partitions",
 }
 # public name -> the submodule that defines it; sweeps pull in the executors, so they load on first use
 _LAZY = {"SweepResult": "sweeps", "phase_diagram": "sweeps", "sweep": "sweeps"}

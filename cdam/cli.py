@@ -440,8 +440,8 @@ def sweep_cmd(graph, directed, patterns, n, seed, a_values, h_values, beta_value
 @click.option("--method", type=click.Choice(["markov", "consensus", "paper"]), default="markov", show_default=True,
               help="markov: Markov stability of the linearised CDAM walk; consensus: Louvain consensus on "
                    "CDAM similarity graphs; paper: SPEC 1.5's readout.")
-@click.option("--draws", default=3, show_default=True, help="Pattern draws per scale (consensus).")
-@click.option("--tries", default=8, show_default=True, help="Louvain optimisations per scale (markov).")
+@click.option("--draws", default=3, show_default=True, help="Pattern draws per scale (consensus only).")
+@click.option("--tries", default=8, show_default=True, help="Louvain optimisations per scale (markov only).")
 @click.option("--select", type=click.Choice(["stability_minimum", "stability", "modularity"]), default=None,
               help="How the scale is chosen [default: stability_minimum for markov, stability for consensus, "
                    "modularity for paper].")
@@ -462,8 +462,8 @@ def communities(graph, seed, n, a_values, method, draws, tries, select, do_plot,
     Example:
       cdam communities karate --plot
     """
-    from .communities import hierarchy, multiscale, selected_level
-    from .measures import normalized_mutual_info
+    from .communities import METHOD_OPTIONS, hierarchy, multiscale, selected_level
+    from .partitions import normalized_mutual_info
 
     G = _read_graph(graph, directed=False)
     truth = None
@@ -477,8 +477,16 @@ def communities(graph, seed, n, a_values, method, draws, tries, select, do_plot,
             a_list = [float(x) for x in a_values.split(",") if x.strip()]
         except ValueError:
             raise click.BadParameter(f"--a-values must be numbers separated by commas, got {a_values!r}") from None
-    if method == "markov" and n is not None:
-        raise click.BadParameter("--n sets the pattern length of a simulation; --method markov simulates nothing")
+    # forward only the options given, and refuse one of another method rather than ignore it
+    ctx = click.get_current_context()
+    flags = {"n_neurons": ("--n", n), "draws": ("--draws", draws), "tries": ("--tries", tries)}
+    given = {name: value for name, (flag, value) in flags.items()
+             if ctx.get_parameter_source(flag.lstrip("-")) is not click.core.ParameterSource.DEFAULT}
+    for name in given:
+        owners = [m for m in ("markov", "consensus", "paper") if name in METHOD_OPTIONS[m]]
+        if name not in METHOD_OPTIONS[method]:
+            raise click.BadParameter(f"{flags[name][0]} belongs to --method {' and '.join(owners)}, not {method}; "
+                                     f"pass --method {' or '.join(owners)}, or drop {flags[name][0]}")
     repeats = {"markov": tries, "consensus": draws}.get(method, 1)
     select = select or {"markov": "stability_minimum", "consensus": "stability"}.get(method, "modularity")
     if repeats < 2:
@@ -486,9 +494,8 @@ def communities(graph, seed, n, a_values, method, draws, tries, select, do_plot,
     if select != "modularity" and method == "paper":
         raise click.BadParameter(f"--select {select} needs the spread of several partitions per scale: "
                                  "--method markov or consensus")
-    extra = {"markov": {"tries": tries}, "consensus": {"draws": draws, "n_neurons": n}}.get(method, {"n_neurons": n})
     levels = multiscale(G, seed=seed, a_values=a_list, method=method,
-                        progress=_ClickProgress("draws" if method == "consensus" else "scales"), **extra)
+                        progress=_ClickProgress("draws" if method == "consensus" else "scales"), **given)
     chosen = selected_level(levels, select)
     nodes = list(G)
     spread = "NVI tries" if method == "markov" else "NVI draws"

@@ -20,12 +20,9 @@ __all__ = [
     "OVERLAP_KINDS",
     "DistanceProfile",
     "OverlapOperator",
-    "adjusted_rand_index",
     "attractor_correlation",
     "distance_profile",
-    "normalized_mutual_info",
     "overlaps",
-    "partition_labels",
     "pearson_matrix",
 ]
 
@@ -34,11 +31,19 @@ __all__ = [
 _SENSITIVITY = ("StateSize", "TwinDivergence", "lyapunov_estimate", "state_bounds", "twin_divergence")
 
 
+# Partition agreement moved to cdam.partitions; the old names stay importable from here.
+_PARTITIONS = ("adjusted_rand_index", "normalized_mutual_info", "partition_labels")
+
+
 def __getattr__(name):
     if name in _SENSITIVITY:
         from . import sensitivity
 
         return getattr(sensitivity, name)
+    if name in _PARTITIONS:
+        from . import partitions
+
+        return getattr(partitions, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -198,84 +203,3 @@ def distance_profile(correlation, graph, *, directed: bool | None = None) -> Dis
     sq = np.bincount(inverse, weights=(c - mean[inverse]) ** 2, minlength=keys.size)
     std = np.sqrt(sq / counts)
     return DistanceProfile(keys, mean, std, counts)
-
-
-# ---------------------------------------------------------------------- partition agreement
-def partition_labels(partition, nodes=None) -> np.ndarray:
-    """Integer labels (one per node) from a partition given as labels or as a list of sets.
-
-    With a list of sets, ``nodes`` fixes the order (default: sorted union of the sets).
-    """
-    if isinstance(partition, (list, tuple)) and partition and isinstance(partition[0], (set, frozenset)):
-        where = {u: k for k, block in enumerate(partition) for u in block}
-        nodes = sorted(where) if nodes is None else list(nodes)
-        missing = [u for u in nodes if u not in where]
-        if missing:
-            raise StateError(f"node {missing[0]!r} is in no block of the partition")
-        return np.array([where[u] for u in nodes])
-    labels = np.asarray(partition)
-    if labels.ndim != 1:
-        raise StateError(f"labels must be 1-D, got shape {labels.shape}")
-    return np.unique(labels, return_inverse=True)[1]
-
-
-def _contingency(a, b, nodes=None) -> np.ndarray:
-    la, lb = partition_labels(a, nodes), partition_labels(b, nodes)
-    if la.size != lb.size:
-        raise StateError(f"the partitions label {la.size} and {lb.size} nodes; they must cover the same nodes")
-    if la.size == 0:
-        raise StateError("the partitions are empty")
-    table = np.zeros((la.max() + 1, lb.max() + 1))
-    np.add.at(table, (la, lb), 1.0)
-    return table
-
-
-def _entropy(counts: np.ndarray) -> float:
-    p = counts[counts > 0] / counts.sum()
-    return float(-(p * np.log(p)).sum())
-
-
-def normalized_mutual_info(a, b, nodes=None) -> float:
-    r"""Normalised mutual information of two partitions, :math:`I(A;B) / \tfrac12 (H(A) + H(B))`.
-
-    The arithmetic-mean normalisation (scikit-learn's default). Two trivial partitions
-    (one block each) score 1. Partitions are label arrays or lists of sets of nodes.
-
-    Examples
-    --------
-    >>> normalized_mutual_info([0, 0, 1, 1], [1, 1, 0, 0])
-    1.0
-    >>> round(normalized_mutual_info([0, 0, 1, 1], [0, 1, 0, 1]), 6)
-    0.0
-    """
-    t = _contingency(a, b, nodes)
-    ha, hb = _entropy(t.sum(axis=1)), _entropy(t.sum(axis=0))
-    if ha == 0.0 and hb == 0.0:
-        return 1.0
-    pij = t / t.sum()
-    pi, pj = pij.sum(axis=1, keepdims=True), pij.sum(axis=0, keepdims=True)
-    nz = pij > 0
-    mi = float((pij[nz] * np.log(pij[nz] / (pi @ pj)[nz])).sum())
-    return max(0.0, min(1.0, mi / (0.5 * (ha + hb))))
-
-
-def adjusted_rand_index(a, b, nodes=None) -> float:
-    """Adjusted Rand index of two partitions (Hubert and Arabie 1985); 1 for identical ones.
-
-    Examples
-    --------
-    >>> adjusted_rand_index([0, 0, 1, 1], [5, 5, 7, 7])
-    1.0
-    """
-    t = _contingency(a, b, nodes)
-
-    def pairs(x):
-        return float((x * (x - 1) / 2).sum())
-
-    n = t.sum()
-    index, ra, rb = pairs(t), pairs(t.sum(axis=1)), pairs(t.sum(axis=0))
-    expected = ra * rb / (n * (n - 1) / 2) if n > 1 else 0.0
-    top = 0.5 * (ra + rb)
-    if top == expected:
-        return 1.0
-    return float((index - expected) / (top - expected))

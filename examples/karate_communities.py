@@ -28,7 +28,7 @@ from networkx.algorithms.community import louvain_communities, modularity
 from cdam import paper, plot
 from cdam.communities import multiscale
 from cdam.datasets import karate_graph
-from cdam.measures import normalized_mutual_info
+from cdam.partitions import normalized_mutual_info
 
 
 def main(argv=None) -> dict:

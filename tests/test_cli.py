@@ -154,3 +154,46 @@ def test_version_is_the_installed_one_or_the_package_attribute(monkeypatch):
 
     monkeypatch.setattr(importlib.metadata, "version", missing)
     assert cli._version() == __version__
+
+
+@pytest.mark.scientific  # statistics of the dynamics: rerun under another CPU kernel
+def test_cli_communities_karate(tmp_path):
+    from click.testing import CliRunner
+
+    from cdam.cli import main
+
+    res = CliRunner().invoke(main, ["communities", "karate", "--plot", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    rows = [line.lstrip("*").split() for line in res.output.splitlines()[2:]]
+    rows = [r for r in rows if len(r) == 8 and r[0][:1] in "-0123456789" and not r[0].endswith(":")]
+    # the markov scan reaches the two factions at resolutions 0.5-0.6 (NMI 0.68, 2 groups;
+    # SPEC 1.5's table: 0.68-0.84 for the paper method) and picks 4 groups at 1.19 (NMI 0.49)
+    assert len(rows) == 13
+    assert max(float(r[-1]) for r in rows) >= 0.6
+    assert sum(line.startswith("*") for line in res.output.splitlines()) == 2  # the chosen row and its summary
+    for name in ("communities.png", "communities_scan.png", "communities_tree.png"):
+        assert (tmp_path / name).exists()
+
+@pytest.mark.parametrize("args, flag, owners", [
+    (["--draws", "5"], "--draws", "consensus"),
+    (["--draws", "3"], "--draws", "consensus"),  # given at its default value: still refused, not ignored
+    (["--n", "100"], "--n", "consensus or paper"),
+    (["--method", "paper", "--tries", "4"], "--tries", "markov"),
+    (["--method", "paper", "--draws", "2"], "--draws", "consensus"),
+    (["--method", "consensus", "--tries", "4"], "--tries", "markov"),
+])
+def test_cli_communities_refuses_an_option_of_another_method(runner, args, flag, owners):
+    res = runner.invoke(main, ["communities", "karate", *args])
+    assert res.exit_code == 2
+    assert f"{flag} belongs to --method" in res.output and f"pass --method {owners}, or drop {flag}" in res.output
+
+
+def test_cli_communities_forwards_the_options_it_was_given(runner):
+    res = runner.invoke(main, ["communities", "karate", "--method", "consensus", "--draws", "1", "--n", "32",
+                               "--a-values", "0.0"])
+    assert res.exit_code == 0, res.output
+    assert "NVI draws" in res.output
+    # one draw: no spread between draws (NaN), and the scale is chosen by modularity
+    (row,) = [line for line in res.output.splitlines() if line.startswith("*") and "nan" in line]
+    assert row.split()[6] == "nan"
+    assert "most modular" in res.output

@@ -1,13 +1,17 @@
-"""Multi-scale community extraction from CDAM attractors (SPEC 1.5).
+"""Multi-scale community extraction from CDAM attractors (Burns 2024, arXiv 2404.07123: multi-scale communities).
 
-The public surface; the implementation lives in small private files: ``_levels.py`` (the
-scale sweep, :func:`multiscale` and :func:`extract`), ``_markov.py`` (the default readout:
-Markov stability of the linearised CDAM walk, modularity at the scale's resolution),
-``_consensus.py`` (consensus of Louvain partitions of CDAM similarity graphs), ``_similarity.py``
-(sparse similarity graphs of the attractors), ``_stability.py`` (NVI, co-assignment),
-``_readout.py`` (the paper's readout, :func:`correlation_partition`) and ``_graph.py``
-(the input checks, networkx or scipy.sparse) and ``_hierarchy.py`` (the levels as a tree,
-its node-attribute and JSON exports).
+The public surface; the implementation lives in small private files, each importing only
+those below it: ``_levels.py`` (:func:`multiscale`, a dispatcher that checks each method's
+options, and :func:`extract`) on top of the three methods, ``_markov.py`` (the default
+readout: Markov stability of the linearised CDAM walk, modularity at the scale's
+resolution), ``_consensus.py`` (consensus of Louvain partitions of CDAM similarity graphs)
+and ``_paper.py`` (the paper's procedure); below them ``_selection.py`` (which level to
+take), ``_level.py`` (:class:`Level`), ``_louvain.py`` (igraph's Louvain and the consensus
+of partitions), ``_similarity.py`` (sparse similarity graphs of the attractors),
+``_attractors.py`` (the all-starts runs), ``_readout.py`` (the paper's readout,
+:func:`correlation_partition`), ``_graph.py`` (the input checks, networkx or scipy.sparse)
+and ``_hierarchy.py`` (the levels as a tree, its node-attribute and JSON exports).
+Partition comparisons (NMI, ARI, NVI) are :mod:`cdam.partitions`.
 
 Examples
 --------
@@ -17,29 +21,30 @@ Examples
 [5, 5, 5]
 """
 
+from ..partitions import normalized_variation_of_information
+from ._consensus import CONSENSUS_A_VALUES
 from ._hierarchy import hierarchy, hierarchy_json, set_community_attributes
-from ._levels import (
-    CONSENSUS_A_VALUES,
-    DEFAULT_A_VALUES,
+from ._level import Level
+from ._levels import METHOD_OPTIONS, METHODS, extract, multiscale
+from ._markov import MARKOV_RESOLUTIONS, resolution_of, strengths_for
+from ._paper import DEFAULT_A_VALUES
+from ._readout import correlation_partition
+from ._selection import (
     STABLE_NVI_MARGIN,
-    Level,
     deepest_stability_minimum,
-    extract,
     instability,
     most_modular_stable,
     most_stable,
-    multiscale,
     selected_level,
 )
-from ._markov import MARKOV_RESOLUTIONS, resolution_of, strengths_for
-from ._readout import correlation_partition
 from ._similarity import similarity_graph
-from ._stability import normalized_variation_of_information
 
 __all__ = [
     "CONSENSUS_A_VALUES",
     "DEFAULT_A_VALUES",
     "MARKOV_RESOLUTIONS",
+    "METHODS",
+    "METHOD_OPTIONS",
     "STABLE_NVI_MARGIN",
     "Level",
     "correlation_partition",

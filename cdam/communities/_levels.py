@@ -1,99 +1,96 @@
-"""Multi-scale community extraction at the CDAM's scales (SPEC 1.5): the scan and the selection.
+"""Multi-scale community extraction at the CDAM's scales (Burns 2024, arXiv 2404.07123): the entry points.
 
 Anti-Hebbian auto-association (a < 0, h = 1 - a) widens hetero-association from single
 memories to neighbourhoods to communities, so sweeping ``a`` downward reads the graph's
 structure at coarser and coarser scales. The default method reads each scale through the
 stability of the CDAM's linearised walk (``_markov.py``); the others simulate the runs,
-every node a cue (all-starts), and compare their final states.
+every node a cue (all-starts), and compare their final states (``_consensus.py``,
+``_paper.py``).
+
+:func:`multiscale` is a dispatcher: each method is one function with its own keyword
+parameters, and the options a method reads are exactly those (:data:`METHOD_OPTIONS`,
+built from the signatures, so the table cannot drift from the code). An option of another
+method is refused with a :class:`~cdam.ParameterError` that names the method it belongs
+to: ``draws=5`` with the default method would otherwise look like a result of five
+pattern draws. :func:`extract` takes one level of the scan (``_selection.py``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-import networkx as nx
-import numpy as np
-from networkx.algorithms.community import modularity as nx_modularity
+import inspect
+from collections.abc import Callable
+from types import MappingProxyType
 
 from .. import _validation as check
-from .._progress import progress_reporter
 from ..errors import ParameterError
-from ._graph import _scales, _undirected
-from ._readout import correlation_partition
+from ._consensus import consensus_levels
+from ._level import Level
+from ._markov import markov_levels
+from ._paper import MODEL_OPTIONS, paper_levels
+from ._selection import SELECTIONS, selected_level
 
-__all__ = ["CONSENSUS_A_VALUES", "DEFAULT_A_VALUES", "METHODS", "SELECTIONS", "STABLE_NVI_MARGIN", "Level",
-           "deepest_stability_minimum", "extract", "instability", "most_modular_stable", "most_stable",
-           "multiscale", "selected_level"]
-
-#: a from auto-association (1) to wide hetero-association (-2); h = 1 - a by default.
-#: Dense between 0.5 and 0: on graphs of mean degree ~20 the whole range from neighbourhoods
-#: to a single group is crossed there. Below about -3 the dynamics stop converging (SPEC 1.5).
-DEFAULT_A_VALUES = (1.0, 0.75, 0.5, 0.4, 0.3, 0.2, 0.1, 0.0, -0.25, -0.5, -1.0, -1.5, -2.0)
-
-#: The consensus method's default scales: on LFR graphs (mean degree 20) a = 0.3 already
-#: reads neighbourhoods as communities, while a >= 0.5 stays near auto-association (every
-#: run near its own cue). From a = 0 down every run of such graphs falls into one global
-#: state (``Level.chance`` ~ 1), so one scale below 0 (-0.5, which karate still splits)
-#: stands for them all. Each scale costs ``draws`` all-starts runs.
-CONSENSUS_A_VALUES = (0.3, 0.15, 0.0, -0.5)
+__all__ = ["METHODS", "METHOD_OPTIONS", "checked_method", "extract", "multiscale"]
 
 METHODS = ("markov", "consensus", "paper")
+_READERS: dict[str, Callable[..., list[Level]]] = {
+    "markov": markov_levels, "consensus": consensus_levels, "paper": paper_levels}
 
 
-@dataclass(frozen=True)
-class Level:
-    r"""One scale of the hierarchy.
+def _keywords(reader) -> frozenset:
+    return frozenset(name for name, par in inspect.signature(reader).parameters.items()
+                     if par.kind is inspect.Parameter.KEYWORD_ONLY)
 
-    Attributes
-    ----------
-    a, h : float
-        Auto- and hetero-association used at this scale.
-    partition : list of set
-        Communities, largest first, like networkx's community functions.
-    modularity : float
-        Newman modularity of ``partition`` on the input graph.
-    correlation : numpy.ndarray (p, p) or None
-        ``method="paper"``: the attractor correlation matrix the partition was read from
-        (node order of ``G``). None for the default method, which never forms it.
-    nvi : float
-        Mean normalised variation of information between the partitions of the pattern
-        draws (``"consensus"``) or of the Louvain tries (``"markov"``) at this scale (0: all
-        gave the same partition; NaN with one).
-    nvi_coarser : float
-        NVI between this partition and the next coarser level's (NaN for the coarsest).
-    chance : float
-        Default method: median attractor correlation of random node pairs (mean over the
-        draws). Near 0 the runs kept states of their own and the edge weights carry the
-        dynamics' information; near 1 every run fell into one global state, all edge
-        weights are ~1 and the level is a consensus of Louvain on the graph itself.
-        NaN for the other methods.
-    resolution : float
-        ``method="markov"``: the modularity resolution :math:`\gamma` that the linearised
-        walk of scale (a, h) optimises (:func:`cdam.communities.resolution_of`). NaN otherwise.
+
+#: The options each method reads: its function's keyword parameters (``"paper"`` also passes
+#: :class:`cdam.CDAM`'s on to the model).
+METHOD_OPTIONS = MappingProxyType({
+    "markov": _keywords(markov_levels),
+    "consensus": _keywords(consensus_levels),
+    "paper": _keywords(paper_levels) | MODEL_OPTIONS,
+})
+
+_WHAT_IT_DOES = {
+    "markov": "method='markov' simulates nothing: it reads the linearised walk through Louvain tries",
+    "consensus": "method='consensus' runs its own all-starts loop over pattern draws",
+    "paper": "method='paper' runs cdam.CDAM once and reads the correlations by average linkage",
+}
+#: per method, the option that counts its partitions per scale (the spread that selection ranks)
+_REPEATS = {"markov": "tries", "consensus": "draws"}
+
+
+def _refusal(name: str, method: str) -> str:
+    owners = [m for m in METHODS if name in METHOD_OPTIONS[m]]
+    if not owners:
+        hint = "; the scales are a_values and h_values" if name in ("a", "h") else ""
+        return (f"{name!r} is an option of no method{hint}; method={method!r} takes "
+                + ", ".join(sorted(METHOD_OPTIONS[method])))
+    where = " and ".join(f"method={m!r}" for m in owners)
+    model = " (an option of cdam.CDAM)" if owners == ["paper"] and name in MODEL_OPTIONS else ""
+    return (f"{name} belongs to {where}{model}, not method={method!r} ({_WHAT_IT_DOES[method]}); pass "
+            + " or ".join(f"method={m!r}" for m in owners) + f", or drop {name}")
+
+
+def checked_method(method: str, options) -> str:
+    """``method``, checked, after checking that it reads every option named in ``options``.
+
+    Raises :class:`~cdam.ParameterError` naming, for each option it does not read, the
+    methods that do (:data:`METHOD_OPTIONS`).
+
+    Examples
+    --------
+    >>> checked_method("consensus", ["draws", "n_neurons"])
+    'consensus'
+    >>> checked_method("markov", ["draws"])
+    Traceback (most recent call last):
+    ...
+    cdam.errors.ParameterError: draws belongs to method='consensus', not method='markov' (method='markov' \
+simulates nothing: it reads the linearised walk through Louvain tries); pass method='consensus', or drop draws
     """
-
-    a: float
-    h: float
-    partition: list
-    modularity: float
-    correlation: np.ndarray | None = field(default=None, repr=False)
-    nvi: float = float("nan")
-    nvi_coarser: float = float("nan")
-    chance: float = float("nan")
-    resolution: float = float("nan")
-
-    @property
-    def n_communities(self) -> int:
-        return len(self.partition)
-
-    def __repr__(self) -> str:
-        # community sizes rather than the sets: a karate-club level would print 34 nodes
-        sizes = [len(c) for c in self.partition]
-        shown = ", ".join(map(str, sizes[:8])) + (", ..." if len(sizes) > 8 else "")
-        groups = f"{len(sizes)} communit{'y' if len(sizes) == 1 else 'ies'}"
-        scale = f"a={self.a:g}, h={self.h:g}" + (f", resolution={self.resolution:.3g}" if np.isfinite(self.resolution)
-                                                 else "")
-        return f"Level({scale}, {groups}, sizes=[{shown}], modularity={self.modularity:.4f})"
+    method = check.choice("method", method, METHODS)
+    refused = [_refusal(name, method) for name in sorted(options) if name not in METHOD_OPTIONS[method]]
+    if refused:
+        raise ParameterError("; ".join(refused))
+    return method
 
 
 def multiscale(
@@ -103,23 +100,9 @@ def multiscale(
     method: str = "markov",
     a_values=None,
     h_values=None,
-    resolutions=None,
-    tries: int = 8,
-    n_neurons: int | None = None,
-    steps: int | None = None,
-    noise: float = 1.0,
-    draws: int = 3,
-    similarity: str = "edges",
-    k: int = 10,
-    threshold: float | None = None,
     weight: str | None = "weight",
-    refine: int = 2,
-    attention: str = "auto",
-    neighbours: int = 16,
-    restarts: int = 3,
-    rounds: int = 2,
     progress=None,
-    **model_kwargs,
+    **options,
 ) -> list[Level]:
     r"""Communities of ``G`` at every scale of an anti-Hebbian sweep, fine to coarse.
 
@@ -162,7 +145,7 @@ def multiscale(
 
     The runs (:mod:`cdam.communities._attractors`) keep only the final states. Unless given,
     ``n_neurons`` is 64 and ``beta`` is :math:`\kappa / (n/12)` with :math:`\kappa = 1000/12`,
-    the paper's signal at beta 1 and n = 1000 (SPEC 5); ``eta`` is 0.4 and ``steps`` 20, the
+    the paper's signal at beta 1 and n = 1000; ``eta`` is 0.4 and ``steps`` 20, the
     same fixed points as eta 0.1, T 100, reached to about the same residual
     (:math:`0.6^{20} \approx 3.7\times10^{-5}`, :math:`0.9^{100} \approx 2.7\times10^{-5}`). Attention runs over
     every memory up to ``DENSE_MAX`` nodes (cost :math:`2 p^2 n` per step per scale), above
@@ -171,8 +154,9 @@ def multiscale(
     graphs of mean degree 20 every run falls into one global state for :math:`a \le 0`
     (chance ~ 1), and those levels are a consensus of Louvain on the graph itself.
 
-    ``method="paper"`` is SPEC 1.5's procedure unchanged: one draw, eta 0.1, T 100, the
-    attractor correlation matrix ``C`` (dense, p x p) and average-linkage clustering of it
+    ``method="paper"`` is the procedure of Burns 2024 (arXiv 2404.07123) unchanged: one
+    draw, eta 0.1, T 100, the attractor correlation matrix ``C`` (dense, p x p) and
+    average-linkage clustering of it
     cut at ``threshold`` (:func:`correlation_partition`), by default
     :math:`\max(3, \sqrt{2\ln(p(p-1)/2)})/\sqrt{n}`, the largest chance correlation between
     unrelated attractors. Its default sweep is refined where the number of groups falls by
@@ -190,45 +174,67 @@ def multiscale(
         The scales; by default :data:`DEFAULT_A_VALUES` (``"paper"``),
         :data:`CONSENSUS_A_VALUES` (``"consensus"``) or those of :data:`MARKOV_RESOLUTIONS`
         (``"markov"``), with ``h = 1 - a``.
-    resolutions : sequence of float, optional
-        ``"markov"`` only: the scales as modularity resolutions :math:`\gamma > 0` instead
-        of a values (:math:`h = 1/(\eta\gamma)`, :math:`a = 1 - h`).
-    tries : int
-        ``"markov"`` only: Louvain optimisations per scale (their spread is ``Level.nvi``).
-    n_neurons : int, optional
-        Pattern length n (default 64 for ``"consensus"``, 1000 for ``"paper"``). The signal
-        grows with :math:`\kappa = \beta n \operatorname{var}` (SPEC 5): the consensus
-        method's default ``beta`` keeps it; for ``"paper"`` raise ``beta`` in proportion.
-    steps : int, optional
-        Steps per run (default 20 for ``"consensus"``, 100 for ``"paper"``).
-    draws : int
-        ``"consensus"`` only: independent pattern draws per scale (at least 1).
-    similarity : {"edges", "knn", "both"}
-        ``"consensus"`` only: which pairs get a similarity (see :func:`similarity_graph`).
-    k : int
-        Neighbours per node for ``similarity="knn"`` or ``"both"``.
-    threshold : float, optional
-        ``"paper"`` only: the correlation at which groups stop merging.
     weight : str or None
         Edge attribute of the weights (None: unweighted).
-    refine : int
-        ``"paper"`` only: rounds of refinement of the default sweep.
-    attention : {"auto", "dense", "local"}
-        ``"consensus"`` only: attention over every memory, or over the memories attended
-        last step and their ``neighbours`` strongest links (``"auto"``: dense up to
-        ``DENSE_MAX`` nodes).
-    neighbours : int
-        ``"consensus"``, local attention: memories kept per run and links per memory.
-    restarts, rounds : int
-        ``"consensus"``: Louvain runs per similarity graph and per consensus round;
-        ``rounds`` (both consensus methods): the most consensus rounds.
     progress : bool or callable
         ``True``: a progress bar over the scales (with tqdm); or ``progress(done, total)``
-        after each scale (``"paper"``) or each draw of all scales (``"consensus"``).
-    **model_kwargs
-        ``"paper"``: passed to :class:`cdam.CDAM` (``beta``, ``eta``, ``memory_limit``, ...);
-        ``"consensus"``: ``beta``, ``eta`` and ``mean_coef`` of the update; ``"markov"``:
-        ``eta``.
+        after each scale (``"markov"``, ``"paper"``) or each draw of all scales (``"consensus"``).
+    **options
+        The options of ``method`` alone (:data:`METHOD_OPTIONS`); one of another method
+        raises :class:`~cdam.ParameterError` naming the method it belongs to.
+
+        ``method="markov"``:
+
+        resolutions : sequence of float, optional
+            The scales as modularity resolutions :math:`\gamma > 0` instead of a values
+            (:math:`h = 1/(\eta\gamma)`, :math:`a = 1 - h`).
+        tries : int, default 8
+            Louvain optimisations per scale (their spread is ``Level.nvi``).
+        rounds : int, default 2
+            The most consensus rounds.
+        eta : float, default 0.4
+            The step size of the walk.
+
+        ``method="consensus"``:
+
+        n_neurons : int, default 64
+            Pattern length n. The signal grows with :math:`\kappa = \beta n
+            \operatorname{var}`; the default ``beta`` keeps it.
+        steps : int, default 20
+            Steps per run.
+        noise : float, default 1.0
+            Start noise of the runs.
+        draws : int, default 3
+            Independent pattern draws per scale (at least 1).
+        similarity : {"edges", "knn", "both"}
+            Which pairs get a similarity (see :func:`similarity_graph`).
+        k : int, default 10
+            Neighbours per node for ``similarity="knn"`` or ``"both"``.
+        attention : {"auto", "dense", "local"}
+            Attention over every memory, or over the memories attended last step and
+            their ``neighbours`` strongest links (``"auto"``: dense up to ``DENSE_MAX`` nodes).
+        neighbours : int, default 16
+            Local attention: memories kept per run and links per memory.
+        restarts, rounds : int, default 3 and 2
+            Louvain runs per similarity graph and per consensus round; the most consensus rounds.
+        beta, eta, mean_coef : float
+            The update's (``beta`` by default :math:`\kappa / (n/12)`, ``eta`` 0.4, ``mean_coef`` 1).
+
+        ``method="paper"``:
+
+        n_neurons : int, default 1000
+            Pattern length n; for a shorter one raise ``beta`` in proportion
+            (:math:`\kappa = \beta n \operatorname{var}`).
+        steps : int, default 100
+            Steps per run.
+        noise : float, default 1.0
+            Start noise of the runs.
+        threshold : float, optional
+            The correlation at which groups stop merging.
+        refine : int, default 2
+            Rounds of refinement of the default sweep.
+        beta, eta, memory_limit, ...
+            Passed to :class:`cdam.CDAM` (any of its parameters but ``a`` and ``h``).
 
     Returns
     -------
@@ -247,123 +253,9 @@ def multiscale(
     >>> [(round(lvl.resolution, 2), lvl.n_communities) for lvl in multiscale(G, resolutions=[20.0, 1.0])]
     [(20.0, 15), (1.0, 3)]
     """
-    method = check.choice("method", method, METHODS)
-    if method == "markov":
-        from ._markov import markov_levels
-
-        if any(v is not None for v in (n_neurons, steps)):
-            raise ParameterError("method='markov' simulates nothing: drop n_neurons and steps, or use "
-                                 "method='consensus' or 'paper'")
-        return markov_levels(G, seed, a_values=a_values, h_values=h_values, resolutions=resolutions,
-                             eta=model_kwargs.pop("eta", None), tries=tries, rounds=rounds, weight=weight,
-                             progress=progress, **model_kwargs)
-    if resolutions is not None:
-        raise ParameterError(f"resolutions are the scales of method='markov'; method={method!r} takes a_values")
-    if method == "paper":
-        return _paper_levels(
-            G, seed, a_values=a_values, h_values=h_values, n_neurons=1000 if n_neurons is None else n_neurons,
-            steps=100 if steps is None else steps, noise=noise, threshold=threshold, weight=weight,
-            refine=refine, progress=progress, **model_kwargs,
-        )
-    from ._consensus import consensus_levels
-
-    return consensus_levels(
-        G, seed, a_values=CONSENSUS_A_VALUES if a_values is None else a_values, h_values=h_values,
-        n_neurons=64 if n_neurons is None else n_neurons, steps=20 if steps is None else steps, noise=noise,
-        draws=draws, similarity=similarity, k=k, weight=weight, progress=progress, attention=attention,
-        neighbours=neighbours, restarts=restarts, rounds=rounds, **model_kwargs,
-    )
-
-
-def _paper_levels(
-    G: nx.Graph,
-    seed: int = 0,
-    *,
-    a_values=None,
-    h_values=None,
-    n_neurons: int = 1000,
-    steps: int = 100,
-    noise: float = 1.0,
-    threshold: float | None = None,
-    weight: str | None = "weight",
-    refine: int = 2,
-    progress=None,
-    **model_kwargs,
-) -> list[Level]:
-    """SPEC 1.5's procedure as it was: one draw, average-linkage readout of C."""
-    from ..datasets import memory_graph_from_networkx
-    from ..dynamics import CDAM
-    from ..measures import attractor_correlation
-
-    G = _undirected(G, weight)
-    default_sweep = a_values is None and h_values is None
-    a_values, h_values = _scales(DEFAULT_A_VALUES if a_values is None else a_values, h_values)
-    n_neurons = check.positive_int("n_neurons", n_neurons, minimum=2)
-    refine = check.positive_int("refine", refine, minimum=0)
-    p = G.number_of_nodes()
-    if threshold is None:
-        # the largest of the p(p-1)/2 chance correlations between unrelated attractors,
-        # each ~ N(0, 1/n): sqrt(2 ln pairs / n), and never below 3 standard deviations
-        pairs = max(p * (p - 1) / 2, 1.0)
-        threshold = max(3.0, np.sqrt(2.0 * np.log(pairs))) / np.sqrt(n_neurons)
-    else:
-        threshold = check.finite_real("threshold", threshold)
-    if weight is None:
-        H = nx.Graph()  # drop weights, keep the node order and isolated nodes
-        H.add_nodes_from(G.nodes)
-        H.add_edges_from(G.edges())
-        G = H
-    elif weight != "weight":
-        G = nx.relabel_nodes(G, {u: u for u in G})
-        nx.set_edge_attributes(G, {(u, v): d.get(weight, 1.0) for u, v, d in G.edges(data=True)}, "weight")
-    nodes = list(G.nodes)
-    g = memory_graph_from_networkx(G, n=n_neurons, seed=seed)
-    base = CDAM(g, **model_kwargs)
-    x0 = base.initial_states(noise, seed)
-    mod_weight = "weight" if weight is not None else None
-    def level(a, h):
-        traj = base.with_strengths(a, h).run(x0, steps, cues=np.arange(len(nodes)))
-        C = attractor_correlation(traj)
-        part = correlation_partition(C, nodes, threshold)
-        return Level(a, h, part, float(nx_modularity(G, part, weight=mod_weight)), C)
-
-    scales = list(zip(a_values, h_values))
-    with progress_reporter(progress, len(scales), desc="scales", unit="scale") as bar:
-
-        def counted(a, h):
-            lvl = level(a, h)
-            bar.advance()
-            return lvl
-
-        levels = [counted(a, h) for a, h in scales]
-        if default_sweep:
-            for _ in range(refine):
-                added = _refinements(levels)
-                if not added:
-                    break
-                bar.grow(len(added))
-                levels += [counted(a, 1.0 - a) for a in added]
-    levels.sort(key=lambda lvl: (-lvl.n_communities, -lvl.a))  # fine to coarse
-    return levels
-
-
-def _refinements(levels) -> list[float]:
-    """Midpoints of neighbouring a values across which the number of groups falls by more
-    than half: the sweep is refined where the partition coarsens abruptly."""
-    ordered = sorted(levels, key=lambda lvl: -lvl.a)
-    out = []
-    for fine, coarse in zip(ordered, ordered[1:]):
-        if fine.n_communities > 2 * coarse.n_communities and fine.a - coarse.a > 1e-3:
-            out.append(round((fine.a + coarse.a) / 2, 6))
-    return out
-
-
-SELECTIONS = ("stability_minimum", "stable_modularity", "stability", "modularity")
-
-#: ``select="stable_modularity"``: levels whose NVI between draws is within this of the
-#: smallest count as stable. Partitions of LFR graphs (mu 0.3-0.6) that differ by a few
-#: merged communities are 0.02-0.05 apart; unstable scales (a near auto-association) 0.2-0.6.
-STABLE_NVI_MARGIN = 0.1
+    method = checked_method(method, options)
+    return _READERS[method](G, seed, a_values=a_values, h_values=h_values, weight=weight, progress=progress,
+                            **options)
 
 
 def extract(G, seed: int = 0, *, select: str | None = None, **kwargs) -> list[set]:
@@ -417,7 +309,8 @@ def extract(G, seed: int = 0, *, select: str | None = None, **kwargs) -> list[se
     seed : int
     select : {"stability_minimum", "stable_modularity", "stability", "modularity"}, optional
     **kwargs
-        Passed to :func:`multiscale` (``method``, ``a_values``, ``draws``, ...).
+        Passed to :func:`multiscale` (``method``, ``a_values``, ``draws``, ...); an option of
+        another method than ``method`` is refused, as there.
 
     Returns
     -------
@@ -431,89 +324,16 @@ def extract(G, seed: int = 0, *, select: str | None = None, **kwargs) -> list[se
     >>> sorted(len(p) for p in parts)
     [5, 5, 5]
     """
-    method = kwargs.get("method", "markov")
+    method = checked_method(kwargs.get("method", "markov"), kwargs.keys() - {"method"})
     default = {"markov": "stability_minimum", "consensus": "stable_modularity"}.get(method, "modularity")
     select = check.choice("select", default if select is None else select, SELECTIONS)
-    repeats = kwargs.get("tries", 8) if method == "markov" else kwargs.get("draws", 3)
-    if select != "modularity" and (method == "paper" or repeats < 2):
+    spread = _REPEATS.get(method)
+    repeats = 1 if spread is None else check.positive_int(
+        spread, kwargs.get(spread, inspect.signature(_READERS[method]).parameters[spread].default))
+    if select != "modularity" and repeats < 2:
         raise ParameterError(f"select={select!r} needs the spread of several partitions per scale: use "
                              "method='markov' with tries >= 2 or 'consensus' with draws >= 2, or select='modularity'")
     levels = multiscale(G, seed=seed, **kwargs)
     return [set(b) for b in selected_level(levels, select).partition]
 
 
-def selected_level(levels, select: str):
-    """The level ``select`` picks (one of :data:`SELECTIONS`; see :func:`extract`)."""
-    select = check.choice("select", select, SELECTIONS)
-    if select == "modularity":
-        return max(levels, key=lambda lvl: lvl.modularity)
-    if select == "stability_minimum":
-        return deepest_stability_minimum(levels)
-    if select == "stability":
-        return most_stable(levels)
-    return most_modular_stable(levels)
-
-
-def _nontrivial(levels) -> list:
-    p = sum(len(b) for b in levels[0].partition)
-    return [lvl for lvl in levels if 1 < lvl.n_communities < p] or list(levels)
-
-
-def most_modular_stable(levels, margin: float = STABLE_NVI_MARGIN):
-    """The most modular level among the stable ones (see :func:`extract`)."""
-    candidates = _nontrivial(levels)
-    nvi = np.array([lvl.nvi for lvl in candidates], dtype=float)
-    if np.isfinite(nvi).any():
-        floor = np.nanmin(nvi)
-        candidates = [lvl for lvl, v in zip(candidates, nvi) if not v > floor + margin]
-    return max(candidates, key=lambda lvl: lvl.modularity)
-
-
-def instability(levels) -> list[float]:
-    """Each level's NVI between draws plus the mean NVI to its neighbouring scales (see :func:`extract`)."""
-    out = []
-    for i, lvl in enumerate(levels):
-        near = [levels[i - 1].nvi_coarser] if i > 0 else []
-        near += [lvl.nvi_coarser] if i + 1 < len(levels) else []
-        out.append(lvl.nvi + (float(np.mean(near)) if near else 0.0))
-    return out
-
-
-def most_stable(levels):
-    """The level of least :func:`instability`, non-trivial levels first, ties to higher modularity."""
-    p = sum(len(b) for b in levels[0].partition)
-    score = instability(levels)
-    candidates = [i for i, lvl in enumerate(levels) if 1 < lvl.n_communities < p] or range(len(levels))
-    return levels[min(candidates, key=lambda i: (round(score[i], 9), -levels[i].modularity))]
-
-
-def deepest_stability_minimum(levels, window: int = 2):
-    """The level at the lowest local minimum of :func:`instability` (see :func:`extract`).
-
-    Levels are taken in the scan's order (fine to coarse). A level is a minimum when its
-    instability is at most that of every level up to ``window`` scales away on either side,
-    all of them inside the scan (shorter scans use the widest window that fits, down to 1).
-    The window keeps a dip of one noisy scale from counting: on faint planted partitions
-    (4 x 32 nodes, p_in 0.2, p_out 0.06) a window of 1 took a 22-group level at resolution
-    3.36 (ARI 0.11) on one of three graphs. Without a minimum among the non-trivial levels,
-    the most modular non-trivial level.
-
-    Examples
-    --------
-    >>> import networkx as nx
-    >>> from cdam.communities import multiscale
-    >>> K = nx.karate_club_graph()
-    >>> best = deepest_stability_minimum(multiscale(K))
-    >>> round(best.resolution, 3), sorted(len(block) for block in best.partition)
-    (1.189, [5, 6, 11, 12])
-    """
-    window = check.positive_int("window", window)
-    w = min(window, (len(levels) - 1) // 2)
-    p = sum(len(b) for b in levels[0].partition)
-    score = instability(levels)
-    candidates = [] if w < 1 else [
-        i for i in range(w, len(levels) - w) if 1 < levels[i].n_communities < p
-        and all(score[i] <= score[j] for j in range(i - w, i + w + 1))]
-    if not candidates:
-        return max(_nontrivial(levels), key=lambda lvl: lvl.modularity)
-    return levels[min(candidates, key=lambda i: (round(score[i], 9), -levels[i].modularity))]

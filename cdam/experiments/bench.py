@@ -384,7 +384,7 @@ def compare_communities(
     from networkx.algorithms.community import louvain_communities, modularity
 
     from ..communities import deepest_stability_minimum, multiscale
-    from ..measures import normalized_mutual_info
+    from ..partitions import normalized_mutual_info
 
     nodes = list(G)
     t_lv, lv = _best_of_with_result(lambda: louvain_communities(G, seed=seed), louvain_repeat)

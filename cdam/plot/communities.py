@@ -41,7 +41,7 @@ def plot_community_levels(G, levels, truth=None, seed: int = 0, max_levels: int 
     """
     import networkx as nx
 
-    from ..measures import normalized_mutual_info
+    from ..partitions import normalized_mutual_info
 
     colormaps = require("matplotlib", extra="plot", feature="plotting").colormaps
     levels = _distinct_levels(list(levels), max_levels)
