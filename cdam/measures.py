@@ -29,19 +29,6 @@ __all__ = [
     "pearson_matrix",
 ]
 
-# Twin-run sensitivity lives in cdam.sensitivity, which runs models (cdam.dynamics imports
-# this module), so it is re-exported lazily rather than imported here.
-_SENSITIVITY = ("StateSize", "TwinDivergence", "lyapunov_estimate", "state_bounds", "twin_divergence")
-
-
-def __getattr__(name):
-    if name in _SENSITIVITY:
-        from . import sensitivity
-
-        return getattr(sensitivity, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 OVERLAP_KINDS = ("pearson", "cosine", "dot")
 FUSED_OVERLAP_MAX_ERROR = 1e-5  # largest rounding error accepted for overlaps read off the logits
 

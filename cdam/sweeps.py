@@ -4,7 +4,7 @@ A sweep runs all starts (:meth:`cdam.CDAM.all_starts`) in every cell of a grid, 
 :math:`(h, a)` plane of :func:`cdam.phase_diagram` or a grid that also varies ``beta`` or
 ``eta``, and records for each cell what the theory predicts and what the dynamics did.
 Cells are independent tasks and go through the executor of
-:func:`~cdam.continual.continual_experiment`: local processes by default, in this process
+:func:`~cdam.experiments.continual.continual_experiment`: local processes by default, in this process
 with ``workers=1``, any :class:`concurrent.futures.Executor`, or a Dask cluster
 (``scheduler="tcp://..."``).
 

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from networkx.algorithms.community import modularity
 
 import cdam
-from cdam import paper
 from cdam.communities import (
     correlation_partition,
     extract,
@@ -21,6 +20,7 @@ from cdam.communities import (
     normalized_variation_of_information,
     set_community_attributes,
 )
+from cdam.experiments import paper
 from cdam.measures import adjusted_rand_index, normalized_mutual_info
 
 # statistics of the dynamics: run again under ATEN_CPU_CAPABILITY=default in .ci/run

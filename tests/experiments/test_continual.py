@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from cdam.continual import (
+from cdam.errors import CDAMError, ParameterError, PatternError
+from cdam.experiments.continual import (
     KWINNER,
     ONE_WINNER,
     ContinualResult,
@@ -27,7 +28,6 @@ from cdam.continual import (
     run_protocol,
     sparse_patterns,
 )
-from cdam.errors import CDAMError, ParameterError, PatternError
 
 pytestmark = pytest.mark.usefixtures("single_thread")  # tests/conftest.py: one torch thread
 
