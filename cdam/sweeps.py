@@ -568,15 +568,14 @@ def _check_grid(grid) -> dict[str, tuple[float, ...]]:
             raise ParameterError(f"unknown grid parameter {name!r}; a grid may vary {', '.join(GRID_PARAMETERS)}")
         if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
             raise ParameterError(f"grid[{name!r}] must be a sequence of numbers, got {values!r}")
-        vals = tuple(check.finite_real(name, v) + 0.0 for v in values)  # + 0.0: -0.0 and 0.0 are one cell
+        # + 0.0: -0.0 and 0.0 are one cell
+        vals = tuple((check.step_size(v) if name == "eta" else check.finite_real(name, v)) + 0.0 for v in values)
         if not vals:
             raise ParameterError(f"grid[{name!r}] is empty; give at least one value")
         if len(set(vals)) != len(vals):
             raise ParameterError(f"grid[{name!r}] repeats a value ({list(vals)}); give each value once")
         if name == "beta" and min(vals) < 0:
             raise ParameterError(f"beta must be >= 0, got {min(vals)}")
-        if name == "eta" and not all(0.0 < v <= 1.0 for v in vals):
-            raise ParameterError(f"eta must be in (0, 1], got {list(vals)}")
         out[name] = vals
     return out
 

@@ -129,7 +129,7 @@ def consensus_levels(G, seed, *, a_values, h_values, n_neurons, steps, noise, dr
     similarity = check.choice("similarity", similarity, SIMILARITIES)
     attention = check.choice("attention", attention, ("auto",) + ATTENTIONS)
     beta = KAPPA / (n_neurons * UNIFORM_VAR) if beta is None else check.finite_real("beta", beta, minimum=0.0)
-    eta = check.finite_real("eta", eta, strict_minimum=0.0)
+    eta = check.step_size(eta)
     mean_coef = check.finite_real("mean_coef", mean_coef)
     p = len(nodes)
     if attention == "auto":

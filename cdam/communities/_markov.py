@@ -104,7 +104,7 @@ def markov_levels(G, seed, *, a_values, h_values, resolutions, eta, tries, round
             f"method='markov' reads the scales (a, h, eta) and Louvain settings only; drop {sorted(unused)} "
             "or use method='consensus' or 'paper', which simulate the dynamics")
     A, nodes = _adjacency(G, weight)
-    eta = check.finite_real("eta", 0.4 if eta is None else eta, strict_minimum=0.0)
+    eta = check.step_size(0.4 if eta is None else eta)
     tries = check.positive_int("tries", tries)
     rounds = check.positive_int("rounds", rounds)
     scales = _markov_scales(a_values, h_values, resolutions, eta)

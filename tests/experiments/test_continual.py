@@ -256,7 +256,7 @@ def test_sweep_bad_arguments():
         continual_experiment((ModelConfig("bad", 30, 40),), progress=False, **TINY_PROTOCOL)
     with pytest.raises(ParameterError, match="workers must be >= 1"):
         tiny_sweep(workers=0)
-    with pytest.raises(ParameterError, match="cue fractions"):
+    with pytest.raises(ParameterError, match=r"each of cue_fractions must be in \(0, 1\], got 1.5"):
         continual_experiment((TINY,), cue_fractions=(1.5,), progress=False)
 
 
