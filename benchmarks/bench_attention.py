@@ -14,7 +14,7 @@ import networkx as nx
 import torch
 
 from cdam.backends.attention import CDAMConv, MHNAttention, train_case_sequence
-from cdam.bench import best_of
+from cdam.experiments.bench import best_of
 
 CONFIGS = [
     ("transformer", False),

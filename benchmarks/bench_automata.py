@@ -10,7 +10,7 @@ failure. Defaults: beta 0.5, eta 0.1, 25% state block, tol 1e-3.
 
 Throughput: words of length 1..15 on a random 10 x 4 DFA at n = 1000, run in one batch by
 ``run_many`` versus one at a time by ``run`` on the same words; reported as words per second.
-This is part (d) of ``cdam bench`` (``cdam.bench.bench_automaton_words``).
+This is part (d) of ``cdam bench`` (``cdam.experiments.bench.bench_automaton_words``).
 
 Run:  python benchmarks/bench_automata.py [--quick] [--capacity] [--throughput]
 """
@@ -23,7 +23,7 @@ import time
 import torch
 
 from cdam.automata import CapacityError, MemoryAutomaton, random_dfa
-from cdam.bench import bench_automaton_words, random_words
+from cdam.experiments.bench import bench_automaton_words, random_words
 
 LADDER = [2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 24, 32, 40, 48, 64, 80, 96, 128, 160, 192, 256]
 

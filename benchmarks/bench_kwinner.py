@@ -14,8 +14,8 @@ import time
 import torch
 
 from cdam.backends.kwinner import KWinnerMHN
-from cdam.bench import best_of
-from cdam.continual import KWINNER, ONE_WINNER, run_protocol, sparse_patterns
+from cdam.experiments.bench import best_of
+from cdam.experiments.continual import KWINNER, ONE_WINNER, run_protocol, sparse_patterns
 
 
 def main(argv=None):

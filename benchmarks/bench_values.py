@@ -19,7 +19,7 @@ CHILD = """
 import json, sys, time
 import torch
 from cdam import CDAM
-from cdam.bench import _first_starts, _sparse_memory_graph, best_of, peak_rss_mb
+from cdam.experiments.bench import _first_starts, _sparse_memory_graph, best_of, peak_rss_mb
 
 p, values, topk, steps = int(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3]), 3
 t0 = time.perf_counter()

@@ -34,8 +34,8 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import cdam  # noqa: E402
-from cdam import paper  # noqa: E402
 from cdam.datasets import cycle_memory_graph, karate_memory_graph  # noqa: E402
+from cdam.experiments import paper  # noqa: E402
 from cdam.measures import attractor_correlation, distance_profile  # noqa: E402
 from cdam.sequences import VIDEO_PARAMS, moving_shape_video, replay, serial_distance_curve, video_memory_graph  # noqa: E402
 
@@ -163,7 +163,7 @@ def gap_video():
 
 
 def karate_row(seed, a=-2.0, steps=100, noise=1.0, weighted=False, **kw):
-    """SPEC 1.5's a = -2 statistics of one seed, as :func:`cdam.paper.karate_table` computes them.
+    """SPEC 1.5's a = -2 statistics of one seed, as :func:`cdam.experiments.paper.karate_table` computes them.
 
     ``weighted`` keeps networkx's interaction counts as edge weights (what a notebook that
     read ``nx.karate_club_graph()`` as it is would get) instead of SPEC's 0/1 ties.

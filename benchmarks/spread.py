@@ -29,7 +29,7 @@ def _child(seeds: int) -> None:
 
     torch.set_num_threads(int(os.environ.get("CDAM_SPREAD_THREADS", "1")))
     import cdam
-    from cdam import paper
+    from cdam.experiments import paper
     from cdam.experiments.retrieval import digits_retrieval
     from cdam.sequences import serial_distance_curve
 

@@ -39,10 +39,9 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 _SUBMODULES = {
-    "automata", "backends", "bench", "case_task", "cli", "communities", "continual", "convert", "couplings",
-    "datasets", "dynamics", "errors", "experiments", "gallery", "graph", "io", "measures", "modes", "paper", "plot",
-    "retrieval", "sensitivity", "sequences", "sweeps",
-    "partitions",
+    "automata", "backends", "cli", "communities", "continual", "convert", "couplings",
+    "datasets", "dynamics", "errors", "experiments", "gallery", "graph", "io", "measures", "modes", "partitions",
+    "plot", "sensitivity", "sequences", "sweeps",
 }
 # public name -> the submodule that defines it; sweeps pull in the executors, so they load on first use
 _LAZY = {"SweepResult": "sweeps", "phase_diagram": "sweeps", "sweep": "sweeps"}

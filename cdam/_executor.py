@@ -1,6 +1,6 @@
 """Where independent tasks run: in this process, local processes, any executor, or Dask.
 
-:func:`continual_experiment <cdam.continual.continual_experiment>` and :func:`cdam.sweep`
+:func:`continual_experiment <cdam.experiments.continual.continual_experiment>` and :func:`cdam.sweep`
 hand their tasks to :func:`run_tasks`, which picks the executor the same way for both:
 
 - ``scheduler`` (a Dask address or ``distributed.Client``): that cluster; needs

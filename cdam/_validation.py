@@ -11,14 +11,18 @@ import torch
 from .errors import ParameterError, PatternError, StateError
 
 
-def finite_real(name: str, value, *, minimum=None, strict_minimum=None) -> float:
-    """Return ``value`` as a float, refusing non-numbers, NaN, inf and out-of-range values."""
+def _real(name: str, value) -> float:
+    """``value`` as a float (a 0-d array or tensor counts), or a ParameterError for non-numbers."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         if isinstance(value, (np.ndarray, torch.Tensor)) and np.ndim(value) == 0:
-            value = float(value)
-        else:
-            raise ParameterError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
-    value = float(value)
+            return float(value)
+        raise ParameterError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
+    return float(value)
+
+
+def finite_real(name: str, value, *, minimum=None, strict_minimum=None) -> float:
+    """Return ``value`` as a float, refusing non-numbers, NaN, inf and out-of-range values."""
+    value = _real(name, value)
     if not math.isfinite(value):
         raise ParameterError(f"{name} must be finite, got {value}; pass a finite real number")
     if minimum is not None and value < minimum:
@@ -26,6 +30,45 @@ def finite_real(name: str, value, *, minimum=None, strict_minimum=None) -> float
     if strict_minimum is not None and value <= strict_minimum:
         raise ParameterError(f"{name} must be > {strict_minimum}, got {value}")
     return value
+
+
+def fraction(name: str, value, meaning: str) -> float:
+    """Return ``value`` as a float in (0, 1]; ``meaning`` (what it is the fraction of) goes
+    into the message. NaN fails both comparisons, so it is refused here too."""
+    value = _real(name, value)
+    if not 0.0 < value <= 1.0:
+        finite = "" if math.isfinite(value) else "finite and "
+        raise ParameterError(f"{name} must be {finite}in (0, 1], got {value}; it is {meaning}")
+    return value
+
+
+def step_size(eta) -> float:
+    r"""Return the step size ``eta`` as a float in (0, 1].
+
+    One update moves the state the fraction ``eta`` of the way to its target,
+    :math:`\sigma \leftarrow \sigma + \eta\,(T - \sigma)`: 1 jumps to the target, 0 never
+    moves, and above 1 the state overshoots it (the energy descent of :meth:`cdam.CDAM.energy`
+    is proved for :math:`\eta \in (0, 1]`). Every model and scan that takes ``eta`` checks it
+    here.
+
+    Examples
+    --------
+    >>> step_size(1)
+    1.0
+    >>> step_size(1.5)
+    Traceback (most recent call last):
+    ...
+    cdam.errors.ParameterError: eta must be in (0, 1], got 1.5; it is the fraction of the way moved per step
+    """
+    return fraction("eta", eta, "the fraction of the way moved per step")
+
+
+def seed_list(seeds) -> list:
+    """Return ``seeds`` (any iterable of seeds) as a list, refusing an empty one."""
+    seeds = list(seeds)
+    if not seeds:
+        raise ParameterError("seeds is empty; give at least one seed")
+    return seeds
 
 
 def positive_int(name: str, value, *, minimum: int = 1) -> int:

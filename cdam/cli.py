@@ -107,9 +107,10 @@ def demo(out_dir: str, n: int, seed: int) -> None:
     Example:
       cdam demo --out figures
     """
-    from . import paper, plot
+    from . import plot
     from .datasets import cycle_memory_graph
     from .dynamics import CDAM
+    from .experiments import paper
     from .measures import attractor_correlation
     from .modes import phase_diagram
 
@@ -553,7 +554,7 @@ def bench(quick, parts, max_p, json_path, out_dir):
 
     import torch
 
-    from . import bench as B
+    from .experiments import bench as B
 
     results = {"torch": torch.__version__, "threads": torch.get_num_threads()}
     click.echo(f"torch {torch.__version__}, {torch.get_num_threads()} threads")

@@ -1,4 +1,5 @@
-"""Continual learning with K-winner and 1-winner modern Hopfield networks (SPEC 2).
+"""Continual learning with K-winner and 1-winner modern Hopfield networks (Bhandarkar & McClelland
+2025, "Neural Computation Without Slots", arXiv 2511.04593).
 
 The code lives in :mod:`cdam.experiments.continual` now, and its figure,
 :func:`~cdam.plot.plot_continual`, in :mod:`cdam.plot.continual` (the protocol imports no

@@ -283,9 +283,7 @@ class CDAM:
         self.a = check.finite_real("a", a)
         self.h = check.finite_real("h", h)
         self.beta = check.finite_real("beta", beta, minimum=0.0)
-        self.eta = check.finite_real("eta", eta, strict_minimum=0.0)
-        if self.eta > 1.0:
-            raise ParameterError(f"eta must be in (0, 1], got {self.eta}; it is the fraction of the way moved per step")
+        self.eta = check.step_size(eta)
         self.mean_coef = check.finite_real("mean_coef", mean_coef)
         self.normalization = check.choice("normalization", normalization, NORMALIZATIONS)
         self.softmax = check.choice("softmax", softmax, SOFTMAX_KINDS)
@@ -663,9 +661,7 @@ class CDAM:
         check.finite_real("a", merged["a"])
         check.finite_real("h", merged["h"])
         check.finite_real("beta", merged["beta"], minimum=0.0)
-        eta = check.finite_real("eta", merged["eta"], strict_minimum=0.0)
-        if eta > 1.0:
-            raise ParameterError(f"eta must be in (0, 1], got {eta}")
+        check.step_size(merged["eta"])
         check.finite_real("mean_coef", merged["mean_coef"])
         return {k: float(v) for k, v in merged.items()}
 

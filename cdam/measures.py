@@ -26,20 +26,11 @@ __all__ = [
     "pearson_matrix",
 ]
 
-# Twin-run sensitivity lives in cdam.sensitivity, which runs models (cdam.dynamics imports
-# this module), so it is re-exported lazily rather than imported here.
-_SENSITIVITY = ("StateSize", "TwinDivergence", "lyapunov_estimate", "state_bounds", "twin_divergence")
-
-
 # Partition agreement moved to cdam.partitions; the old names stay importable from here.
 _PARTITIONS = ("adjusted_rand_index", "normalized_mutual_info", "partition_labels")
 
 
 def __getattr__(name):
-    if name in _SENSITIVITY:
-        from . import sensitivity
-
-        return getattr(sensitivity, name)
     if name in _PARTITIONS:
         from . import partitions
 

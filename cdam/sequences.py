@@ -416,9 +416,7 @@ def serial_distance_curve(
     ([1.0, 2.0, 3.0], True)
     """
     p = check.positive_int("p", p, minimum=3)
-    seeds = list(seeds)
-    if not seeds:
-        raise ParameterError("seeds is empty; give at least one seed")
+    seeds = check.seed_list(seeds)
     i = np.arange(p)
     D = np.abs(i[:, None] - i[None, :])
     if cycle:

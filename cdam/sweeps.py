@@ -4,7 +4,7 @@ A sweep runs all starts (:meth:`cdam.CDAM.all_starts`) in every cell of a grid, 
 :math:`(h, a)` plane of :func:`cdam.phase_diagram` or a grid that also varies ``beta`` or
 ``eta``, and records for each cell what the theory predicts and what the dynamics did.
 Cells are independent tasks and go through the executor of
-:func:`~cdam.continual.continual_experiment`: local processes by default, in this process
+:func:`~cdam.experiments.continual.continual_experiment`: local processes by default, in this process
 with ``workers=1``, any :class:`concurrent.futures.Executor`, or a Dask cluster
 (``scheduler="tcp://..."``).
 
@@ -623,15 +623,14 @@ def _check_grid(grid) -> dict[str, tuple[float, ...]]:
             raise ParameterError(f"unknown grid parameter {name!r}; a grid may vary {', '.join(GRID_PARAMETERS)}")
         if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
             raise ParameterError(f"grid[{name!r}] must be a sequence of numbers, got {values!r}")
-        vals = tuple(check.finite_real(name, v) + 0.0 for v in values)  # + 0.0: -0.0 and 0.0 are one cell
+        # + 0.0: -0.0 and 0.0 are one cell
+        vals = tuple((check.step_size(v) if name == "eta" else check.finite_real(name, v)) + 0.0 for v in values)
         if not vals:
             raise ParameterError(f"grid[{name!r}] is empty; give at least one value")
         if len(set(vals)) != len(vals):
             raise ParameterError(f"grid[{name!r}] repeats a value ({list(vals)}); give each value once")
         if name == "beta" and min(vals) < 0:
             raise ParameterError(f"beta must be >= 0, got {min(vals)}")
-        if name == "eta" and not all(0.0 < v <= 1.0 for v in vals):
-            raise ParameterError(f"eta must be in (0, 1], got {list(vals)}")
         out[name] = vals
     return out
 

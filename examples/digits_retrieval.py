@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from cdam import plot
-from cdam.retrieval import DIGITS_A, DIGITS_P, FASHION_MNIST_COLUMN_SCORE, digits_retrieval
+from cdam.experiments.retrieval import DIGITS_A, DIGITS_P, FASHION_MNIST_COLUMN_SCORE, digits_retrieval
 
 SOFTMAXES = ("stable", "legacy")
 

@@ -25,9 +25,10 @@ import networkx as nx
 import numpy as np
 from networkx.algorithms.community import louvain_communities, modularity
 
-from cdam import paper, plot
+from cdam import plot
 from cdam.communities import multiscale
 from cdam.datasets import karate_graph
+from cdam.experiments import paper
 from cdam.partitions import normalized_mutual_info
 
 

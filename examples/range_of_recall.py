@@ -24,8 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from cdam import paper, plot
+from cdam import plot
 from cdam.datasets import cycle_memory_graph
+from cdam.experiments import paper
 from cdam.modes import phase_diagram
 
 

@@ -31,9 +31,11 @@ CORE = {
 }
 
 LAZY_MODULES = [
-    "automata", "backends", "bench", "case_task", "communities", "continual", "datasets", "experiments",
-    "paper", "plot", "retrieval", "sensitivity", "sequences", "sweeps",
+    "automata", "backends", "communities", "continual", "datasets", "experiments", "plot", "sensitivity",
+    "sequences", "sweeps",
 ]
+# shims for code that moved before 0.1.0 was released: nobody has these import paths
+REMOVED_MODULES = ["bench", "case_task", "paper", "retrieval"]
 
 
 def _loaded_after(code: str) -> set[str]:
@@ -68,6 +70,34 @@ def test_every_backends_name_resolves(name):
 @pytest.mark.parametrize("name", LAZY_MODULES)
 def test_submodules_load_on_first_use(name):
     assert getattr(cdam, name) is importlib.import_module(f"cdam.{name}")
+
+
+def test_pinned_import_paths_are_the_moved_code():
+    # the design keeps these two paths working as re-exports of the code's new home
+    import cdam.continual
+    import cdam.experiments.case_sequence
+    import cdam.experiments.continual
+    from cdam.backends.attention import train_case_sequence
+
+    assert set(cdam.continual.__all__) == set(cdam.experiments.continual.__all__)
+    assert cdam.continual.continual_experiment is cdam.experiments.continual.continual_experiment
+    assert train_case_sequence is cdam.experiments.case_sequence.train_case_sequence
+
+
+@pytest.mark.parametrize("name", REMOVED_MODULES)
+def test_removed_shims_are_gone(name):
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module(f"cdam.{name}")
+    with pytest.raises(AttributeError):
+        getattr(cdam, name)
+    assert name not in dir(cdam)
+
+
+def test_measures_has_no_sensitivity_aliases():
+    import cdam.measures
+
+    for name in ("StateSize", "TwinDivergence", "lyapunov_estimate", "state_bounds", "twin_divergence"):
+        assert not hasattr(cdam.measures, name), name
 
 
 def test_lazy_names_are_the_defining_objects():

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 import cdam
 from cdam.datasets import memory_graph_from_networkx
+from cdam.experiments.paper import MODE_TABLE, mode_table
 from cdam.modes import (
     Mode,
     classify_runs,
@@ -18,7 +19,6 @@ from cdam.modes import (
     predict_modes,
     top_eigenvalue,
 )
-from cdam.paper import MODE_TABLE, mode_table
 
 # statistics of the dynamics: run again under ATEN_CPU_CAPABILITY=default in .ci/run
 pytestmark = pytest.mark.scientific

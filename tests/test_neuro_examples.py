@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cdam import paper
+from cdam.experiments import paper
 from cdam.sequences import MIYASHITA_SPEC, serial_distance_curve
 
 pytestmark = [pytest.mark.usefixtures("single_thread"), pytest.mark.scientific]

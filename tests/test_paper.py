@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cdam import paper
+from cdam.experiments import paper
 
 # statistics of the dynamics: run again under ATEN_CPU_CAPABILITY=default in .ci/run
 pytestmark = pytest.mark.scientific

@@ -5,8 +5,8 @@ import pytest
 
 from cdam._progress import Progress, check_progress
 from cdam.communities import multiscale
-from cdam.continual import ModelConfig, continual_experiment
 from cdam.errors import ParameterError
+from cdam.experiments.continual import ModelConfig, continual_experiment
 
 TINY = ModelConfig("tiny", n_hidden=30, k=3, fan_in=0.2, lr=0.5)
 PROTOCOL = dict(n_visible=60, n_active=6, n_burn_in=10, n_study=20, n_pseudo=10)

@@ -6,7 +6,7 @@ import torch
 
 from cdam.datasets import load_digits_patterns
 from cdam.errors import ParameterError, StateError
-from cdam.retrieval import (
+from cdam.experiments.retrieval import (
     FASHION_MNIST_COLUMN_SCORE,
     LEGACY_FLOOR,
     column_score,

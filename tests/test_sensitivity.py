@@ -83,15 +83,6 @@ def test_state_size_recorder():
     assert size.max_abs.shape == size.norm.shape == (31, 10)
 
 
-def test_measures_reexports_sensitivity():
-    import cdam.measures as measures
-
-    assert measures.twin_divergence is twin_divergence
-    assert measures.lyapunov_estimate is lyapunov_estimate
-    with pytest.raises(AttributeError):
-        measures.no_such_name  # noqa: B018
-
-
 def test_phase_diagram_example_reduced(tmp_path, capsys):
     script = Path(__file__).resolve().parents[1] / "examples" / "sensitivity_phase_diagram.py"
     result = runpy.run_path(str(script))["main"](

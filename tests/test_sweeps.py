@@ -421,7 +421,7 @@ def test_cli_sweep_and_resume(tmp_path):
     "extra, fragment",
     [
         (["--steps", "31"], "holds a different sweep"),
-        (["--eta", "0"], "eta must be > 0"),
+        (["--eta", "0"], "eta must be in (0, 1], got 0.0"),
     ],
 )
 def test_cli_errors_are_one_line(tmp_path, extra, fragment):

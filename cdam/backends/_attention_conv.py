@@ -10,7 +10,7 @@ from torch import Tensor, nn
 from .. import _validation as check
 from .._optional import require
 from ..couplings import NORMALIZATIONS
-from ..errors import GraphError, ParameterError, StateError
+from ..errors import GraphError, StateError
 from ._attention_mhn import check_beta
 
 try:  # torch_geometric is an optional extra
@@ -124,9 +124,7 @@ class CDAMConv(_Base):
         self.a_init = check.finite_real("a", a)
         self.h_init = check.finite_real("h", h)
         self.beta = check_beta(beta)
-        self.eta = check.finite_real("eta", eta, strict_minimum=0.0)
-        if self.eta > 1.0:
-            raise ParameterError(f"eta must be in (0, 1], got {self.eta}; it is the fraction of the way moved per step")
+        self.eta = check.step_size(eta)
         self.mean_coef = check.finite_real("mean_coef", mean_coef)
         self.normalization = check.choice("normalization", normalization, NORMALIZATIONS)
         self.direction = check.choice("direction", direction, ("forward", "reverse"))

@@ -142,18 +142,14 @@ class KWinnerMHN(torch.nn.Module, StorageBackend):
         self.k = check.positive_int("k", k)
         if self.k > self._n_hidden:
             raise ParameterError(f"k = {self.k} winners exceeds n_hidden = {self._n_hidden}; use k <= n_hidden")
-        self.fan_in = check.finite_real("fan_in", fan_in)
-        if not 0.0 < self.fan_in <= 1.0:
-            raise ParameterError(f"fan_in must be in (0, 1], got {self.fan_in}; it is the fraction of inputs wired")
+        self.fan_in = check.fraction("fan_in", fan_in, "the fraction of inputs wired")
         self.n_fan = math.floor(self.fan_in * self.n_visible + 1e-9)
         if self.n_fan < 1:
             raise ParameterError(
                 f"fan_in = {self.fan_in} wires floor({self.fan_in} * {self.n_visible}) = 0 inputs per hidden unit; "
                 f"use fan_in >= {1.0 / self.n_visible:.6g}"
             )
-        self.lr = check.finite_real("lr", lr)
-        if not 0.0 < self.lr <= 1.0:
-            raise ParameterError(f"lr must be in (0, 1], got {self.lr}; it is the fraction of the way moved per store")
+        self.lr = check.fraction("lr", lr, "the fraction of the way moved per store")
         if not dtype.is_floating_point:
             raise ParameterError(f"dtype must be a floating-point torch dtype, got {dtype}")
         self.seed = seed

@@ -73,7 +73,7 @@ def consensus_levels(G, seed: int = 0, *, a_values=None, h_values=None, n_neuron
     similarity = check.choice("similarity", similarity, SIMILARITIES)
     attention = check.choice("attention", attention, ("auto",) + ATTENTIONS)
     beta = KAPPA / (n_neurons * UNIFORM_VAR) if beta is None else check.finite_real("beta", beta, minimum=0.0)
-    eta = check.finite_real("eta", eta, strict_minimum=0.0)
+    eta = check.step_size(eta)
     mean_coef = check.finite_real("mean_coef", mean_coef)
     p = len(nodes)
     if attention == "auto":

@@ -108,7 +108,7 @@ def markov_levels(G, seed: int = 0, *, a_values=None, h_values=None, resolutions
     [15, 3]
     """
     A, nodes = _adjacency(G, weight)
-    eta = check.finite_real("eta", 0.4 if eta is None else eta, strict_minimum=0.0)
+    eta = check.step_size(0.4 if eta is None else eta)
     tries = check.positive_int("tries", tries)
     rounds = check.positive_int("rounds", rounds)
     scales = _markov_scales(a_values, h_values, resolutions, eta)

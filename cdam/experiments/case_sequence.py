@@ -121,7 +121,7 @@ class MinimalTransformer(_SlowWeights):
 
     Examples
     --------
-    >>> from cdam.case_task import CaseSequenceTask
+    >>> from cdam.datasets import CaseSequenceTask
     >>> model = MinimalTransformer(seed=0)
     >>> model
     MinimalTransformer(n_tokens=12, d=32, n_out=2, beta=1.0)
@@ -235,7 +235,7 @@ class MHNTransformer(_SlowWeights):
 
     Examples
     --------
-    >>> from cdam.case_task import CaseSequenceTask
+    >>> from cdam.datasets import CaseSequenceTask
     >>> model = MHNTransformer("qk_mhn", input_projection=True, seed=0)
     >>> model
     MHNTransformer(variant='qk_mhn', input_projection=True, n_tokens=12, d=32, n_hidden=8, n_out=2, beta=1.0)

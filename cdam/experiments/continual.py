@@ -193,6 +193,9 @@ class TreePatterns:
 
 
 # ---------------------------------------------------------------------- cues and scores
+_CUE_FRACTION = "the fraction of a pattern's active bits kept in its cue"
+
+
 def make_cues(patterns, fraction: float, seed=0) -> torch.Tensor:
     r"""Cues keeping a random ``fraction`` of each binary pattern's active bits.
 
@@ -207,9 +210,7 @@ def make_cues(patterns, fraction: float, seed=0) -> torch.Tensor:
     ([5.0, 5.0], True)
     """
     P = _binary_rows(patterns, "patterns").to(torch.float32)
-    c = check.finite_real("fraction", fraction)
-    if not 0.0 < c <= 1.0:
-        raise ParameterError(f"cue fraction must be in (0, 1], got {c}")
+    c = check.fraction("cue fraction", fraction, _CUE_FRACTION)
     if c == 1.0:
         return P.clone()
     gen = as_generator(seed)
@@ -611,10 +612,7 @@ def continual_experiment(
     n_runs = check.positive_int("n_runs", n_runs)
     n_samples = check.positive_int("n_samples", n_samples)
     seed = check.positive_int("seed", seed, minimum=0)
-    cue_fractions = tuple(float(c) for c in cue_fractions)
-    for c in cue_fractions:
-        if not 0.0 < c <= 1.0:
-            raise ParameterError(f"cue fractions must be in (0, 1], got {c}")
+    cue_fractions = tuple(check.fraction("each of cue_fractions", c, _CUE_FRACTION) for c in cue_fractions)
     workers = _executor.check_workers(workers)
     n_pseudo = n_study if n_pseudo is None else n_pseudo
     for m in models:  # bad sizes fail here, not in a worker

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import _validation as check
 from ..datasets import cycle_memory_graph
 from ..dynamics import CDAM
 from ..measures import DistanceProfile, distance_profile
@@ -72,6 +73,7 @@ def range_of_recall(
     >>> round(prof[(0.5, 0.5)].at(1), 1)
     0.6
     """
+    seeds = check.seed_list(seeds)
     out = {}
     for a, h in settings:
         per_seed = []

@@ -172,9 +172,7 @@ def image_retrieval(
     X = np.asarray(patterns, dtype=np.float64)
     if X.ndim != 2 or X.shape[1] < 2:
         raise ParameterError(f"patterns must be an (n, p) array with p >= 2 images as columns, got shape {X.shape}")
-    seeds = list(seeds)
-    if not seeds:
-        raise ParameterError("seeds is empty; give at least one seed")
+    seeds = check.seed_list(seeds)
     model = CDAM(
         MemoryGraph.from_patterns(X), a=a, h=0.0, beta=beta, eta=eta, mean_coef=mean_coef, softmax=softmax, dtype=dtype
     )

@@ -50,7 +50,7 @@ def plot_continual(
 
     Examples
     --------
-    >>> from cdam.continual import ModelConfig, continual_experiment
+    >>> from cdam.experiments.continual import ModelConfig, continual_experiment
     >>> tiny = ModelConfig("tiny", n_hidden=30, k=3, fan_in=0.2, lr=0.5)
     >>> r = continual_experiment((tiny,), n_runs=2, n_samples=1, workers=1, progress=False, n_visible=60,
     ...                          n_active=6, n_burn_in=10, n_study=20, n_pseudo=10)

@@ -18,7 +18,7 @@ from cdam.backends.attention import (
 )
 from cdam.backends.base import StorageBackend
 from cdam.backends.slots import DenseSlots
-from cdam.case_task import CaseSequenceTask
+from cdam.datasets import CaseSequenceTask
 from cdam.errors import CDAMError, GraphError, ParameterError, StateError
 
 pyg_utils = pytest.importorskip("torch_geometric.utils")

@@ -9,8 +9,8 @@ import pytest
 from networkx.algorithms.community import modularity
 
 import cdam
-from cdam import paper
 from cdam.communities import extract, multiscale
+from cdam.experiments import paper
 from cdam.partitions import normalized_mutual_info
 
 # statistics of the dynamics: run again under ATEN_CPU_CAPABILITY=default in .ci/run

@@ -34,7 +34,7 @@ def test_bench_quick_automaton_and_communities(tmp_path):
 
 
 def test_lfr_graph_matches_the_benchmark_settings():
-    from cdam.bench import LFR_SETTINGS, lfr_graph, planted_truth
+    from cdam.experiments.bench import LFR_SETTINGS, lfr_graph, planted_truth
 
     G = lfr_graph(250, 0.3, seed=0)
     truth = planted_truth(G)

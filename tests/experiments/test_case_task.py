@@ -9,7 +9,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cdam.case_task import CaseBatch, CaseSequenceTask
+from cdam.datasets import CaseBatch, CaseSequenceTask
 from cdam.errors import CDAMError, ParameterError
 
 pytestmark = pytest.mark.usefixtures("single_thread")

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from cdam.continual import (
+from cdam.errors import CDAMError, ParameterError, PatternError
+from cdam.experiments.continual import (
     KWINNER,
     ONE_WINNER,
     ContinualResult,
@@ -27,7 +28,6 @@ from cdam.continual import (
     run_protocol,
     sparse_patterns,
 )
-from cdam.errors import CDAMError, ParameterError, PatternError
 
 pytestmark = pytest.mark.usefixtures("single_thread")  # tests/conftest.py: one torch thread
 
@@ -256,7 +256,7 @@ def test_sweep_bad_arguments():
         continual_experiment((ModelConfig("bad", 30, 40),), progress=False, **TINY_PROTOCOL)
     with pytest.raises(ParameterError, match="workers must be >= 1"):
         tiny_sweep(workers=0)
-    with pytest.raises(ParameterError, match="cue fractions"):
+    with pytest.raises(ParameterError, match=r"each of cue_fractions must be in \(0, 1\], got 1.5"):
         continual_experiment((TINY,), cue_fractions=(1.5,), progress=False)
 
 

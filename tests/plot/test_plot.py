@@ -76,7 +76,7 @@ def svg_backend():
 def _every_plot(graph):
     """One call of each cdam.plot function on small real inputs."""
     from cdam.communities import Level
-    from cdam.continual import ModelConfig, continual_experiment
+    from cdam.experiments.continual import ModelConfig, continual_experiment
 
     traj = cdam.CDAM(graph, a=0.5, h=0.5).all_starts(steps=5, record_overlaps=True)
     prof = cdam.distance_profile(traj, graph)
