@@ -250,6 +250,36 @@ def test_user_recorder_and_perturb_hook():
     np.testing.assert_allclose(poked.final.numpy(), plain.final.numpy() + 1.0, rtol=1e-12)
 
 
+@pytest.mark.parametrize("engine", ["direct", "coefficient"])
+def test_one_model_runs_from_two_threads_each_with_its_own_plan(engine):
+    # a run keeps its plan, chunks and final states on its own context, never on the model:
+    # two threads sharing one model, with batches the budget splits differently, each get
+    # exactly their serial result (a run that left its plan or states on the model raced here)
+    from concurrent.futures import ThreadPoolExecutor
+
+    g = _graph(p=24, n=300)
+    kw = dict(a=-0.5, h=1.5, dtype=torch.float64, engine=engine)
+    free = cdam.CDAM(g, **kw)
+    free.all_starts(steps=1)  # caches the Gram matrix, which the plan counts until it exists
+    fixed, per_run, per_row = free.memory_estimate(30, engine=engine, record_overlaps=True)
+    m = cdam.CDAM(g, memory_limit=fixed + 24 * per_run + int(2.5 * per_row * 1.25), **kw)
+    m.all_starts(steps=1)
+    x0 = m.initial_states(seed=0)
+    starts = [x0, x0[1:23].clone()]  # 24 and 22 runs
+    plans = [cdam._engine.rows_per_chunk(m, len(x), 30, engine=engine, record_overlaps=True) for x in starts]
+    assert plans[0] == 2 and plans[0] < plans[1] < 22  # both split, differently
+
+    def job(x):
+        return m.run(x, 30, record_overlaps=True)
+
+    serial = [job(x) for x in starts]
+    with ThreadPoolExecutor(2) as pool:
+        for _ in range(6):
+            for got, want in zip(pool.map(job, starts), serial):
+                for name in ("final", "overlaps", "late_attention", "final_attention", "cues"):
+                    assert torch.equal(getattr(got, name), getattr(want, name)), name
+
+
 def test_freeze_stops_each_run_on_its_own():
     g = _graph(p=12, n=100)
     m = cdam.CDAM(g, dtype=torch.float64)
