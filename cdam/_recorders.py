@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import torch
 
-from ._engine import _part
+from ._engine import _part, pattern_norms
 
 __all__ = ["Recorder"]
 
@@ -76,7 +76,8 @@ class _Overlaps(Recorder):
                 C = self.stepper.history(rows, t0, t1)
                 target = self.out[1 + t0 : 1 + t1, lo:hi]
                 direct = target.device == C.device and target.is_contiguous()
-                part = self.stepper.overlaps_of(self.op, rows, C, t0 + 1, out=target if direct else None)
+                part = self.stepper.overlaps_of(self.op.kind, pattern_norms(self.op), rows, C, t0 + 1,
+                                                out=target if direct else None)
                 if not direct:
                     target.copy_(part)
         self.chunks = []

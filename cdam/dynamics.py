@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -167,29 +166,38 @@ class Trajectory:
         return self.overlaps[-1] if self.steps else self.initial_overlaps  # type: ignore[return-value]
 
 
-@contextlib.contextmanager
-def _subnormals_flushed():
-    """Flush subnormal floats to zero while a run steps, and restore the caller's setting.
+class _GraphCache(dict):
+    """Quantities that depend on the patterns and the graph alone (Gram matrices, overlap
+    operators, spectra), shared by a model and its ``with_strengths`` copies, filled once
+    even when runs start from several threads at once."""
 
-    The far tail of a sharp softmax underflows to subnormal weights, which x86 multiplies
-    several times slower (a whole phase diagram ran 0.31 s -> 0.20 s of CPU with them
-    flushed, with identical records): their contributions, below 1e-38, vanish into any
-    value they are added to anyway. torch has no getter, so the current mode is read off a
-    subnormal that survives or not."""
-    already = float(torch.tensor([1e-39], dtype=torch.float32) * 1.0) == 0.0
-    if already or not torch.set_flush_denormal(True):
-        yield
-        return
-    try:
-        yield
-    finally:
-        torch.set_flush_denormal(False)
+    def __init__(self, *args):
+        super().__init__(*args)
+        self._lock = threading.Lock()
+
+    def get_or_make(self, key, make):
+        """``self[key]``, made by ``make()`` on first use (by one thread only)."""
+        try:
+            return self[key]
+        except KeyError:
+            pass
+        with self._lock:
+            if key not in self:
+                self[key] = make()
+            return self[key]
+
+    def __reduce__(self):  # a model goes to worker processes; its lock stays here
+        return type(self), (dict(self),)
 
 
-def _run_chunk(task):
-    """One chunk of :meth:`CDAM.run_spread`, in whatever process runs it."""
-    i, model, x, cues, steps, kwargs = task
-    return i, model.run(x, steps, cues=cues, **kwargs)
+def _cue_indices(cues, batch: int, p: int) -> torch.Tensor:
+    """``cues`` as (batch,) int64 memory indices, or StateError saying what is wrong."""
+    idx = np.asarray(cues)
+    if idx.shape != (batch,) or not np.issubdtype(idx.dtype, np.integer):
+        raise StateError(f"cues must be {batch} integer memory indices, one per run; got {idx!r}")
+    if idx.size and (idx.min() < 0 or idx.max() >= p):
+        raise StateError(f"cues must index memories 0..{p - 1}; got {idx.min()}..{idx.max()}")
+    return torch.as_tensor(idx, dtype=torch.long)
 
 
 class CDAM:
@@ -240,7 +248,8 @@ class CDAM:
     engine : {"auto", "direct", "coefficient"}
         How runs are computed (:mod:`cdam._engine`), exactly either way: ``"direct"`` steps
         the state (every backend, ``tol``, ``freeze``, ``perturb``); ``"coefficient"`` steps
-        :math:`\sigma_t = d_t\sigma_0 + C_t\Xi^\top` (SPEC 4), a step costing
+        :math:`\sigma_t = d_t\sigma_0 + C_t\Xi^\top` (coefficient space: an exact reformulation
+        of the CDAM update of Burns 2024, arXiv 2404.07123), a step costing
         :math:`Bp^2` instead of :math:`2Bpn`; ``"auto"`` picks the cheaper for the slot store.
     memory_limit : int, optional
         Bytes a run may use. A batch runs in chunks that fit, with the same result as one batch;
@@ -302,7 +311,7 @@ class CDAM:
         self.backend = self._make_backend(backend)
         self._backend_spec = backend if isinstance(backend, str) else None
         self._graph_version = graph._version
-        self._cache: dict = {}  # graph-only quantities (spectra) shared with with_strengths copies
+        self._cache = _GraphCache()  # graph-only quantities shared with with_strengths copies
 
     def with_strengths(self, a: float, h: float) -> CDAM:
         """A model on the same compiled graph with new ``a`` and ``h``; ``M`` is reused.
@@ -389,39 +398,17 @@ class CDAM:
         values K Xi^T): the coefficient-space engine and per-run parameters apply."""
         return self._backend_spec == "dense"
 
-    def _params(self) -> _engine._Params:
-        return _engine._Params(self.a, self.h, self.beta, self.eta, self.mean_coef, self.dtype, self.device)
-
-    def _stepper(self, x: torch.Tensor, params=None, engine: str = "direct"):
-        params = self._params() if params is None else params
-        if engine == "coefficient":
-            return _engine.CoefficientStepper(self, x, params)
-        return _engine.DirectStepper(self, x, params, memory_units=self._memory_units)
-
-    def _centred_gram(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        r""":math:`[G_c \mid m]` (p, p + 1) with :math:`G_c = \Xi_c^\top\Xi_c`, the column means
-        ``m`` (p,) and the plain Gram :math:`G = \Xi^\top\Xi` (p, p): once per patterns, shared
-        by every model on them (all formed in float64, rounded once)."""
-        if "gram" not in self._cache:
-            X = self.couplings.Xi.to(torch.float64)
-            m = X.mean(dim=0)
-            Xc = X - m
-            self._cache["gram"] = (
-                torch.cat([Xc.T @ Xc, m[:, None]], dim=1).to(self.dtype), m.to(self.dtype), (X.T @ X).to(self.dtype)
-            )
-        return self._cache["gram"]
-
     def attention(self, x) -> torch.Tensor:
         r"""Attention weights :math:`\operatorname{softmax}(\beta\sigma\Xi)` (B, p) for states ``x``
         (with ``topk``, the renormalised top-k weights the dynamics use, zero elsewhere)."""
         x, single = check.state_batch(x, self.n_neurons, dtype=self.dtype, device=self.device)
-        w = _engine.StepView(self._stepper(x), slice(None), 0, {}).weights
+        w = _engine.StepView(_engine.stepper_for(self, x), slice(None), 0, {}).weights
         return w[0] if single else w
 
     def step(self, x) -> torch.Tensor:
         """One update of a state (n,) or batch (B, n); returns a tensor of the same shape."""
         sigma, single = check.state_batch(x, self.n_neurons, dtype=self.dtype, device=self.device)
-        st = self._stepper(sigma)
+        st = _engine.stepper_for(self, sigma)
         sigma = st.update(slice(None), st.read(slice(None), 0))
         return sigma[0] if single else sigma
 
@@ -432,12 +419,7 @@ class CDAM:
         :math:`Bpn` to form each recorded state), so it is chosen for the model's own slot
         store when :math:`p < 2n` (:math:`p < n` when states are recorded).
         """
-        if self.engine != "auto":
-            return self.engine
-        if not self._builtin_slots or exact_only:
-            return "direct"
-        p, n = self.n_memories, self.n_neurons
-        return "coefficient" if p < (n if record_states else 2 * n) else "direct"
+        return _engine.choose_engine(self, record_states=record_states, exact_only=exact_only)
 
     def run(
         self,
@@ -516,33 +498,10 @@ class CDAM:
             sigma: torch.Tensor = x0
         else:
             sigma = check.state_batch(x0, self.n_neurons, dtype=self.dtype, device=self.device)[0]
-        B = sigma.shape[0]
-        cue_idx = None
-        if cues is not None:
-            cue_idx = np.asarray(cues)
-            if cue_idx.shape != (B,) or not np.issubdtype(cue_idx.dtype, np.integer):
-                raise StateError(f"cues must be {B} integer memory indices, one per run; got {cue_idx!r}")
-            if cue_idx.size and (cue_idx.min() < 0 or cue_idx.max() >= self.n_memories):
-                raise StateError(
-                    f"cues must index memories 0..{self.n_memories - 1}; got {cue_idx.min()}..{cue_idx.max()}"
-                )
-            cue_idx = torch.as_tensor(cue_idx, dtype=torch.long)  # type: ignore[assignment]  # checked, now a tensor
-        engine = _engine.check_engine(self.engine if engine is None else engine)
-        direct_only = tol is not None or perturb is not None or freeze
-        if engine == "auto":
-            engine = "direct" if direct_only or not self._builtin_slots else self.choose_engine(
-                record_states=record_states
-            )
-        elif engine == "coefficient":
-            if not self._builtin_slots:
-                raise ParameterError(
-                    "engine='coefficient' needs the model's own slot store (backend='dense'); "
-                    "a custom backend runs with engine='direct'"
-                )
-            if direct_only:
-                raise ParameterError(
-                    "tol, freeze and perturb act on the state itself: run them with engine='direct' or 'auto'"
-                )
+        cue_idx = None if cues is None else _cue_indices(cues, sigma.shape[0], self.n_memories)
+        engine = _engine.engine_for_run(
+            self, engine, record_states=record_states, direct_only=tol is not None or perturb is not None or freeze
+        )
         op = self._overlap_operator(overlap)
         summary = _Summary(self._overlap_operator("pearson"), cue_idx, attention=attention_summary)
         built: list[Recorder] = [summary]
@@ -552,21 +511,12 @@ class CDAM:
         built += [r for r in (ov, st, at) if r is not None]
         everyone = built + list(recorders)
         initial = sigma.cpu().clone()
-        self._check_budget_then_plan(
-            B, steps, engine, record_overlaps, record_states, record_attention, tol, attention_summary
+        run = _engine.execute(
+            self, sigma, steps, everyone, summary, engine=engine, tol=tol, perturb=perturb, freeze=freeze,
+            params=_row_params, inference=engine == "coefficient" and not recorders, record_overlaps=record_overlaps,
+            record_states=record_states, record_attention=record_attention, attention_summary=attention_summary,
         )
-        with _subnormals_flushed():
-            done, run_steps, settled = self._loop(
-                sigma, steps, everyone, summary, engine, tol, perturb, freeze, params=_row_params,
-                inference=engine == "coefficient" and not recorders,
-            )
-        final = self._final_states
-        # a sum is finite when every entry is (one pass, no bool mask); only a non-finite sum needs the exact check
-        if not bool(torch.isfinite(final.sum())) and not bool(torch.isfinite(final).all()):
-            raise ParameterError(
-                f"the state overflowed {self.dtype} (|a|={self.a:g}, |h|={self.h:g}, beta={self.beta:g}); "
-                "use dtype=torch.float64 or smaller strengths"
-            )
+        final = run.final
         overlaps = ov.out if ov is not None else None
         # row-major whatever layout the last product returned: reductions over the final states
         # (correlations, overlaps) must not depend on it
@@ -575,7 +525,7 @@ class CDAM:
             final_attention=summary.final if attention_summary else None,
             late_attention=summary.late_mean(),
             cues=summary.cues,
-            steps=done,
+            steps=run.done,
             initial=initial,
             states=st.out if st is not None else None,
             overlaps=overlaps[1:] if overlaps is not None else None,
@@ -585,8 +535,8 @@ class CDAM:
             params=self.params(),
             topk_discarded=summary.discarded,
             engine=engine,
-            run_steps=run_steps,
-            settled=settled,
+            run_steps=run.run_steps,
+            settled=run.settled,
             n_memories=self.n_memories,
         )
 
@@ -595,11 +545,11 @@ class CDAM:
 
         Cells share the patterns, ``M`` and (in coefficient space) the Gram matrix; only
         ``a``, ``h``, ``beta``, ``eta`` and ``mean_coef`` differ, and they differ per run
-        (SPEC 4, "many parameter cells, one batch"). Where the coefficient-space engine
+        (many parameter cells, one batch). Where the coefficient-space engine
         applies, the cells run as one batch of ``len(cells) * B`` runs; otherwise one after
         the other on this model's compiled graph. Either way cell ``k`` equals
         ``self.with_params(**cells[k]).run(x0, steps)`` (to round-off: float sums in a
-        larger batch may round differently, which chaotic regimes amplify; see SPEC 4).
+        larger batch may round differently, which chaotic regimes amplify).
 
         Parameters
         ----------
@@ -631,25 +581,7 @@ class CDAM:
         if not cells:
             raise ParameterError("cells is empty; give at least one dict of parameters")
         x, _ = check.state_batch(x0, self.n_neurons, dtype=self.dtype, device=self.device)
-        B, k = x.shape[0], len(cells)
-        engine = self.choose_engine(record_states=bool(run_kwargs.get("record_states")))
-        if engine != "coefficient" or k == 1:
-            return [self.with_params(**c).run(x, steps, cues=cues, **run_kwargs) for c in cells]
-        columns = (
-            torch.tensor([c[name] for c in cells], dtype=torch.float64).repeat_interleave(B)
-            for name in ("a", "h", "beta", "eta", "mean_coef")
-        )
-        params = _engine._Params(*columns, self.dtype, self.device)  # type: ignore[call-arg]  # five columns
-        stacked = self.run(
-            x.repeat(k, 1), steps, cues=None if cues is None else np.tile(np.asarray(cues), k),
-            engine="coefficient", _row_params=params, _checked=True, **run_kwargs,
-        )
-        out = []
-        for i, c in enumerate(cells):
-            t = stacked.select(slice(i * B, (i + 1) * B))
-            t.params = {**t.params, **c}
-            out.append(t)
-        return out
+        return _engine.run_cells(self, cells, x, steps, cues=cues, **run_kwargs)
 
     def _cell_params(self, cell) -> dict:
         names = ("a", "h", "beta", "eta", "mean_coef")
@@ -674,72 +606,9 @@ class CDAM:
                 setattr(new, name, c[name])
         return new
 
-    def _loop(self, sigma, steps, recorders, summary, engine, tol, perturb, freeze, params=None, inference=False):
-        """The one loop over time: read, show the state to the recorders, update, perturb."""
-        B = sigma.shape[0]
-        stepper = self._stepper(sigma, params, engine)
-        for r in recorders:
-            r.begin(B, steps, self)
-        rows_per_chunk = self._rows_per_chunk
-        all_rows = [slice(lo, min(lo + rows_per_chunk, B)) for lo in range(0, B, rows_per_chunk)]
-        active = torch.ones(B, dtype=torch.bool) if freeze else None
-        run_steps = torch.zeros(B, dtype=torch.long) if freeze else None
-        done = 0
-
-        def show(t, rows, cache, final=False):
-            view = _engine.StepView(stepper, rows, t, cache)
-            for r in recorders:
-                if r is summary:
-                    summary.observe(t, rows, view, final=final)
-                else:
-                    r.observe(t, rows, view)
-
-        # steps only the built-in recorders watch need no autograd bookkeeping: inference mode
-        # saves ~8% at p = 60; what it makes inside stays internal or is written into buffers
-        # allocated before it, so the caller never receives an inference tensor
-        with torch.inference_mode(inference):
-            for t in range(steps):
-                stepper.t = t
-                if freeze:
-                    idx = active.nonzero().squeeze(1)
-                    chunks = [idx[lo : lo + rows_per_chunk] for lo in range(0, idx.numel(), rows_per_chunk)]
-                    frozen = (~active).nonzero().squeeze(1)
-                    for lo in range(0, frozen.numel(), rows_per_chunk):
-                        show(t, frozen[lo : lo + rows_per_chunk], {})
-                else:
-                    chunks = all_rows
-                moved_max = 0.0
-                for rows in chunks:
-                    cache = stepper.read(rows, t)
-                    show(t, rows, cache)
-                    prev = cache["state"].clone() if tol is not None else None
-                    x = stepper.update(rows, cache)
-                    if perturb is not None:
-                        perturb(t + 1, rows, x)
-                        if not isinstance(rows, slice):
-                            stepper.sigma[rows] = x
-                    if prev is not None:
-                        moved = (x - prev).abs().amax(dim=1)
-                        moved_max = max(moved_max, float(moved.max()) if moved.numel() else 0.0)
-                        if freeze:
-                            run_steps[rows] += 1
-                            active[rows[moved.cpu() <= tol]] = False
-                done += 1
-                if tol is not None and (not bool(active.any()) if freeze else moved_max <= tol):
-                    break
-        stepper.t = done
-        for rows in all_rows:
-            show(done, rows, {}, final=True)
-        for r in recorders:
-            r.finish(done)
-        self._final_states = stepper.final_states()
-        return done, run_steps, (None if active is None else ~active)
     def _overlap_operator(self, kind: str) -> OverlapOperator:
         # the normalised pattern basis costs O(n p); build it once per model and kind
-        key = ("overlap", kind)
-        if key not in self._cache:
-            self._cache[key] = OverlapOperator(self.couplings.Xi, kind)
-        return self._cache[key]
+        return self._cache.get_or_make(("overlap", kind), lambda: OverlapOperator(self.couplings.Xi, kind))
 
     # ------------------------------------------------------------------ memory
     @property
@@ -758,41 +627,10 @@ class CDAM:
         outputs), ``per_chunk_row`` the temporaries of one step per row in flight. A batch of B
         runs in chunks of c rows needs about ``fixed + B per_run + c per_chunk_row``.
         """
-        p, n, e = self.n_memories, self.n_neurons, self.dtype.itemsize
-        # kept for the whole run, per run: state, start, final, cues, attention summaries
-        per_run = e * 3 * n + 16 + (e * p + 8 * p) * attention_summary
-        per_run += e * ((steps + 1) * p * record_overlaps + steps * n * record_states + steps * p * record_attention)
-        fixed = 0
-        if engine == "coefficient":
-            per_run += e * (3 * p + 4) + e * steps * (p + 3) * record_overlaps  # C_t kept per step for the overlaps
-            fixed += 2 * e * p * p + 8 * (2 * p * p + n * p) * ("gram" not in self._cache)
-            per_row = e * (6 * p + n) + 8 * p
-        else:
-            per_row = e * (6 * p + 2 * n) + 8 * p + e * n * (tol is not None)
-            k = getattr(self.backend, "topk", None)
-            if k:
-                per_row += e * k * n  # the gathered value rows of a top-k read
-        return fixed, per_run, per_row
-
-    def _check_budget_then_plan(
-        self, B, steps, engine, record_overlaps, record_states, record_attention, tol, attention_summary=True
-    ):
-        """Rows per chunk for this run, or MemoryBudgetError before anything large exists."""
-        fixed, per_run, per_row = self.memory_estimate(
-            steps, engine=engine, record_overlaps=record_overlaps, record_states=record_states,
+        return _engine.memory_estimate(
+            self, steps, engine=engine, record_overlaps=record_overlaps, record_states=record_states,
             record_attention=record_attention, tol=tol, attention_summary=attention_summary,
         )
-        hints = (
-            "give memory_limit= more bytes (CDAM(..., memory_limit=...)), run fewer starts at once, "
-            "record fewer quantities (record_states / record_overlaps / record_attention, "
-            "attention_summary=False)"
-            + ("" if engine == "coefficient" else ", use values='factored' or topk= for large p")
-            + ", or use fewer neurons or memories"
-        )
-        self._rows_per_chunk = _engine.plan_rows(
-            B, fixed=fixed, per_run=per_run, per_chunk_row=per_row, budget=self.budget, hints=hints
-        )
-        return self._rows_per_chunk
 
     def initial_states(self, noise: float = 1.0, seed: int | torch.Generator | None = 0) -> torch.Tensor:
         r"""One start per memory: :math:`\xi_\mu + \text{noise}\,(U[0,1)^n - 1/2)`, shape (p, n)."""
@@ -841,23 +679,11 @@ class CDAM:
         >>> bool(torch.allclose(one.final, spread.final, rtol=1e-12, atol=1e-12))
         True
         """
-        from . import _executor
-
         x, _ = check.state_batch(x0, self.n_neurons, dtype=self.dtype, device=self.device)
-        B = x.shape[0]
-        if cues is not None:
-            cues = np.asarray(cues)
-        workers = _executor.check_workers(workers)
-        if chunk is None:
-            n_parts = workers or os.cpu_count() or 1
-            chunk = -(-B // n_parts)
-        chunk = check.positive_int("chunk", chunk)
-        bounds = [(lo, min(lo + chunk, B)) for lo in range(0, B, chunk)]
-        tasks = [(i, self, x[lo:hi].cpu(), None if cues is None else cues[lo:hi], steps, run_kwargs)
-                 for i, (lo, hi) in enumerate(bounds)]
-        parts = dict(_executor.run_tasks(_run_chunk, tasks, workers=workers, scheduler=scheduler,
-                                         executor=executor))
-        return Trajectory.concat([parts[i] for i in range(len(bounds))])
+        return Trajectory.concat(_engine.run_spread(
+            self, x, steps, chunk=chunk, workers=workers, scheduler=scheduler, executor=executor, cues=cues,
+            **run_kwargs,
+        ))
 
     def energy(self, x) -> torch.Tensor:
         r"""Energy of states ``x`` (n,) or (B, n), defined for ``a = 1``, ``h = 0``.

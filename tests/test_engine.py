@@ -113,14 +113,16 @@ def test_memory_limit_chunks_give_the_same_states(engine):
     full = cdam.CDAM(g, a=-0.5, h=1.5, dtype=torch.float64, engine=engine)
     t1 = full.all_starts(steps=60, record_overlaps=True, record_attention=True)
     t2 = _tightest_run(g, lambda m: m.all_starts(steps=60, record_overlaps=True, record_attention=True),
+                       dict(batch=40, steps=60, engine=engine, record_overlaps=True, record_attention=True),
                        a=-0.5, h=1.5, engine=engine)
     np.testing.assert_allclose(t2.final.numpy(), t1.final.numpy(), rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(t2.overlaps.numpy(), t1.overlaps.numpy(), rtol=0, atol=1e-9)
     np.testing.assert_allclose(t2.late_attention.numpy(), t1.late_attention.numpy(), rtol=0, atol=1e-12)
 
 
-def _tightest_run(g, job, **kw):
-    """Run ``job`` under the smallest budget (bisected, a few MB) at which it still runs."""
+def _tightest_run(g, job, plan, **kw):
+    """Run ``job`` under the smallest budget (bisected, a few MB) at which it still runs; ``plan``:
+    the run's arguments to :func:`cdam._engine.rows_per_chunk` (batch, steps, engine, records)."""
     lo, hi = 1, 64 << 20  # lo is refused, hi runs
     while hi - lo > 1:
         mid = (lo + hi) // 2
@@ -132,7 +134,11 @@ def _tightest_run(g, job, **kw):
             hi = mid
     model = cdam.CDAM(g, dtype=torch.float64, memory_limit=hi, **kw)
     out = job(model)
-    assert model._rows_per_chunk == 1  # it really split the batch, down to single runs
+    # it really split the batch, down to single runs (planned as the run planned it: on a fresh
+    # model, before a Gram matrix is cached)
+    batch, steps = plan.pop("batch"), plan.pop("steps")
+    fresh = cdam.CDAM(g, dtype=torch.float64, memory_limit=hi, **kw)
+    assert cdam._engine.rows_per_chunk(fresh, batch, steps, **plan) == 1
     return out
 
 
@@ -141,7 +147,7 @@ def test_memory_limit_with_tol_stops_where_one_batch_stops():
     full = cdam.CDAM(g, dtype=torch.float64)
     x0 = full.initial_states()
     t1 = full.run(x0, 500, tol=1e-4)
-    t2 = _tightest_run(g, lambda m: m.run(x0, 500, tol=1e-4))
+    t2 = _tightest_run(g, lambda m: m.run(x0, 500, tol=1e-4), dict(batch=40, steps=500, engine="direct", tol=1e-4))
     assert t1.steps == t2.steps < 500
     np.testing.assert_allclose(t2.final.numpy(), t1.final.numpy(), rtol=1e-12, atol=1e-12)
 
@@ -242,6 +248,36 @@ def test_user_recorder_and_perturb_hook():
     poked = m.run(x0, 3, perturb=perturb)
     plain = m.run(x0, 3)
     np.testing.assert_allclose(poked.final.numpy(), plain.final.numpy() + 1.0, rtol=1e-12)
+
+
+@pytest.mark.parametrize("engine", ["direct", "coefficient"])
+def test_one_model_runs_from_two_threads_each_with_its_own_plan(engine):
+    # a run keeps its plan, chunks and final states on its own context, never on the model:
+    # two threads sharing one model, with batches the budget splits differently, each get
+    # exactly their serial result (a run that left its plan or states on the model raced here)
+    from concurrent.futures import ThreadPoolExecutor
+
+    g = _graph(p=24, n=300)
+    kw = dict(a=-0.5, h=1.5, dtype=torch.float64, engine=engine)
+    free = cdam.CDAM(g, **kw)
+    free.all_starts(steps=1)  # caches the Gram matrix, which the plan counts until it exists
+    fixed, per_run, per_row = free.memory_estimate(30, engine=engine, record_overlaps=True)
+    m = cdam.CDAM(g, memory_limit=fixed + 24 * per_run + int(2.5 * per_row * 1.25), **kw)
+    m.all_starts(steps=1)
+    x0 = m.initial_states(seed=0)
+    starts = [x0, x0[1:23].clone()]  # 24 and 22 runs
+    plans = [cdam._engine.rows_per_chunk(m, len(x), 30, engine=engine, record_overlaps=True) for x in starts]
+    assert plans[0] == 2 and plans[0] < plans[1] < 22  # both split, differently
+
+    def job(x):
+        return m.run(x, 30, record_overlaps=True)
+
+    serial = [job(x) for x in starts]
+    with ThreadPoolExecutor(2) as pool:
+        for _ in range(6):
+            for got, want in zip(pool.map(job, starts), serial):
+                for name in ("final", "overlaps", "late_attention", "final_attention", "cues"):
+                    assert torch.equal(getattr(got, name), getattr(want, name)), name
 
 
 def test_freeze_stops_each_run_on_its_own():

@@ -496,6 +496,7 @@ def bench_memory_limit(rows_per_chunk: int = 8, p: int = 100, n: int = 1000, ste
     """(h) a run under a budget that fits ``rows_per_chunk`` rows a step, against the same run
     unlimited (float64), and an oversized run that must be refused before it allocates."""
     from .._engine import _SAFETY
+    from .._engine import rows_per_chunk as planned_rows
     from ..datasets import cycle_memory_graph
     from ..dynamics import CDAM
     from ..errors import MemoryBudgetError
@@ -508,9 +509,10 @@ def bench_memory_limit(rows_per_chunk: int = 8, p: int = 100, n: int = 1000, ste
         fixed, per_run, per_row = free.memory_estimate(steps, engine=engine, record_overlaps=True)
         limit = fixed + p * per_run + int(rows_per_chunk * per_row * _SAFETY) + 1
         tight = CDAM(g, a=-0.5, h=1.5, dtype=torch.float64, engine=engine, memory_limit=limit)
+        planned = planned_rows(tight, p, steps, engine=engine, record_overlaps=True)  # the run's own plan
         t_free, a = _best_of_with_result(lambda m=free: m.all_starts(steps, record_overlaps=True), 1)
         t_tight, b = _best_of_with_result(lambda m=tight: m.all_starts(steps, record_overlaps=True), 1)
-        out[engine] = {"rows_per_chunk": tight._rows_per_chunk, "runs": p, "limit_bytes": limit,
+        out[engine] = {"rows_per_chunk": planned, "runs": p, "limit_bytes": limit,
                        "unlimited_s": t_free, "limited_s": t_tight,
                        "final_rel_diff": float((a.final - b.final).abs().max() / a.final.abs().max()),
                        "overlap_abs_diff": float((a.overlaps - b.overlaps).abs().max())}

@@ -1,0 +1,51 @@
+"""Which engine computes a run."""
+
+from __future__ import annotations
+
+from ..errors import ParameterError
+
+ENGINES = ("auto", "direct", "coefficient")
+
+
+def check_engine(engine: str) -> str:
+    if engine not in ENGINES:
+        raise ParameterError(f"engine must be one of {ENGINES}, got {engine!r}")
+    return engine
+
+
+def choose_engine(model, *, record_states: bool = False, exact_only: bool = False) -> str:
+    """The engine ``engine="auto"`` picks for ``model``: coefficient space where a step costs less
+    (:meth:`cdam.CDAM.choose_engine`)."""
+    if model.engine != "auto":
+        return model.engine
+    if not model._builtin_slots or exact_only:
+        return "direct"
+    p, n = model.n_memories, model.n_neurons
+    return "coefficient" if p < (n if record_states else 2 * n) else "direct"
+
+
+def engine_for_run(model, engine: str | None, *, record_states: bool, direct_only: bool) -> str:
+    """The engine a run of ``model`` uses: ``engine`` (None: the model's own), with ``"auto"``
+    resolved; ``direct_only`` when the run edits or watches the state itself (tol, freeze, perturb).
+
+    Raises
+    ------
+    ParameterError
+        For an unknown engine, or coefficient space asked of what it cannot run.
+    """
+    engine = check_engine(model.engine if engine is None else engine)
+    if engine == "auto":
+        if direct_only or not model._builtin_slots:
+            return "direct"
+        return choose_engine(model, record_states=record_states)
+    if engine == "coefficient":
+        if not model._builtin_slots:
+            raise ParameterError(
+                "engine='coefficient' needs the model's own slot store (backend='dense'); "
+                "a custom backend runs with engine='direct'"
+            )
+        if direct_only:
+            raise ParameterError(
+                "tol, freeze and perturb act on the state itself: run them with engine='direct' or 'auto'"
+            )
+    return engine

@@ -1,0 +1,144 @@
+"""The memory budget: what a run may use, and how many rows of its batch one pass may touch.
+
+Every engine's byte formula is :func:`memory_estimate`; :func:`plan_rows` turns the bytes into rows
+per chunk, or refuses the run with :class:`~cdam.errors.MemoryBudgetError` before anything
+large is allocated.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+
+from ..errors import MemoryBudgetError
+from ._operators import GRAM
+
+DEFAULT_MEMORY_SHARE = 0.5  # of the memory available when the run starts (and of the address-space headroom)
+_SAFETY = 1.25  # torch's temporaries beyond the ones counted below (measured peaks stay under this)
+
+
+def _meminfo_available() -> int | None:
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _address_space_headroom() -> int | None:
+    """Bytes left under an address-space limit (``ulimit -v``), or None when unlimited."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft == resource.RLIM_INFINITY:
+        return None
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmSize:"):
+                    return max(0, soft - int(line.split()[1]) * 1024)
+    except OSError:
+        pass
+    return soft
+
+
+def default_memory_limit() -> int:
+    """The bytes a run may use when ``memory_limit=None``.
+
+    :data:`DEFAULT_MEMORY_SHARE` (a half) of the memory the system reports available now,
+    and of the headroom under an address-space limit (``ulimit -v``) when one is set.
+
+    Examples
+    --------
+    >>> default_memory_limit() > 0
+    True
+    """
+    limits = [x for x in (_meminfo_available(), _address_space_headroom()) if x is not None]
+    if not limits:
+        return 8 << 30
+    return max(1, int(DEFAULT_MEMORY_SHARE * min(limits)))
+
+
+def _gb(x: float) -> str:
+    return f"{x / 1e9:.3g} GB"
+
+
+def plan_rows(batch: int, *, fixed: int, per_run: int, per_chunk_row: int, budget: int, hints: str) -> int:
+    """Rows per chunk so that ``fixed + batch * per_run + rows * per_chunk_row`` fits ``budget``.
+
+    ``fixed``: bytes held whatever the batch (the model's patterns, the Gram matrix);
+    ``per_run``: bytes each run keeps for the whole run (its state and recorded outputs);
+    ``per_chunk_row``: temporaries of one step per row of the chunk in flight.
+
+    Raises
+    ------
+    MemoryBudgetError
+        When not even one row fits; the message gives the estimate and ``hints``.
+
+    Examples
+    --------
+    >>> plan_rows(1000, fixed=0, per_run=10, per_chunk_row=80, budget=20_000, hints="")
+    100
+    """
+    per_chunk_row = int(per_chunk_row * _SAFETY)
+    room = budget - fixed - batch * per_run
+    if room < per_chunk_row:
+        need = fixed + batch * per_run + per_chunk_row
+        raise MemoryBudgetError(
+            f"this run needs about {_gb(need)} ({_gb(fixed)} for the model, {_gb(batch * per_run)} for the "
+            f"{batch} runs' states and recorded outputs, {_gb(per_chunk_row)} per row of a step) but the memory "
+            f"budget is {_gb(budget)}. To make it fit: {hints}"
+        )
+    return int(max(1, min(batch, room // per_chunk_row)))
+
+
+def memory_estimate(
+    model, steps: int, *, engine: str = "direct", record_overlaps: bool = False, record_states: bool = False,
+    record_attention: bool = False, tol=None, attention_summary: bool = True,
+) -> tuple[int, int, int]:
+    """Bytes a run of ``model`` needs, ``(fixed, per_run, per_chunk_row)``: every engine's formula.
+
+    ``fixed`` whatever the batch (the Gram matrices of coefficient space, unless the model
+    holds them already), ``per_run`` kept by each run for the whole run (state, start, final,
+    cues, attention summaries, recorded outputs), ``per_chunk_row`` the temporaries of one step
+    per row in flight (the gathered value rows of a top-k read included).
+    """
+    p, n, e = model.n_memories, model.n_neurons, model.dtype.itemsize
+    # kept for the whole run, per run: state, start, final, cues, attention summaries
+    per_run = e * 3 * n + 16 + (e * p + 8 * p) * attention_summary
+    per_run += e * ((steps + 1) * p * record_overlaps + steps * n * record_states + steps * p * record_attention)
+    fixed = 0
+    if engine == "coefficient":
+        per_run += e * (3 * p + 4) + e * steps * (p + 3) * record_overlaps  # C_t kept per step for the overlaps
+        fixed += 2 * e * p * p + 8 * (2 * p * p + n * p) * (GRAM not in model._cache)
+        per_row = e * (6 * p + n) + 8 * p
+    else:
+        per_row = e * (6 * p + 2 * n) + 8 * p + e * n * (tol is not None)
+        k = getattr(model.backend, "topk", None)
+        if k:
+            per_row += e * k * n  # the gathered value rows of a top-k read
+    return fixed, per_run, per_row
+
+
+def rows_per_chunk(
+    model, batch: int, steps: int, *, engine: str, record_overlaps: bool = False, record_states: bool = False,
+    record_attention: bool = False, tol=None, attention_summary: bool = True,
+) -> int:
+    """Rows of a batch of ``batch`` runs one pass may touch under ``model.budget``, or
+    :class:`~cdam.errors.MemoryBudgetError` (naming what makes it fit) before anything large exists."""
+    fixed, per_run, per_row = model.memory_estimate(
+        steps, engine=engine, record_overlaps=record_overlaps, record_states=record_states,
+        record_attention=record_attention, tol=tol, attention_summary=attention_summary,
+    )
+    hints = (
+        "give memory_limit= more bytes (CDAM(..., memory_limit=...)), run fewer starts at once, "
+        "record fewer quantities (record_states / record_overlaps / record_attention, "
+        "attention_summary=False)"
+        + ("" if engine == "coefficient" else ", use values='factored' or topk= for large p")
+        + ", or use fewer neurons or memories"
+    )
+    return plan_rows(batch, fixed=fixed, per_run=per_run, per_chunk_row=per_row, budget=model.budget, hints=hints)

@@ -1,0 +1,43 @@
+"""A batch split into chunks of runs that go through an executor: processes, threads or Dask."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import torch
+
+from .. import _validation as check
+
+
+def _run_chunk(task):
+    """One chunk of :func:`run_spread`, in whatever process runs it."""
+    i, model, x, cues, steps, kwargs = task
+    return i, model.run(x, steps, cues=cues, **kwargs)
+
+
+def run_spread(
+    model, x: torch.Tensor, steps: int, *, chunk: int | None = None, workers: int | None = None, scheduler=None,
+    executor=None, cues=None, **run_kwargs,
+) -> list:
+    """The runs of the checked states ``x`` (B, n), as ``model.run`` results of consecutive chunks
+    of ``chunk`` rows, in order (:meth:`cdam.CDAM.run_spread` joins them).
+
+    Runs are independent, so the chunks run wherever :func:`cdam._executor.run_tasks` sends
+    them; ``chunk`` defaults to an even split over the workers.
+    """
+    from .. import _executor  # its process pools and Dask only load when a run is spread
+
+    B = x.shape[0]
+    if cues is not None:
+        cues = np.asarray(cues)
+    workers = _executor.check_workers(workers)
+    if chunk is None:
+        n_parts = workers or os.cpu_count() or 1
+        chunk = -(-B // n_parts)
+    chunk = check.positive_int("chunk", chunk)
+    bounds = [(lo, min(lo + chunk, B)) for lo in range(0, B, chunk)]
+    tasks = [(i, model, x[lo:hi].cpu(), None if cues is None else cues[lo:hi], steps, run_kwargs)
+             for i, (lo, hi) in enumerate(bounds)]
+    parts = dict(_executor.run_tasks(_run_chunk, tasks, workers=workers, scheduler=scheduler, executor=executor))
+    return [parts[i] for i in range(len(bounds))]
