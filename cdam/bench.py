@@ -12,6 +12,6 @@ True
 
 from .experiments import bench as _source
 from .experiments.bench import *  # noqa: F403
-from .experiments.bench import _first_starts, _sparse_memory_graph  # noqa: F401
+from .experiments.bench import _first_starts  # noqa: F401
 
 __all__ = list(_source.__all__)  # one list, the source's: a copy here would drift
