@@ -6,8 +6,10 @@ parallel links sum), built with ``MemoryGraph.from_edges`` or ``from_scipy_spars
 compiled with ``normalization="sym"``. Run one size per process so that the peak resident
 memory (``ru_maxrss``) is that size's own.
 
-Measured (2 shared cores, n = 256, degree 10, float32, from_edges):
-see the report of the change that added this script; rerun to get this machine's numbers.
+Measured (2 cores shared with other jobs, degree 10, float32, from_edges; build / compile s,
+peak RSS): p = 1e5, n = 256: 0.5 / 0.25 s, 0.53 GiB (the per-edge add_links_from path: 7.9 /
+1.6 s, 0.68 GiB); p = 1e6, n = 256: 9.4 / 7.8 s, 3.0 GiB (from_scipy_sparse 10.5 / 11.4 s,
+3.4 GiB); p = 1e7, n = 64: 132 / 146 s, 12.9 GiB (inputs alone 3.4 GiB).
 
     python benchmarks/bench_graph_build.py --p 1000000 --n 256
     python benchmarks/bench_graph_build.py --p 10000000 --n 64 --via scipy
