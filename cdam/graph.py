@@ -9,6 +9,7 @@ from collections.abc import Hashable, Iterable, Iterator, Mapping
 import numpy as np
 
 from . import _validation as check
+from ._edges import EdgeTable
 from .errors import (
     DuplicateKeyError,
     EmptyGraphError,
@@ -25,7 +26,7 @@ atomic_savez, parse_header = write_npz, read_header
 __all__ = ["MemoryGraph"]
 
 FILE_FORMAT = "cdam.MemoryGraph"
-FILE_VERSION = 1
+FILE_VERSION = 2  # 2: float32 patterns (graphs built from float32 by from_edges/from_scipy_sparse)
 GRAPH_ARRAYS = ["header", "patterns", "link_index", "link_weight", "transition_index", "transition_weight"]
 
 
@@ -68,12 +69,14 @@ class MemoryGraph:
     """
 
     def __init__(self, metadata: Mapping | None = None) -> None:
-        self._keys: list[Hashable] = []
-        self._index: dict[Hashable, int] = {}
+        # keys: a list, or range(p) for the default keys of a bulk constructor (a list and a
+        # dict of 1e7 keys cost 0.9 GB); _index is then None until a lookup needs a dict
+        self._keys: list[Hashable] | range = []
+        self._index: dict[Hashable, int] | None = {}
         self._rows = np.empty((0, 0), dtype=np.float64)  # (capacity, n), row i is memory i
         self._n: int | None = None
-        self._links: dict[tuple[int, int], float] = {}
-        self._transitions: dict[tuple[int, int], float] = {}
+        self._links = EdgeTable()  # (i, j) with i <= j -> summed weight
+        self._transitions = EdgeTable()  # (i, j) -> summed weight
         self.metadata: dict = dict(metadata or {})
         self._version = 0  # bumped by every change of memories or edges (models compiled from it check it)
 
@@ -117,7 +120,7 @@ class MemoryGraph:
         rows = []
         for j, key in enumerate(keys):
             _check_hashable(key)
-            if key in self._index or key in seen:
+            if self._has_key(key) or key in seen:
                 raise DuplicateKeyError(f"memory {key!r} already exists; keys must be unique")
             seen.add(key)
             if block is None:
@@ -131,22 +134,68 @@ class MemoryGraph:
         else:
             assert n is not None  # set by the first pattern of the loop
             self._append_rows(np.stack(rows), n)
+        self._list_keys()
+        assert self._index is not None
         for key in keys:
             self._index[key] = len(self._keys)
             self._keys.append(key)
         self._version += 1
 
     def _append_rows(self, rows: np.ndarray, n: int) -> None:
+        # add_memories stores float64; a float32 graph (from_edges, from_scipy_sparse) turns
+        # float64 when such rows arrive, so no value is rounded
         p = len(self._keys)
         if self._n is None:
             self._n = n
             self._rows = np.empty((max(16, rows.shape[0]), n), dtype=np.float64)
         need = p + rows.shape[0]
-        if need > self._rows.shape[0]:
+        if need > self._rows.shape[0] or self._rows.dtype != np.float64:
             grown = np.empty((max(need, 2 * self._rows.shape[0]), self._n), dtype=np.float64)
             grown[:p] = self._rows[:p]
             self._rows = grown
         self._rows[p:need] = rows
+
+    def _set_bulk(self, rows: np.ndarray, keys) -> None:
+        """Memories of an empty graph from checked (p, n) float32 or float64 ``rows`` (kept,
+        not copied) and ``keys`` (None for ``0 .. p-1``, else a list of distinct keys)."""
+        assert not self._keys and rows.dtype in (np.float32, np.float64)
+        self._n = int(rows.shape[1])
+        self._rows = rows
+        if keys is None:
+            self._keys, self._index = range(rows.shape[0]), None
+        else:
+            self._keys, self._index = keys, {k: i for i, k in enumerate(keys)}
+        self._version += 1
+
+    def _list_keys(self) -> None:
+        """Turn range keys into a list and a dict, before a memory with any key is added."""
+        if isinstance(self._keys, range):
+            self._keys = list(self._keys)
+            self._index = {k: k for k in self._keys}
+
+    def _position(self, key) -> int:
+        """The row of ``key``, as a dict lookup finds it (so ``1.0`` and ``True`` find 1)."""
+        if self._index is not None:
+            return self._index[key]
+        p = len(self._keys)
+        if isinstance(key, (float, np.floating)):
+            if not float(key).is_integer():
+                raise KeyError(key)  # no int key equals it
+            key = int(key)
+        if isinstance(key, (int, np.integer)):
+            if 0 <= key < p:
+                return int(key)
+            raise KeyError(key)
+        hash(key)  # unhashable keys raise TypeError, as a dict would
+        self._index = {k: k for k in self._keys}  # an unusual numeric type: let a dict decide
+        return self._index[key]
+
+    def _has_key(self, key) -> bool:
+        try:
+            self._position(key)
+            return True
+        except KeyError:
+            return False
 
     @classmethod
     def from_patterns(cls, patterns, keys: Iterable[Hashable] | None = None) -> MemoryGraph:
@@ -182,7 +231,7 @@ class MemoryGraph:
             If no memory has this key.
         """
         try:
-            return self._index[key]
+            return self._position(key)
         except (KeyError, TypeError):
             raise UnknownNodeError(_unknown_message(key, self._keys)) from None
 
@@ -191,12 +240,12 @@ class MemoryGraph:
 
     def __contains__(self, key) -> bool:
         try:
-            return key in self._index
+            return self._has_key(key)
         except TypeError:
             return False
 
     def __iter__(self) -> Iterator[Hashable]:
-        return iter(list(self._keys))
+        return iter(self._keys if isinstance(self._keys, range) else list(self._keys))
 
     @property
     def n_neurons(self) -> int | None:
@@ -210,9 +259,10 @@ class MemoryGraph:
 
     @property
     def patterns(self) -> np.ndarray:
-        """The patterns as a float64 array of shape ``(n, p)``; column ``i`` is memory ``i``.
+        """The patterns as an array of shape ``(n, p)``; column ``i`` is memory ``i``.
 
-        A copy: changing it does not change the graph.
+        float64, or float32 for a graph that :meth:`from_edges` or :meth:`from_scipy_sparse`
+        built from float32 patterns. A copy: changing it does not change the graph.
         """
         if self._n is None:
             return np.empty((0, 0), dtype=np.float64)
@@ -236,25 +286,24 @@ class MemoryGraph:
 
     def add_links_from(self, edges: Iterable) -> None:
         """Add undirected links from ``(u, v)`` or ``(u, v, weight)`` tuples, all or none."""
-        for (i, j), w in self._checked_edges(edges, "link"):
-            key = (i, j) if i <= j else (j, i)
-            self._links[key] = self._links.get(key, 0.0) + w
+        i, j, w = self._checked_edges(edges, "link")
+        self._links.add([min(a, b) for a, b in zip(i, j)], [max(a, b) for a, b in zip(i, j)], w)
         self._version += 1
 
     def add_transitions_from(self, edges: Iterable) -> None:
         """Add directed transitions from ``(u, v)`` or ``(u, v, weight)`` tuples, all or none."""
-        for key, w in self._checked_edges(edges, "transition"):
-            self._transitions[key] = self._transitions.get(key, 0.0) + w
+        self._transitions.add(*self._checked_edges(edges, "transition"))
         self._version += 1
 
     def _add_index_links(self, rows, cols, weights) -> None:
         """Links between memory positions (``rows[k] <= cols[k]``, no pair twice, finite
         weights): what a caller that validated a whole adjacency matrix already knows, set
         without the per-edge checks of :meth:`add_links_from` (0.1 s per 14k links)."""
-        self._links.update(zip(zip(rows.tolist(), cols.tolist()), weights.tolist()))
+        self._links.add(np.asarray(rows), np.asarray(cols), np.asarray(weights, dtype=np.float64))
         self._version += 1
 
-    def _checked_edges(self, edges: Iterable, kind: str) -> list[tuple[tuple[int, int], float]]:
+    def _checked_edges(self, edges: Iterable, kind: str) -> tuple[list[int], list[int], list[float]]:
+        """The source and target positions and float weights of ``(u, v[, w])`` edges, all checked."""
         checked = []
         for edge in edges:
             if not isinstance(edge, (tuple, list)) or len(edge) not in (2, 3):
@@ -263,8 +312,11 @@ class MemoryGraph:
             w = edge[2] if len(edge) == 3 else 1.0
             i, j = self.index(u), self.index(v)
             w = check.finite_real(f"weight of {kind} {u!r} -> {v!r}", w)
-            checked.append(((i, j), w))
-        return checked
+            checked.append((i, j, w))
+        if not checked:
+            return [], [], []
+        i, j, w = zip(*checked)
+        return list(i), list(j), list(w)
 
     @property
     def links(self) -> list[tuple[Hashable, Hashable, float]]:
@@ -306,9 +358,10 @@ class MemoryGraph:
         """An independent copy."""
         g = MemoryGraph(copy.deepcopy(self.metadata))
         if self._keys:
-            g.add_memories(self._keys, self.patterns)
-        g._links = dict(self._links)
-        g._transitions = dict(self._transitions)
+            keys = None if isinstance(self._keys, range) else list(self._keys)
+            g._set_bulk(self._pattern_rows().copy(), keys)
+        g._links = self._links.copy()
+        g._transitions = self._transitions.copy()
         return g
 
     def __repr__(self) -> str:
@@ -348,6 +401,111 @@ class MemoryGraph:
         from .convert import from_networkx
 
         return from_networkx(G, patterns, pattern_attr=pattern_attr, weight=weight, cls=cls)
+
+    @classmethod
+    def from_edges(
+        cls, edge_index, patterns, weights=None, directed: bool = False, *, keys: Iterable[Hashable] | None = None
+    ) -> MemoryGraph:
+        r"""Build a memory graph from an edge list, without a Python object per edge.
+
+        Parameters
+        ----------
+        edge_index : array or tensor of int, shape (2, E)
+            Column ``k`` is an edge from memory ``edge_index[0, k]`` to ``edge_index[1, k]``
+            (positions, as in torch_geometric). Self-loops are allowed; parallel edges sum.
+        patterns : array or tensor, shape (n, p)
+            Column ``mu`` is the pattern of memory ``mu``. float32 stays float32 (half the
+            memory: 2.56 GB at p = 1e7, n = 64); any other dtype is stored as float64.
+        weights : array or tensor, shape (E,), optional
+            Edge weights, finite (negative ones are inhibitory); ones when omitted.
+        directed : bool
+            False: column ``k`` is the undirected link ``{u, v}``, so the adjacency is
+            :math:`A_{uv} = A_{vu} = \sum_k w_k` over the columns joining ``u`` and ``v``
+            in either order. An ``edge_index`` that lists each link in both directions (as
+            torch_geometric's undirected graphs do) therefore doubles every weight: pass
+            ``edge_index[:, edge_index[0] <= edge_index[1]]``, or use :meth:`from_pyg`.
+            True: column ``k`` is the transition ``u -> v``, :math:`A_{uv} = \sum_k w_k`.
+        keys : sequence of p distinct hashables, optional
+            The memories' keys; ``0 .. p-1`` when omitted.
+
+        The graph equals the one built by :meth:`from_patterns` and :meth:`add_links_from`
+        (or :meth:`add_transitions_from`) with the same edges in the same order: the same
+        links, summed weights and compiled couplings.
+
+        Raises
+        ------
+        GraphError
+            If ``edge_index`` is not (2, E) integer or names a position outside ``0 .. p-1``,
+            or the keys are not ``p`` distinct hashables (:class:`DuplicateKeyError`).
+        ParameterError
+            If ``weights`` has the wrong length or holds NaN or inf.
+        PatternError
+            If ``patterns`` is not 2-D or holds NaN or inf.
+
+        Examples
+        --------
+        >>> import numpy as np, cdam
+        >>> patterns = np.random.default_rng(0).random((100, 4), dtype=np.float32)
+        >>> g = cdam.MemoryGraph.from_edges(np.array([[0, 1, 1], [1, 2, 2]]), patterns)
+        >>> g.links, g.patterns.dtype
+        ([(0, 1, 1.0), (1, 2, 2.0)], dtype('float32'))
+        >>> g = cdam.MemoryGraph.from_edges([[0, 3], [1, 3]], patterns, weights=[0.5, -1.0], directed=True)
+        >>> g.adjacency().toarray()
+        array([[ 0. ,  0.5,  0. ,  0. ],
+               [ 0. ,  0. ,  0. ,  0. ],
+               [ 0. ,  0. ,  0. ,  0. ],
+               [ 0. ,  0. ,  0. , -1. ]])
+        """
+        from .convert import from_edges
+
+        return from_edges(edge_index, patterns, weights, directed, keys=keys, cls=cls)
+
+    @classmethod
+    def from_scipy_sparse(cls, A, patterns, keys: Iterable[Hashable] | None = None) -> MemoryGraph:
+        r"""Build a memory graph from a weighted adjacency matrix, without a Python object per edge.
+
+        Parameters
+        ----------
+        A : scipy.sparse matrix or array, or a dense array, shape (p, p)
+            ``A[mu, nu]`` is the weight of the edge mu -> nu (finite; negative weights are
+            inhibitory; the diagonal holds self-loops). Duplicate entries of a COO input sum.
+            ``A`` is read as a whole: if it equals its transpose (the same stored entries with
+            the same values) each stored entry on or above the diagonal becomes an undirected
+            link; otherwise every stored entry becomes a directed transition, a symmetric pair
+            inside an asymmetric ``A`` included (two transitions, not one link). Either way
+            :meth:`adjacency` returns ``A`` and :meth:`compile` gives the same couplings.
+            An explicitly stored zero is kept as an edge of weight 0 (it changes no coupling;
+            call ``A.eliminate_zeros()`` first to drop such entries); a dense array's zeros
+            are no edges.
+        patterns : array or tensor, shape (n, p)
+            Column ``mu`` is the pattern of memory ``mu``; float32 stays float32, any other
+            dtype is stored as float64.
+        keys : sequence of p distinct hashables, optional
+            The memories' keys, in the order of ``A``'s rows; ``0 .. p-1`` when omitted.
+
+        Raises
+        ------
+        GraphError
+            If ``A`` is not (p, p) for the ``p`` columns of ``patterns``, or the keys are not
+            ``p`` distinct hashables (:class:`DuplicateKeyError`).
+        ParameterError
+            If ``A`` holds NaN, inf or complex values.
+        PatternError
+            If ``patterns`` is not 2-D or holds NaN or inf.
+
+        Examples
+        --------
+        >>> import numpy as np, scipy.sparse as sp, cdam
+        >>> A = sp.csr_array(np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 2.0], [0.0, 2.0, 1.0]]))
+        >>> g = cdam.MemoryGraph.from_scipy_sparse(A, np.eye(3), keys=["a", "b", "c"])
+        >>> g.links
+        [('a', 'b', 1.0), ('b', 'c', 2.0), ('c', 'c', 1.0)]
+        >>> cdam.MemoryGraph.from_scipy_sparse(sp.triu(A), np.eye(3)).transitions
+        [(0, 1, 1.0), (1, 2, 2.0), (2, 2, 1.0)]
+        """
+        from .convert import from_scipy_sparse
+
+        return from_scipy_sparse(A, patterns, keys, cls=cls)
 
     def to_networkx(self, pattern_attr: str = "pattern"):
         """A networkx ``Graph`` (no transitions) or ``DiGraph`` (links become two arcs).
@@ -399,7 +557,7 @@ class MemoryGraph:
         """The arrays of a cdam file: this graph, and ``extra`` entries in the JSON header."""
         header = {
             "format": fmt,
-            "version": FILE_VERSION,
+            "version": 2 if self._rows.dtype == np.float32 else 1,  # float64 graphs stay readable by version 1
             "n": self._n,
             "keys": [_encode_key(k) for k in self._keys],
             "metadata": self.metadata,
@@ -419,12 +577,10 @@ class MemoryGraph:
         arrays: dict[str, np.ndarray] = {
             "header": np.frombuffer(header_bytes, dtype=np.uint8),
             "patterns": self._rows[: len(self._keys)] if self._n is not None else np.empty((0, 0)),
-            "link_index": _pairs(self._links),
-            "link_weight": np.fromiter(self._links.values(), dtype=np.float64, count=len(self._links)),
-            "transition_index": _pairs(self._transitions),
-            "transition_weight": np.fromiter(
-                self._transitions.values(), dtype=np.float64, count=len(self._transitions)
-            ),
+            "link_index": self._links.index_array(),
+            "link_weight": self._links.weight_array(),
+            "transition_index": self._transitions.index_array(),
+            "transition_weight": self._transitions.weight_array(),
         }
         return arrays
 
@@ -447,20 +603,28 @@ class MemoryGraph:
         try:
             keys = [_decode_key(k) for k in header["keys"]]
             pats = arrays["patterns"]
-            if pats.dtype != np.float64 or pats.ndim != 2 or pats.shape[0] != len(keys):
+            allowed = (np.float64, np.float32) if header["version"] >= 2 else (np.float64,)
+            if pats.dtype not in allowed or pats.ndim != 2 or pats.shape[0] != len(keys):
                 raise ValueError("pattern array does not match the keys")
             if keys and pats.shape[1] != header["n"]:
                 raise ValueError("pattern length does not match the header")
             g = cls(metadata=header.get("metadata") or {})
             if keys:
-                g.add_memories(keys, list(pats))
-            for name, adder in (("link", g.add_links_from), ("transition", g.add_transitions_from)):
+                check.pattern_block(pats.T, None, keys)  # finite, checked as one block
+                g._set_bulk(np.ascontiguousarray(pats), checked_keys(keys, len(keys)))
+            for name, table in (("link", g._links), ("transition", g._transitions)):
                 idx, w = arrays[f"{name}_index"], arrays[f"{name}_weight"]
                 if idx.ndim != 2 or idx.shape[1] != 2 or w.shape != (idx.shape[0],):
                     raise ValueError(f"{name} arrays have inconsistent shapes")
                 if idx.size and (idx.min() < 0 or idx.max() >= len(keys)):
                     raise ValueError(f"{name} index out of range")
-                adder([(keys[i], keys[j], float(x)) for (i, j), x in zip(idx.tolist(), w)])
+                w = np.asarray(w, dtype=np.float64)
+                if not np.issubdtype(idx.dtype, np.integer) or not np.isfinite(w).all():
+                    raise ValueError(f"{name} arrays must hold integer positions and finite weights")
+                if name == "link":
+                    table.add(idx.min(axis=1), idx.max(axis=1), w)
+                else:
+                    table.add(idx[:, 0], idx[:, 1], w)
         except FileFormatError:
             raise
         except (ValueError, TypeError, KeyError, IndexError) as exc:
@@ -481,8 +645,18 @@ def _unknown_message(key, keys) -> str:
     return f"unknown memory {key!r}; add it with add_memory first (known: {shown or 'none'})"
 
 
-def _pairs(edges: dict) -> np.ndarray:
-    return np.array(list(edges.keys()), dtype=np.int64).reshape(-1, 2)
+def checked_keys(keys, p: int) -> list:
+    """``keys`` as a list of ``p`` distinct hashables, or a GraphError saying what to fix."""
+    keys = list(keys)
+    if len(keys) != p:
+        raise GraphError(f"{len(keys)} keys for {p} memories; give one key per column of patterns, or keys=None")
+    for key in keys:
+        _check_hashable(key)
+    if len(set(keys)) != p:
+        seen: set = set()
+        dup = next(k for k in keys if k in seen or seen.add(k))
+        raise DuplicateKeyError(f"key {dup!r} appears twice; keys must be distinct")
+    return keys
 
 
 def _encode_key(key):

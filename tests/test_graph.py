@@ -512,7 +512,7 @@ def test_hand_written_archive_loads(tmp_path):
 @pytest.mark.parametrize(
     ("change", "overrides", "match"),
     [
-        ({"version": 2}, {}, "version"),
+        ({"version": 3}, {}, "version"),  # 2 is float32 patterns
         ({"version": "1"}, {}, "version"),
         ({"format": "something.else"}, {}, "not a"),
         ({"keys": [{"t": "str", "v": "a"}]}, {}, "not a valid"),

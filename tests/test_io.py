@@ -137,9 +137,9 @@ def test_newer_versions_are_refused_everywhere(tmp_path):
     g = cycle_memory_graph(4, 20)
     arrays = g._to_arrays()
     header = json.loads(bytes(arrays["header"]).decode())
-    arrays["header"] = np.frombuffer(json.dumps({**header, "version": 2}).encode(), dtype=np.uint8)
+    arrays["header"] = np.frombuffer(json.dumps({**header, "version": 3}).encode(), dtype=np.uint8)
     io.write_npz(tmp_path / "g.cdam", arrays)
-    with pytest.raises(cdam.FileFormatError, match="format version 2; this cdam reads versions up to 1: upgrade"):
+    with pytest.raises(cdam.FileFormatError, match="format version 3; this cdam reads versions up to 2: upgrade"):
         cdam.MemoryGraph.load(tmp_path / "g.cdam")
 
     doc = load_automaton("parity").to_dict()
