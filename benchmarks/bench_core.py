@@ -1,4 +1,4 @@
-"""Speed of the core dynamics: a thin front to ``cdam bench`` (see cdam/bench.py).
+"""Speed of the core dynamics: a thin front to ``cdam bench`` (see cdam/experiments/bench.py).
 
     python benchmarks/bench_core.py --parts ab --json bench.json
     python benchmarks/bench_core.py --quick
