@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from . import _engine
+from . import _csr, _engine
 from . import _validation as check
 from ._recorders import Recorder, _Attention, _Overlaps, _States, _Summary
 from .backends.base import StorageBackend
@@ -40,17 +40,23 @@ class Trajectory:
         ``final``), when ``record_states=True``.
     overlaps : torch.Tensor (T, B, p) or None
         Overlaps of the state after each update with every memory (``overlap_kind``;
-        Pearson by default), when ``record_overlaps=True``. Those of the initial state are
-        in ``initial_overlaps``; :meth:`overlaps_with_initial` joins the two.
+        Pearson by default), when ``record_overlaps=True``; (T, B, j) with the j memories
+        ``overlaps_with``. Those of the initial state are in ``initial_overlaps``;
+        :meth:`overlaps_with_initial` joins the two.
     initial_overlaps : torch.Tensor (B, p) or None
-        Overlaps of the initial state, when ``record_overlaps=True``.
+        Overlaps of the initial state, when ``record_overlaps=True`` ((B, j) likewise).
+    overlaps_with : torch.Tensor (j,), int64, or None
+        The memories the recorded overlaps cover, when not all of them.
     attention : torch.Tensor (T, B, p) or None
         Attention weights at the state after each update, when ``record_attention=True``.
     final_attention : torch.Tensor (B, p)
-        Attention weights :math:`\operatorname{softmax}(\beta\,\sigma\Xi)` at the final state.
+        Attention weights :math:`\operatorname{softmax}(\beta\,\sigma\Xi)` at the final state:
+        dense for dense reads, a torch sparse CSR tensor (k entries a row) for sparse reads
+        (a backend whose ``Retrieval.index`` names the k memories read).
     late_attention : torch.Tensor (B, p), float64
         Mean attention over the states of the second half of the run (t >= (T + 1) // 2,
         the final state included): what the run attended to once transients died out.
+        Sparse CSR for sparse reads, like ``final_attention``.
     cues : torch.Tensor (B,)
         Index of the memory each run started from (all-starts), or the memory best
         correlated with its initial state (``run``).
@@ -83,6 +89,7 @@ class Trajectory:
     run_steps: torch.Tensor | None = None
     settled: torch.Tensor | None = None
     n_memories: int | None = None
+    overlaps_with: torch.Tensor | None = None
 
     @property
     def batch_size(self) -> int:
@@ -100,7 +107,9 @@ class Trajectory:
 
         def cat(name, axis=0):
             xs = [getattr(p, name) for p in parts]
-            return None if any(x is None for x in xs) else torch.cat(xs, dim=axis)
+            if any(x is None for x in xs):
+                return None
+            return _csr.cat_rows(xs) if _csr.is_sparse(xs[0]) else torch.cat(xs, dim=axis)
 
         first = parts[0]
         return cls(
@@ -109,7 +118,7 @@ class Trajectory:
             overlaps=cat("overlaps", 1), initial_overlaps=cat("initial_overlaps"), attention=cat("attention", 1),
             overlap_kind=first.overlap_kind, params=dict(first.params), topk_discarded=cat("topk_discarded"),
             engine=first.engine, run_steps=cat("run_steps"), settled=cat("settled"),
-            n_memories=first.n_memories,
+            n_memories=first.n_memories, overlaps_with=first.overlaps_with,
         )
 
     def _n_memories(self):
@@ -139,6 +148,8 @@ class Trajectory:
             # sums differently, and a selected run must read exactly like a run of its own
             if x is None:
                 return None
+            if _csr.is_sparse(x):
+                return _csr.take_rows(x, rows)
             return (x[rows] if axis == 0 else x[:, rows]).clone(memory_format=torch.contiguous_format)
 
         return Trajectory(
@@ -148,7 +159,7 @@ class Trajectory:
             initial_overlaps=take(self.initial_overlaps), attention=take(self.attention, 1),
             overlap_kind=self.overlap_kind, params=dict(self.params), topk_discarded=take(self.topk_discarded),
             engine=self.engine, run_steps=take(self.run_steps), settled=take(self.settled),
-            n_memories=self.n_memories,
+            n_memories=self.n_memories, overlaps_with=self.overlaps_with,
         )
 
     def overlaps_with_initial(self) -> torch.Tensor:
@@ -198,6 +209,16 @@ def _cue_indices(cues, batch: int, p: int) -> torch.Tensor:
     if idx.size and (idx.min() < 0 or idx.max() >= p):
         raise StateError(f"cues must index memories 0..{p - 1}; got {idx.min()}..{idx.max()}")
     return torch.as_tensor(idx, dtype=torch.long)
+
+
+def _memory_indices(name: str, idx, p: int) -> torch.Tensor:
+    """``idx`` as (j,) int64 memory indices, j >= 1, or ParameterError saying what is wrong."""
+    arr = np.asarray(idx.cpu() if isinstance(idx, torch.Tensor) else idx)
+    if arr.ndim != 1 or arr.size == 0 or not np.issubdtype(arr.dtype, np.integer):
+        raise ParameterError(f"{name} must be a non-empty 1-D sequence of integer memory indices; got {idx!r}")
+    if arr.min() < 0 or arr.max() >= p:
+        raise ParameterError(f"{name} must index memories 0..{p - 1}; got {arr.min()}..{arr.max()}")
+    return torch.as_tensor(arr, dtype=torch.long)
 
 
 class CDAM:
@@ -437,6 +458,7 @@ class CDAM:
         freeze: bool = False,
         engine: str | None = None,
         attention_summary: bool = True,
+        overlaps_with=None,
         _row_params=None,
         _checked: bool = False,
     ) -> Trajectory:
@@ -483,9 +505,14 @@ class CDAM:
         engine : {"auto", "direct", "coefficient"}, optional
             Overrides the model's ``engine`` for this run.
         attention_summary : bool
-            Keep ``final_attention`` and ``late_attention`` (two (B, p) arrays; mode
-            classification reads them). False leaves them None: at p = 1e6 memories and
-            B = 1024 runs they alone are 12 GB.
+            Keep ``final_attention`` and ``late_attention`` (mode classification reads them):
+            two dense (B, p) arrays for dense reads (at p = 1e6 memories and B = 1024 runs
+            they alone are 12 GB), CSR tensors of about k entries a row for sparse reads. False
+            leaves them None.
+        overlaps_with : sequence of int, optional
+            Record overlaps with these memories only: ``overlaps`` (T, B, j) and
+            ``initial_overlaps`` (B, j), column i for memory ``overlaps_with[i]`` (implies
+            ``record_overlaps``). With sparse reads nothing (B, p) is formed.
         """
         steps = check.positive_int("steps", steps, minimum=0)
         if tol is not None:
@@ -503,9 +530,12 @@ class CDAM:
             self, engine, record_states=record_states, direct_only=tol is not None or perturb is not None or freeze
         )
         op = self._overlap_operator(overlap)
-        summary = _Summary(self._overlap_operator("pearson"), cue_idx, attention=attention_summary)
+        columns = None if overlaps_with is None else _memory_indices("overlaps_with", overlaps_with, self.n_memories)
+        record_overlaps = record_overlaps or columns is not None
+        sparse = _engine.sparse_read_width(self) is not None
+        summary = _Summary(self._overlap_operator("pearson"), cue_idx, attention=attention_summary, sparse=sparse)
         built: list[Recorder] = [summary]
-        ov = _Overlaps(op) if record_overlaps else None
+        ov = _Overlaps(op, columns) if record_overlaps else None
         st = _States() if record_states else None
         at = _Attention() if record_attention else None
         built += [r for r in (ov, st, at) if r is not None]
@@ -515,6 +545,7 @@ class CDAM:
             self, sigma, steps, everyone, summary, engine=engine, tol=tol, perturb=perturb, freeze=freeze,
             params=_row_params, inference=engine == "coefficient" and not recorders, record_overlaps=record_overlaps,
             record_states=record_states, record_attention=record_attention, attention_summary=attention_summary,
+            cues=cue_idx, overlap_columns=None if columns is None else columns.numel(),
         )
         final = run.final
         overlaps = ov.out if ov is not None else None
@@ -522,7 +553,7 @@ class CDAM:
         # (correlations, overlaps) must not depend on it
         return Trajectory(
             final=final.contiguous().cpu(),
-            final_attention=summary.final if attention_summary else None,
+            final_attention=summary.final_attention(),
             late_attention=summary.late_mean(),
             cues=summary.cues,
             steps=run.done,
@@ -538,6 +569,7 @@ class CDAM:
             run_steps=run.run_steps,
             settled=run.settled,
             n_memories=self.n_memories,
+            overlaps_with=columns,
         )
 
     def run_cells(self, cells, x0, steps: int = 100, *, cues=None, **run_kwargs) -> list[Trajectory]:
@@ -618,7 +650,8 @@ class CDAM:
 
     def memory_estimate(
         self, steps: int, *, engine: str = "direct", record_overlaps: bool = False, record_states: bool = False,
-        record_attention: bool = False, tol=None, attention_summary: bool = True,
+        record_attention: bool = False, tol=None, attention_summary: bool = True, cues_given: bool = False,
+        overlap_columns: int | None = None,
     ) -> tuple[int, int, int]:
         """Bytes a run needs: ``(fixed, per_run, per_chunk_row)``.
 
@@ -630,6 +663,7 @@ class CDAM:
         return _engine.memory_estimate(
             self, steps, engine=engine, record_overlaps=record_overlaps, record_states=record_states,
             record_attention=record_attention, tol=tol, attention_summary=attention_summary,
+            cues_given=cues_given, overlap_columns=overlap_columns,
         )
 
     def initial_states(self, noise: float = 1.0, seed: int | torch.Generator | None = 0) -> torch.Tensor:

@@ -16,6 +16,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 import torch
 
+from .. import _csr
 from ..errors import ParameterError, StateError
 
 if TYPE_CHECKING:  # annotations only
@@ -149,12 +150,14 @@ def predict_modes(model: CDAM) -> list[Mode]:
 
 
 def _window_attention(trajectory) -> torch.Tensor:
+    """The late-window (else final) attention (B, p), dense float64; sparse summaries of sparse
+    reads are densified when small enough (:func:`cdam._csr.dense_rows`), else refused."""
     late = getattr(trajectory, "late_attention", None)
-    if late is not None:
-        return late.double()
-    if trajectory.final_attention is None:
+    if late is None:
+        late = trajectory.final_attention
+    if late is None:
         raise ParameterError("the run kept no attention; run it with attention_summary=True to classify its mode")
-    return trajectory.final_attention.double()
+    return _csr.dense_rows(late, "classifying modes").double()
 
 
 def _attended_sets(W: torch.Tensor, mass: float) -> torch.Tensor:
