@@ -27,7 +27,9 @@ class Recorder:
     :meth:`finish` with the number of updates done. ``view`` gives the chunk's ``state``,
     ``scores`` (logits), ``weights`` (attention over memories), ``discarded`` and
     ``overlaps(op)``, each computed once on first access (in coefficient space the state itself
-    is formed only if a recorder asks for it).
+    is formed only if a recorder asks for it). For sparse reads ``index`` and
+    ``index_weights`` are the read's (rows, k) memories and weights; ``weights`` is then formed
+    (rows, p) only if a recorder asks for it.
     """
 
     def begin(self, batch: int, steps: int, model) -> None:
