@@ -13,6 +13,7 @@ import cdam
 # slot backend and their helpers (new core helpers join this set when they are added)
 CORE = {
     "cdam",
+    "cdam._csr",
     "cdam._engine",
     "cdam._engine._cells",
     "cdam._engine._choice",
