@@ -22,7 +22,8 @@ import argparse
 import pickle
 import time
 
-from cdam.experiments.continual import KWINNER, ONE_WINNER, continual_experiment, one_winner_difference, plot_continual
+from cdam.experiments.continual import KWINNER, ONE_WINNER, continual_experiment, one_winner_difference
+from cdam.plot import plot_continual
 
 SPEC = {
     "K-winner": {"accuracy": {1: 0.85, 100: 0.72, 200: 0.64, 1000: 0.52}, "pseudo": 0.52, "dprime": {100: 4.6}},

@@ -23,11 +23,11 @@ from cdam.experiments.continual import (
     make_cues,
     one_winner_difference,
     one_winner_pseudo_accuracy,
-    plot_continual,
     recall_accuracy,
     run_protocol,
     sparse_patterns,
 )
+from cdam.plot import plot_continual
 
 pytestmark = pytest.mark.usefixtures("single_thread")  # tests/conftest.py: one torch thread
 
