@@ -1,9 +1,11 @@
 """`import cdam` loads the core only; every public name still resolves on first use."""
 
 import importlib
+import inspect
 import json
 import subprocess
 import sys
+import types
 
 import pytest
 
@@ -66,16 +68,32 @@ def test_import_cdam_loads_no_optional_extra():
     assert out.stdout.strip() == "[]"
 
 
+def _where_defined(obj) -> tuple[str, object]:
+    """(public name, object found there): a module under its own dotted name, a class or
+    function as the attribute of the module that defines it."""
+    if isinstance(obj, types.ModuleType):
+        return obj.__name__.rsplit(".", 1)[-1], sys.modules[obj.__name__]
+    if not (inspect.isclass(obj) or inspect.isfunction(obj)):
+        pytest.fail(f"{obj!r} is not a module, class or function: say here how to check it")
+    return obj.__name__, getattr(importlib.import_module(obj.__module__), obj.__name__)
+
+
 @pytest.mark.parametrize("name", cdam.__all__)
 def test_every_cdam_name_resolves(name):
-    assert getattr(cdam, name) is not None
+    obj = getattr(cdam, name)
+    # the name leads to the object of that name where it is defined (not another name's
+    # object, a stale copy or a placeholder), inside cdam
+    assert _where_defined(obj) == (name, obj)
+    assert getattr(obj, "__module__", getattr(obj, "__name__", "")).split(".")[0] == "cdam"
 
 
 @pytest.mark.parametrize("name", cdam.backends.__all__)
 def test_every_backends_name_resolves(name):
     if name == "CDAMConv":
         pytest.importorskip("torch_geometric")
-    assert getattr(cdam.backends, name) is not None
+    obj = getattr(cdam.backends, name)
+    assert _where_defined(obj) == (name, obj)
+    assert getattr(obj, "__module__", getattr(obj, "__name__", "")).split(".")[0] == "cdam"
 
 
 @pytest.mark.parametrize("name", LAZY_MODULES)
