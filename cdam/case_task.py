@@ -1,6 +1,7 @@
-"""The Case Sequence Task (SPEC 3); the code lives in :mod:`cdam.datasets.case_task` now.
+"""The Case Sequence Task (Bhandarkar & McClelland 2025, arXiv 2511.04593).
 
-This module keeps the old import path working.
+The code lives in :mod:`cdam.datasets.case_task` now; this module keeps the old import path
+working.
 
 Examples
 --------

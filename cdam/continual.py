@@ -1,7 +1,7 @@
-"""Continual learning with K-winner and 1-winner modern Hopfield networks (SPEC 2).
+"""Continual learning with K-winner and 1-winner modern Hopfield networks.
 
-The code lives in :mod:`cdam.experiments.continual` now; this module keeps the old import path
-working.
+The continual-learning experiment of Bhandarkar & McClelland 2025, arXiv 2511.04593. The code
+lives in :mod:`cdam.experiments.continual` now; this module keeps the old import path working.
 
 Examples
 --------

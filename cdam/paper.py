@@ -1,4 +1,7 @@
-"""The paper's cycle experiments (SPEC 1.3 and 1.4) as functions, with the published numbers.
+"""The cycle experiments of Burns 2024 as functions, with the published numbers.
+
+Burns 2024, arXiv 2404.07123: the four dynamical modes and the range of recall on a 30-memory
+cycle, and the karate-club multi-scale communities.
 
 The code lives in :mod:`cdam.experiments.paper` now; this module keeps the old import path
 working.

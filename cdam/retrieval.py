@@ -1,7 +1,7 @@
-"""Image retrieval (SPEC 1.7): column-wise and row-wise retrieval scores, and the digits run.
+"""Image retrieval: column-wise and row-wise retrieval scores, and the digits run.
 
-The code lives in :mod:`cdam.experiments.retrieval` now; this module keeps the old import path
-working.
+The image-retrieval experiment of Burns 2024, arXiv 2404.07123. The code lives in
+:mod:`cdam.experiments.retrieval` now; this module keeps the old import path working.
 
 Examples
 --------

@@ -65,7 +65,7 @@ def format_run(dfa: DFA, word, states: list, *, verdict: bool = True) -> str:
 
 
 def run_spec(spec, word: str, *, n_neurons: int = 1000, seed: int = 0, plot: str | None = None, start=None) -> str:
-    """What ``cdam automaton run SPEC WORD`` prints; writes the overlap figure to ``plot`` if given.
+    """What ``cdam automaton run AUTOMATON WORD`` prints; writes the overlap figure to ``plot`` if given.
 
     ``spec`` is a gallery name or a JSON path, ``word`` command-line text (see
     :meth:`DFA.parse_word`). An undefined step is reported in the text (the word is
@@ -103,19 +103,19 @@ FAMILY_TREE_SEQUENCES = [
 
 
 def family_tree_demo(n_neurons: int = 1000, seed: int = 0) -> str:
-    """Printable text: the family tree (SPEC 1.8) run on three sequences, undefined steps reported.
+    """Printable text: the family tree (Burns 2024) run on three sequences, undefined steps reported.
 
     Examples
     --------
     >>> print(family_tree_demo(n_neurons=500).splitlines()[0])
-    Family tree (SPEC 1.8): 4 states, 8 symbols, 12 transitions, n=500 neurons, 16 memories
+    Family tree (Burns 2024): 4 states, 8 symbols, 12 transitions, n=500 neurons, 16 memories
     """
     dfa = load_automaton("family_tree")
     m = MemoryAutomaton(dfa, n_neurons=n_neurons, seed=seed)
     v = m.verification
     assert v is not None  # MemoryAutomaton verifies by default
     lines = [
-        f"Family tree (SPEC 1.8): {len(dfa.states)} states, {len(dfa.alphabet)} symbols, "
+        f"Family tree (Burns 2024): {len(dfa.states)} states, {len(dfa.alphabet)} symbols, "
         f"{dfa.n_transitions} transitions, n={n_neurons} neurons, {len(m.graph)} memories",
         f"verified: all {v.n_transitions} transitions exact (min margin {v.min_margin:.2f}, "
         f"settle <= {v.max_steps} updates)",

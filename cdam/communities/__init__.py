@@ -1,4 +1,5 @@
-"""Multi-scale community extraction from CDAM attractors (SPEC 1.5).
+"""Multi-scale community extraction from CDAM attractors (the karate-club multi-scale communities
+experiment of Burns 2024, arXiv 2404.07123).
 
 The public surface; the implementation lives in small private files: ``_levels.py`` (the
 scale sweep, :func:`multiscale` and :func:`extract`), ``_markov.py`` (the default readout:

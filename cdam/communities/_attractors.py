@@ -1,6 +1,7 @@
 r"""All-starts final states for the consensus readout, without the (B, p) run records.
 
-The update is SPEC 1.2's, run once from every node for each scale (a, h):
+The update is the CDAM update (Burns 2024, arXiv 2404.07123), run once from every node for
+each scale (a, h):
 
 .. math::
 

@@ -22,7 +22,8 @@ __all__ = ["DENSE_MAX", "KAPPA", "consensus_levels"]
 
 #: Signal strength :math:`\kappa = \beta\, n \operatorname{var}(\xi)` of the default: the
 #: paper's beta 1 with n = 1000 U[0,1) neurons (var 1/12). ``beta`` defaults to
-#: :math:`\kappa / (n \operatorname{var})` so that short patterns keep it (SPEC 5).
+#: :math:`\kappa / (n \operatorname{var})` so that short patterns keep it (the community
+#: readout's signal depends on it: ``benchmarks/bench_communities.py``).
 KAPPA = 1000.0 / 12.0
 UNIFORM_VAR = 1.0 / 12.0
 #: Up to this many nodes attention runs over every memory; above, over graph neighbourhoods.

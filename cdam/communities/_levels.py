@@ -1,5 +1,6 @@
-"""Multi-scale community extraction at the CDAM's scales (SPEC 1.5): the scan and the selection.
+"""Multi-scale community extraction at the CDAM's scales: the scan and the selection.
 
+After the karate-club multi-scale communities experiment of Burns 2024, arXiv 2404.07123.
 Anti-Hebbian auto-association (a < 0, h = 1 - a) widens hetero-association from single
 memories to neighbourhoods to communities, so sweeping ``a`` downward reads the graph's
 structure at coarser and coarser scales. The default method reads each scale through the
@@ -27,7 +28,7 @@ __all__ = ["CONSENSUS_A_VALUES", "DEFAULT_A_VALUES", "METHODS", "SELECTIONS", "S
 
 #: a from auto-association (1) to wide hetero-association (-2); h = 1 - a by default.
 #: Dense between 0.5 and 0: on graphs of mean degree ~20 the whole range from neighbourhoods
-#: to a single group is crossed there. Below about -3 the dynamics stop converging (SPEC 1.5).
+#: to a single group is crossed there. Below about -3 the dynamics stop converging (Burns 2024).
 DEFAULT_A_VALUES = (1.0, 0.75, 0.5, 0.4, 0.3, 0.2, 0.1, 0.0, -0.25, -0.5, -1.0, -1.5, -2.0)
 
 #: The consensus method's default scales: on LFR graphs (mean degree 20) a = 0.3 already
@@ -162,7 +163,8 @@ def multiscale(
 
     The runs (:mod:`cdam.communities._attractors`) keep only the final states. Unless given,
     ``n_neurons`` is 64 and ``beta`` is :math:`\kappa / (n/12)` with :math:`\kappa = 1000/12`,
-    the paper's signal at beta 1 and n = 1000 (SPEC 5); ``eta`` is 0.4 and ``steps`` 20, the
+    the paper's signal at beta 1 and n = 1000 (measured on the LFR graphs of
+    ``benchmarks/bench_communities.py``); ``eta`` is 0.4 and ``steps`` 20, the
     same fixed points as eta 0.1, T 100, reached to about the same residual
     (:math:`0.6^{20} \approx 3.7\times10^{-5}`, :math:`0.9^{100} \approx 2.7\times10^{-5}`). Attention runs over
     every memory up to ``DENSE_MAX`` nodes (cost :math:`2 p^2 n` per step per scale), above
@@ -171,7 +173,8 @@ def multiscale(
     graphs of mean degree 20 every run falls into one global state for :math:`a \le 0`
     (chance ~ 1), and those levels are a consensus of Louvain on the graph itself.
 
-    ``method="paper"`` is SPEC 1.5's procedure unchanged: one draw, eta 0.1, T 100, the
+    ``method="paper"`` is the procedure of the karate-club communities experiment (Burns 2024)
+    unchanged: one draw, eta 0.1, T 100, the
     attractor correlation matrix ``C`` (dense, p x p) and average-linkage clustering of it
     cut at ``threshold`` (:func:`correlation_partition`), by default
     :math:`\max(3, \sqrt{2\ln(p(p-1)/2)})/\sqrt{n}`, the largest chance correlation between
@@ -197,7 +200,8 @@ def multiscale(
         ``"markov"`` only: Louvain optimisations per scale (their spread is ``Level.nvi``).
     n_neurons : int, optional
         Pattern length n (default 64 for ``"consensus"``, 1000 for ``"paper"``). The signal
-        grows with :math:`\kappa = \beta n \operatorname{var}` (SPEC 5): the consensus
+        grows with :math:`\kappa = \beta n \operatorname{var}` (measured on the LFR graphs of
+        ``benchmarks/bench_communities.py``): the consensus
         method's default ``beta`` keeps it; for ``"paper"`` raise ``beta`` in proportion.
     steps : int, optional
         Steps per run (default 20 for ``"consensus"``, 100 for ``"paper"``).
@@ -290,7 +294,7 @@ def _paper_levels(
     progress=None,
     **model_kwargs,
 ) -> list[Level]:
-    """SPEC 1.5's procedure as it was: one draw, average-linkage readout of C."""
+    """The karate-club procedure of Burns 2024 as it was: one draw, average-linkage readout of C."""
     from ..datasets import memory_graph_from_networkx
     from ..dynamics import CDAM
     from ..measures import attractor_correlation

@@ -1,7 +1,8 @@
 r"""The default readout: Markov stability of the CDAM's linearised coefficient walk.
 
 Write the state as a mix of the patterns, :math:`\sigma = \sum_\nu c_\nu \xi_\nu` (plus the
-mean term). SPEC 1.2's update :math:`\sigma \leftarrow \sigma + \eta\,(w Q - c\bar\xi - \sigma)`
+mean term). The CDAM update (Burns 2024, arXiv 2404.07123)
+:math:`\sigma \leftarrow \sigma + \eta\,(w Q - c\bar\xi - \sigma)`
 with :math:`Q = a\,\Xi^\top + h\,M\Xi^\top` moves the coefficients as
 
 .. math::
@@ -58,7 +59,8 @@ from ._stability import normalized_variation_of_information
 __all__ = ["MARKOV_RESOLUTIONS", "markov_levels", "resolution_of", "strengths_for"]
 
 #: The default scan: 13 resolutions, geometric from 4 (fine) to 0.5 (coarse). The scales
-#: ``extract`` selects on the benchmark's graphs: 1.41-2.83 on the LFR graphs of SPEC 5
+#: ``extract`` selects on the benchmark's graphs: 1.41-2.83 on the LFR graphs of
+#: ``benchmarks/bench_communities.py``
 #: (mu 0.1-0.5), 0.71-2.38 on planted partitions of four blocks, 0.71-1.0 on the
 #: heterogeneous SBMs (``benchmarks/bench_communities.py``).
 MARKOV_RESOLUTIONS = tuple(float(g) for g in np.geomspace(4.0, 0.5, 13))
