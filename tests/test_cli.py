@@ -184,7 +184,7 @@ def test_cli_communities_karate(tmp_path):
     rows = [line.lstrip("*").split() for line in res.output.splitlines()[2:]]
     rows = [r for r in rows if len(r) == 8 and r[0][:1] in "-0123456789" and not r[0].endswith(":")]
     # the markov scan reaches the two factions at resolutions 0.5-0.6 (NMI 0.68, 2 groups;
-    # SPEC 1.5's table: 0.68-0.84 for the paper method) and picks 4 groups at 1.19 (NMI 0.49)
+    # the karate-club table of Burns 2024: 0.68-0.84 for the paper method) and picks 4 groups at 1.19 (NMI 0.49)
     assert len(rows) == 13
     assert max(float(r[-1]) for r in rows) >= 0.6
     assert sum(line.startswith("*") for line in res.output.splitlines()) == 2  # the chosen row and its summary

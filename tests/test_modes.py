@@ -1,4 +1,4 @@
-"""Modes: the theory's inequalities (SPEC 1.3) and the observed regimes."""
+"""Modes: the theory's inequalities (the four dynamical modes, Burns 2024) and the observed regimes."""
 
 import networkx as nx
 import numpy as np
@@ -58,7 +58,7 @@ def test_coupling_extremes_ignores_self_loops_and_handles_isolated():
 
 
 def test_auto_correlation_with_own_pattern_matches_theory(cycle30):
-    # SPEC 1.3: corr with own pattern ~ a / sqrt(a^2 + h^2 sum_nu M[mu, nu]^2); on the
+    # Burns 2024: corr with own pattern ~ a / sqrt(a^2 + h^2 sum_nu M[mu, nu]^2); on the
     # cycle sum M^2 = 0.5, so (1, 0.5) gives 1 / sqrt(1.125) = 0.943. Measured 0.939 under
     # every kernel x thread configuration (benchmarks/spread.py): this regime contracts.
     traj = cdam.CDAM(cycle30, a=1.0, h=0.5).all_starts(record_overlaps=True)
@@ -69,7 +69,7 @@ def test_auto_correlation_with_own_pattern_matches_theory(cycle30):
 def test_quiescent_state_is_pattern_unspecific(cycle30):
     traj = cdam.CDAM(cycle30, a=-1.0, h=1.0).all_starts(record_overlaps=True)
     assert cdam.classify_mode(traj, cycle30) is Mode.QUIESCENT
-    # correlation ~0 or negative to all memories (SPEC 1.3)
+    # correlation ~0 or negative to all memories (Burns 2024)
     assert traj.overlaps[-1].max().item() < 0.3
 
 
@@ -143,7 +143,7 @@ def test_mode_changes_only_across_a_boundary(a, h, da):
 
 
 def _ring(p, k, seed, n=1000):
-    # n = 1000 gives SPEC 1.3's sharpness kappa ~ 83; at n = 400 (kappa ~ 33) small a
+    # n = 1000 gives the mode theory's sharpness kappa ~ 83; at n = 400 (kappa ~ 33) small a
     # softens the narrow regime into quiescence on some draws
     return memory_graph_from_networkx(nx.circulant_graph(p, list(range(1, k + 1))), n=n, seed=seed)
 

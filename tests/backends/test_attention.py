@@ -1,4 +1,4 @@
-"""Tests of cdam.backends.attention: MHNAttention, CDAMConv and the SPEC 3 models."""
+"""Tests of cdam.backends.attention: MHNAttention, CDAMConv and the Case Sequence Task models."""
 
 from __future__ import annotations
 
@@ -279,7 +279,7 @@ def test_conv_reset_and_errors():
         CDAMConv(normalization="col")
 
 
-# ---------------------------------------------------------------------- SPEC 3 models
+# ---------------------------------------------------------------------- Case Sequence Task models
 def _batch(n=16, seed=0, dtype=torch.float64):
     b = CaseSequenceTask(seed=seed).batch(n)
     return b.inputs.to(dtype), b.one_hot_targets.to(dtype), b
