@@ -94,7 +94,7 @@ def test_debug_shows_traceback(runner, tmp_path):
     res = runner.invoke(main, ["--debug", "run", "cycle:10", "--n", "50", "--eta", "0", "--out", str(tmp_path)])
     assert res.exit_code == 1
     # the error itself, not the one-line message that test_errors_are_one_line reads
-    assert isinstance(res.exception, ParameterError) and "eta must be > 0" in str(res.exception)
+    assert isinstance(res.exception, ParameterError) and "eta must be in (0, 1], got 0.0" in str(res.exception)
 
 
 def test_bench_quick_writes_json(runner, tmp_path):
