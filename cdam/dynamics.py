@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from . import _engine
+from . import _engine, _model_file
 from . import _validation as check
+from ._model_file import MODEL_FORMAT
 from ._recorders import Recorder, _Attention, _Overlaps, _States, _Summary
 from .backends.base import StorageBackend
 from .backends.slots import SOFTMAX_KINDS, DenseSlots
@@ -20,7 +21,6 @@ from .overlap import OverlapOperator
 
 __all__ = ["CDAM", "MODEL_FORMAT", "Recorder", "Trajectory"]
 
-MODEL_FORMAT = "cdam.CDAM"
 VALUE_STORAGE = ("auto", "dense", "factored")
 DENSE_VALUES_MAX_BYTES = 1 << 30
 
@@ -723,17 +723,7 @@ class CDAM:
             For a custom backend instance (only named backends are saved), or when the
             graph changed after this model was built from it.
         """
-        from .io import write_npz
-
-        if self._backend_spec is None:
-            raise ParameterError("only models with a named backend ('dense') can be saved; save the graph instead")
-        if self.graph._version != self._graph_version:
-            raise ParameterError(
-                "the graph changed after this model was built, so the model no longer matches it; "
-                "build a new CDAM from the graph before saving"
-            )
-        params = {**self.params(), "backend": self._backend_spec, "dtype": str(self.dtype).removeprefix("torch.")}
-        write_npz(path, self.graph._to_arrays(fmt=MODEL_FORMAT, model=params))
+        _model_file.save_model(self, path)
 
     @classmethod
     def load(cls, path, device="cpu") -> CDAM:
@@ -744,25 +734,7 @@ class CDAM:
         FileFormatError
             If the file is not a valid cdam model file.
         """
-        from .errors import FileFormatError
-        from .graph import FILE_VERSION, GRAPH_ARRAYS, MemoryGraph
-        from .io import read_header, read_npz
-
-        arrays = read_npz(path, GRAPH_ARRAYS)
-        header = read_header(arrays["header"], MODEL_FORMAT, FILE_VERSION, path)
-        graph = MemoryGraph._from_arrays(arrays, header, path)
-        params = header.get("model")
-        try:
-            params = dict(params)  # type: ignore[arg-type]  # a missing entry is a TypeError, caught below
-            dtype = {"float32": torch.float32, "float64": torch.float64}[params.pop("dtype")]
-            direction = params.pop("direction")
-            known = {"a", "h", "beta", "eta", "mean_coef", "normalization", "softmax", "backend"}
-            optional = {"topk", "values", "engine", "memory_limit"}  # absent from files written before them
-            if not known <= set(params) <= known | optional:
-                raise ValueError(f"model parameters {sorted(params)} are not {sorted(known)} (+ {sorted(optional)})")
-            return cls(graph, **params, direction=direction, dtype=dtype, device=device)
-        except (TypeError, ValueError, KeyError) as exc:
-            raise FileFormatError(f"{path!s} holds invalid model parameters: {exc}") from None
+        return _model_file.load_model(cls, path, device)
 
     def params(self) -> dict:
         """The model's parameters as a plain dict."""

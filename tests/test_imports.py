@@ -13,6 +13,7 @@ import cdam
 # slot backend and their helpers (new core helpers join this set when they are added)
 CORE = {
     "cdam",
+    "cdam._edges",
     "cdam._engine",
     "cdam._engine._cells",
     "cdam._engine._choice",
@@ -24,6 +25,7 @@ CORE = {
     "cdam._engine._plan",
     "cdam._engine._spread",
     "cdam._engine._view",
+    "cdam._model_file",
     "cdam._recorders",
     "cdam._validation",
     "cdam.backends",
