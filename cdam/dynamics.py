@@ -12,17 +12,15 @@ from . import _engine, _model_file
 from . import _validation as check
 from ._model_file import MODEL_FORMAT
 from ._recorders import Recorder, _Attention, _Overlaps, _States, _Summary
+from ._store import VALUE_STORAGE, build_store
 from .backends.base import StorageBackend
-from .backends.slots import SOFTMAX_KINDS, DenseSlots
+from .backends.slots import SOFTMAX_KINDS
 from .couplings import NORMALIZATIONS, Couplings
 from .couplings import compile as compile_graph
 from .errors import ParameterError, StateError
 from .overlap import OverlapOperator
 
 __all__ = ["CDAM", "MODEL_FORMAT", "Recorder", "Trajectory"]
-
-VALUE_STORAGE = ("auto", "dense", "factored")
-DENSE_VALUES_MAX_BYTES = 1 << 30
 
 
 @dataclass
@@ -244,7 +242,7 @@ class CDAM:
         read :math:`wQ = (a\,w + h\,wM)\,\Xi^\top` from its factors (``"factored"``,
         :class:`~cdam.couplings.FactoredValues`: no p x n value matrix, for one sparse
         product more per step). ``"auto"`` factors when ``Q`` would exceed
-        :data:`DENSE_VALUES_MAX_BYTES`.
+        :data:`~cdam._store.DENSE_VALUES_MAX_BYTES` (1 GiB).
     engine : {"auto", "direct", "coefficient"}
         How runs are computed (:mod:`cdam._engine`), exactly either way: ``"direct"`` steps
         the state (every backend, ``tol``, ``freeze``, ``perturb``); ``"coefficient"`` steps
@@ -308,7 +306,9 @@ class CDAM:
         self.couplings: Couplings = compile_graph(
             graph, normalization, a=self.a, h=self.h, direction=direction, dtype=dtype, device=device
         )
-        self.backend = self._make_backend(backend)
+        self.backend, self._memory_units = build_store(
+            self.couplings, backend, softmax=self.softmax, topk=self.topk, values=self.values
+        )
         self._backend_spec = backend if isinstance(backend, str) else None
         self._graph_version = graph._version
         self._cache = _GraphCache()  # graph-only quantities shared with with_strengths copies
@@ -325,37 +325,10 @@ class CDAM:
         new.a = check.finite_real("a", a)
         new.h = check.finite_real("h", h)
         new.couplings = self.couplings.with_strengths(new.a, new.h)
-        new.backend = new._make_backend(self._backend_spec)
+        new.backend, new._memory_units = build_store(
+            new.couplings, self._backend_spec, softmax=new.softmax, topk=new.topk, values=new.values
+        )
         return new
-
-    def _make_backend(self, backend) -> StorageBackend:
-        c = self.couplings
-        if isinstance(backend, StorageBackend):
-            if backend.n_stored:
-                raise ParameterError(
-                    f"the backend already holds {backend.n_stored} associations; give CDAM a fresh backend "
-                    "(storing this graph on top would mix two graphs' memories)"
-                )
-            try:
-                before = backend.n_hidden
-            except Exception:  # noqa: BLE001 - a store may only know its size once it holds something
-                before = 0
-            backend.store(c.Xi.T, c.Q)
-            # a store that grew one hidden unit per memory holds the memories themselves
-            self._memory_units = before == 0 and backend.n_hidden == c.n_memories
-            return backend
-        if backend == "dense":
-            keys = c.Xi.T.contiguous()
-            self._memory_units = True
-            return DenseSlots(keys, self._slot_values(keys), softmax=self.softmax, topk=self.topk)
-        raise ParameterError(f"unknown backend {backend!r}; use 'dense' or a StorageBackend instance")
-
-    def _slot_values(self, keys: torch.Tensor):
-        c = self.couplings
-        q_bytes = c.n_memories * c.n_neurons * c.Xi.element_size()
-        if self.values == "factored" or (self.values == "auto" and q_bytes > DENSE_VALUES_MAX_BYTES):
-            return c.factored_values(rows=keys)  # shares the keys' copy of the patterns
-        return c.Q
 
     # ------------------------------------------------------------------ properties
     @property

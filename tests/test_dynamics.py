@@ -541,7 +541,7 @@ def test_auto_values_factor_only_above_the_budget(monkeypatch):
 
     g = _graph("cycle")
     assert not isinstance(cdam.CDAM(g).backend.values, FactoredValues)
-    monkeypatch.setattr(cdam.dynamics, "DENSE_VALUES_MAX_BYTES", 100)
+    monkeypatch.setattr(cdam._store, "DENSE_VALUES_MAX_BYTES", 100)
     model = cdam.CDAM(g, a=0.5, h=1.0)
     assert isinstance(model.backend.values, FactoredValues)
     assert "Q" not in model.couplings.__dict__  # never formed
