@@ -8,16 +8,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from . import _engine, _model_file
+from . import _engine, _model_file, _run_args
 from . import _validation as check
 from ._model_file import MODEL_FORMAT
-from ._recorders import Recorder, _Attention, _Overlaps, _States, _Summary
+from ._recorders import Recorder
 from ._store import VALUE_STORAGE, build_store
 from .backends.base import StorageBackend
 from .backends.slots import SOFTMAX_KINDS
 from .couplings import NORMALIZATIONS, Couplings
 from .couplings import compile as compile_graph
-from .errors import ParameterError, StateError
+from .errors import ParameterError
 from .overlap import OverlapOperator
 
 __all__ = ["CDAM", "MODEL_FORMAT", "Recorder", "Trajectory"]
@@ -85,6 +85,25 @@ class Trajectory:
     @property
     def batch_size(self) -> int:
         return int(self.final.shape[0])
+
+    @classmethod
+    def from_run(
+        cls, run, built, initial, *, overlap_kind: str, params: dict, engine: str, n_memories: int
+    ) -> Trajectory:
+        """The Trajectory of a finished engine run (:class:`cdam._engine.Run`) and its built-in recorders."""
+        summary, ov, st, at = built.summary, built.overlaps, built.states, built.attention
+        overlaps = ov.out if ov is not None else None
+        # row-major whatever layout the last product returned: reductions over the final states
+        # (correlations, overlaps) must not depend on it
+        return cls(
+            final=run.final.contiguous().cpu(), final_attention=summary.final if summary.attention else None,
+            late_attention=summary.late_mean(), cues=summary.cues, steps=run.done, initial=initial,
+            states=st.out if st is not None else None, overlaps=overlaps[1:] if overlaps is not None else None,
+            initial_overlaps=overlaps[0] if overlaps is not None else None,
+            attention=at.out if at is not None else None, overlap_kind=overlap_kind, params=params,
+            topk_discarded=summary.discarded, engine=engine, run_steps=run.run_steps, settled=run.settled,
+            n_memories=n_memories,
+        )
 
     @classmethod
     def concat(cls, parts) -> Trajectory:
@@ -186,16 +205,6 @@ class _GraphCache(dict):
 
     def __reduce__(self):  # a model goes to worker processes; its lock stays here
         return type(self), (dict(self),)
-
-
-def _cue_indices(cues, batch: int, p: int) -> torch.Tensor:
-    """``cues`` as (batch,) int64 memory indices, or StateError saying what is wrong."""
-    idx = np.asarray(cues)
-    if idx.shape != (batch,) or not np.issubdtype(idx.dtype, np.integer):
-        raise StateError(f"cues must be {batch} integer memory indices, one per run; got {idx!r}")
-    if idx.size and (idx.min() < 0 or idx.max() >= p):
-        raise StateError(f"cues must index memories 0..{p - 1}; got {idx.min()}..{idx.max()}")
-    return torch.as_tensor(idx, dtype=torch.long)
 
 
 class CDAM:
@@ -460,57 +469,23 @@ class CDAM:
             classification reads them). False leaves them None: at p = 1e6 memories and
             B = 1024 runs they alone are 12 GB.
         """
-        steps = check.positive_int("steps", steps, minimum=0)
-        if tol is not None:
-            tol = check.finite_real("tol", tol, minimum=0.0)
-        if freeze and tol is None:
-            raise ParameterError("freeze=True needs tol=, the largest move of a settled run")
-        # run_cells hands over a batch it built from checked starts: no second pass over it
-        if _checked:
-            assert isinstance(x0, torch.Tensor)  # run_cells' own stacked batch
-            sigma: torch.Tensor = x0
-        else:
-            sigma = check.state_batch(x0, self.n_neurons, dtype=self.dtype, device=self.device)[0]
-        cue_idx = None if cues is None else _cue_indices(cues, sigma.shape[0], self.n_memories)
-        engine = _engine.engine_for_run(
-            self, engine, record_states=record_states, direct_only=tol is not None or perturb is not None or freeze
+        sigma, steps, tol, cue_idx, engine = _run_args.checked_run(
+            self, x0, steps, tol=tol, freeze=freeze, cues=cues, engine=engine, perturb=perturb,
+            record_states=record_states, checked=_checked,
         )
-        op = self._overlap_operator(overlap)
-        summary = _Summary(self._overlap_operator("pearson"), cue_idx, attention=attention_summary)
-        built: list[Recorder] = [summary]
-        ov = _Overlaps(op) if record_overlaps else None
-        st = _States() if record_states else None
-        at = _Attention() if record_attention else None
-        built += [r for r in (ov, st, at) if r is not None]
-        everyone = built + list(recorders)
+        built = _run_args.builtin_recorders(
+            self, cue_idx, overlap=overlap, record_overlaps=record_overlaps, record_states=record_states,
+            record_attention=record_attention, attention_summary=attention_summary,
+        )
         initial = sigma.cpu().clone()
         run = _engine.execute(
-            self, sigma, steps, everyone, summary, engine=engine, tol=tol, perturb=perturb, freeze=freeze,
-            params=_row_params, inference=engine == "coefficient" and not recorders, record_overlaps=record_overlaps,
-            record_states=record_states, record_attention=record_attention, attention_summary=attention_summary,
+            self, sigma, steps, built.all() + list(recorders), built.summary, engine=engine, tol=tol,
+            perturb=perturb, freeze=freeze, params=_row_params, inference=engine == "coefficient" and not recorders,
+            record_overlaps=record_overlaps, record_states=record_states, record_attention=record_attention,
+            attention_summary=attention_summary,
         )
-        final = run.final
-        overlaps = ov.out if ov is not None else None
-        # row-major whatever layout the last product returned: reductions over the final states
-        # (correlations, overlaps) must not depend on it
-        return Trajectory(
-            final=final.contiguous().cpu(),
-            final_attention=summary.final if attention_summary else None,
-            late_attention=summary.late_mean(),
-            cues=summary.cues,
-            steps=run.done,
-            initial=initial,
-            states=st.out if st is not None else None,
-            overlaps=overlaps[1:] if overlaps is not None else None,
-            initial_overlaps=overlaps[0] if overlaps is not None else None,
-            attention=at.out if at is not None else None,
-            overlap_kind=overlap,
-            params=self.params(),
-            topk_discarded=summary.discarded,
-            engine=engine,
-            run_steps=run.run_steps,
-            settled=run.settled,
-            n_memories=self.n_memories,
+        return Trajectory.from_run(
+            run, built, initial, overlap_kind=overlap, params=self.params(), engine=engine, n_memories=self.n_memories
         )
 
     def run_cells(self, cells, x0, steps: int = 100, *, cues=None, **run_kwargs) -> list[Trajectory]:
@@ -550,29 +525,15 @@ class CDAM:
         >>> [str(cdam.classify_mode(t, g)) for t in runs]
         ['auto', 'wide_hetero']
         """
-        cells = [self._cell_params(c) for c in cells]
+        cells = [_run_args.checked_cell(self, c) for c in cells]
         if not cells:
             raise ParameterError("cells is empty; give at least one dict of parameters")
         x, _ = check.state_batch(x0, self.n_neurons, dtype=self.dtype, device=self.device)
         return _engine.run_cells(self, cells, x, steps, cues=cues, **run_kwargs)
 
-    def _cell_params(self, cell) -> dict:
-        names = ("a", "h", "beta", "eta", "mean_coef")
-        unknown = sorted(set(cell) - set(names))
-        if unknown:
-            raise ParameterError(f"cells vary only {names}; got {unknown}")
-        current = {"a": self.a, "h": self.h, "beta": self.beta, "eta": self.eta, "mean_coef": self.mean_coef}
-        merged = {**current, **cell}
-        check.finite_real("a", merged["a"])
-        check.finite_real("h", merged["h"])
-        check.finite_real("beta", merged["beta"], minimum=0.0)
-        check.step_size(merged["eta"])
-        check.finite_real("mean_coef", merged["mean_coef"])
-        return {k: float(v) for k, v in merged.items()}
-
     def with_params(self, **params) -> CDAM:
         """A model on the same compiled graph with new ``a``, ``h``, ``beta``, ``eta`` or ``mean_coef``."""
-        c = self._cell_params(params) if params else {}
+        c = _run_args.checked_cell(self, params) if params else {}
         new = self.with_strengths(c.get("a", self.a), c.get("h", self.h))
         for name in ("beta", "eta", "mean_coef"):
             if name in c:

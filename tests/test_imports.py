@@ -27,6 +27,7 @@ CORE = {
     "cdam._engine._view",
     "cdam._model_file",
     "cdam._recorders",
+    "cdam._run_args",
     "cdam._store",
     "cdam._validation",
     "cdam.backends",
