@@ -10,6 +10,7 @@ import torch
 
 from . import _engine, _model_file, _run_args
 from . import _validation as check
+from ._energy import energy_of
 from ._model_file import MODEL_FORMAT
 from ._recorders import Recorder
 from ._store import VALUE_STORAGE, build_store
@@ -278,23 +279,10 @@ class CDAM:
     """
 
     def __init__(
-        self,
-        graph,
-        a: float = 1.0,
-        h: float = 0.0,
-        beta: float = 1.0,
-        eta: float = 0.1,
-        mean_coef: float = 1.0,
-        normalization: str = "sym",
-        backend: str | StorageBackend = "dense",
-        device: str | torch.device = "cpu",
-        dtype: torch.dtype = torch.float32,
-        softmax: str = "stable",
-        direction: str = "forward",
-        topk: int | None = None,
-        values: str = "auto",
-        engine: str = "auto",
-        memory_limit: int | None = None,
+        self, graph, a: float = 1.0, h: float = 0.0, beta: float = 1.0, eta: float = 0.1, mean_coef: float = 1.0,
+        normalization: str = "sym", backend: str | StorageBackend = "dense", device: str | torch.device = "cpu",
+        dtype: torch.dtype = torch.float32, softmax: str = "stable", direction: str = "forward",
+        topk: int | None = None, values: str = "auto", engine: str = "auto", memory_limit: int | None = None,
     ) -> None:
         self.a = check.finite_real("a", a)
         self.h = check.finite_real("h", h)
@@ -634,16 +622,7 @@ class CDAM:
         :math:`E(\sigma') - E(\sigma) \le -\eta(1 - \eta/2)\lVert T - \sigma\rVert^2 \le 0`
         for :math:`\eta \in (0, 1]`. No energy is known for ``a != 1`` or ``h != 0``.
         """
-        if self.a != 1.0 or self.h != 0.0:
-            raise ParameterError(
-                f"no energy function is known for a={self.a}, h={self.h}; energy() needs a = 1 and h = 0"
-            )
-        if self.beta == 0.0:
-            raise ParameterError("energy() needs beta > 0 (the log-sum-exp term divides by beta)")
-        sigma, single = check.state_batch(x, self.n_neurons, dtype=self.dtype, device=self.device)
-        lse = torch.logsumexp(self.beta * (sigma @ self.couplings.Xi), dim=1) / self.beta
-        E = -lse + 0.5 * (sigma * sigma).sum(dim=1) + self.mean_coef * (sigma @ self.couplings.xbar)
-        return E[0] if single else E
+        return energy_of(self, x)
 
     def save(self, path) -> None:
         """Save the model (its graph, exactly, and its parameters) atomically to ``path``.
@@ -673,16 +652,7 @@ class CDAM:
     def params(self) -> dict:
         """The model's parameters as a plain dict."""
         return {
-            "a": self.a,
-            "h": self.h,
-            "beta": self.beta,
-            "eta": self.eta,
-            "mean_coef": self.mean_coef,
-            "normalization": self.normalization,
-            "softmax": self.softmax,
-            "direction": self.couplings.direction,
-            "topk": self.topk,
-            "values": self.values,
-            "engine": self.engine,
-            "memory_limit": self.memory_limit,
+            "a": self.a, "h": self.h, "beta": self.beta, "eta": self.eta, "mean_coef": self.mean_coef,
+            "normalization": self.normalization, "softmax": self.softmax, "direction": self.couplings.direction,
+            "topk": self.topk, "values": self.values, "engine": self.engine, "memory_limit": self.memory_limit,
         }

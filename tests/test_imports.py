@@ -14,6 +14,7 @@ import cdam
 CORE = {
     "cdam",
     "cdam._edges",
+    "cdam._energy",
     "cdam._engine",
     "cdam._engine._cells",
     "cdam._engine._choice",
