@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -22,6 +22,13 @@ from .errors import ParameterError
 from .overlap import OverlapOperator
 
 __all__ = ["CDAM", "MODEL_FORMAT", "Recorder", "Trajectory"]
+
+# Trajectory's per-run tensors: batch-major ones, and the recorded (T, B, ...) ones with runs on axis 1
+_PER_RUN = (
+    "final", "final_attention", "late_attention", "cues", "initial", "initial_overlaps", "topk_discarded",
+    "run_steps", "settled",
+)
+_TIME_MAJOR = ("states", "overlaps", "attention")
 
 
 @dataclass
@@ -116,19 +123,13 @@ class Trajectory:
         if len(steps) != 1:
             raise ParameterError(f"chunks ran different numbers of steps {sorted(steps)}; run them without tol")
 
-        def cat(name, axis=0):
-            xs = [getattr(p, name) for p in parts]
-            return None if any(x is None for x in xs) else torch.cat(xs, dim=axis)
-
         first = parts[0]
-        return cls(
-            final=cat("final"), final_attention=cat("final_attention"), late_attention=cat("late_attention"),
-            cues=cat("cues"), steps=first.steps, initial=cat("initial"), states=cat("states", 1),
-            overlaps=cat("overlaps", 1), initial_overlaps=cat("initial_overlaps"), attention=cat("attention", 1),
-            overlap_kind=first.overlap_kind, params=dict(first.params), topk_discarded=cat("topk_discarded"),
-            engine=first.engine, run_steps=cat("run_steps"), settled=cat("settled"),
-            n_memories=first.n_memories,
-        )
+        # every per-run tensor joins along its run axis; counts, kind and engine are the first chunk's
+        runs = {name: [getattr(p, name) for p in parts] for name in _PER_RUN + _TIME_MAJOR}
+        return replace(first, params=dict(first.params), **{
+            name: None if any(x is None for x in xs) else torch.cat(xs, dim=1 if name in _TIME_MAJOR else 0)
+            for name, xs in runs.items()
+        })
 
     def _n_memories(self):
         if self.n_memories is not None:
@@ -152,22 +153,15 @@ class Trajectory:
 
     def select(self, rows) -> Trajectory:
         """The runs ``rows`` (a slice or index) of this batch, as a Trajectory of their own."""
-        def take(x, axis=0):
+        def take(name):
             # fresh, aligned copies: reductions over a view into a larger block can group their
             # sums differently, and a selected run must read exactly like a run of its own
+            x = getattr(self, name)
             if x is None:
                 return None
-            return (x[rows] if axis == 0 else x[:, rows]).clone(memory_format=torch.contiguous_format)
+            return (x[:, rows] if name in _TIME_MAJOR else x[rows]).clone(memory_format=torch.contiguous_format)
 
-        return Trajectory(
-            final=take(self.final), final_attention=take(self.final_attention),
-            late_attention=take(self.late_attention), cues=take(self.cues), steps=self.steps,
-            initial=take(self.initial), states=take(self.states, 1), overlaps=take(self.overlaps, 1),
-            initial_overlaps=take(self.initial_overlaps), attention=take(self.attention, 1),
-            overlap_kind=self.overlap_kind, params=dict(self.params), topk_discarded=take(self.topk_discarded),
-            engine=self.engine, run_steps=take(self.run_steps), settled=take(self.settled),
-            n_memories=self.n_memories,
-        )
+        return replace(self, params=dict(self.params), **{name: take(name) for name in _PER_RUN + _TIME_MAJOR})
 
     def overlaps_with_initial(self) -> torch.Tensor:
         """Overlaps (T + 1, B, p) from the initial state on: index 0 is ``x0``'s."""
