@@ -8,6 +8,9 @@ format once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import torch
 
 from .errors import FileFormatError, ParameterError
@@ -20,6 +23,8 @@ MODEL_FORMAT = "cdam.CDAM"
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 REQUIRED = {"a", "h", "beta", "eta", "mean_coef", "normalization", "softmax", "backend"}
 OPTIONAL = {"topk", "values", "engine", "memory_limit"}  # absent from files written before them
+
+_Model = TypeVar("_Model")
 
 
 def save_model(model, path) -> None:
@@ -35,7 +40,7 @@ def save_model(model, path) -> None:
     write_npz(path, model.graph._to_arrays(fmt=MODEL_FORMAT, model=params))
 
 
-def load_model(cls, path, device="cpu"):
+def load_model(cls: Callable[..., _Model], path, device="cpu") -> _Model:
     """The model of class ``cls`` that :func:`save_model` wrote to ``path``, on ``device``."""
     arrays = read_npz(path, GRAPH_ARRAYS)
     header = read_header(arrays["header"], MODEL_FORMAT, FILE_VERSION, path)

@@ -24,7 +24,9 @@ __all__ = ["CELL_PARAMS", "BuiltinRecorders", "builtin_recorders", "checked_cell
 CELL_PARAMS = ("a", "h", "beta", "eta", "mean_coef")
 
 
-def checked_run(model, x0, steps, *, tol, freeze, cues, engine, perturb, record_states, checked):
+def checked_run(
+    model, x0, steps, *, tol, freeze, cues, engine, perturb, record_states, checked
+) -> tuple[torch.Tensor, int, float | None, torch.Tensor | None, str]:
     """``(sigma, steps, tol, cues, engine)`` for a run of ``model``, or the error that says what to fix.
 
     ``checked=True`` takes ``x0`` as a state batch built from checked starts (``run_cells``' own
