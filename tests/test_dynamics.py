@@ -541,8 +541,29 @@ def test_auto_values_factor_only_above_the_budget(monkeypatch):
 
     g = _graph("cycle")
     assert not isinstance(cdam.CDAM(g).backend.values, FactoredValues)
-    monkeypatch.setattr(cdam.dynamics, "DENSE_VALUES_MAX_BYTES", 100)
+    monkeypatch.setattr(cdam._store, "DENSE_VALUES_MAX_BYTES", 100)
     model = cdam.CDAM(g, a=0.5, h=1.0)
     assert isinstance(model.backend.values, FactoredValues)
     assert "Q" not in model.couplings.__dict__  # never formed
     assert isinstance(model.with_strengths(-1.0, 2.0).backend.values, FactoredValues)
+
+
+def test_trajectory_select_and_concat_keep_every_field():
+    import dataclasses
+
+    from cdam.dynamics import _PER_RUN, _TIME_MAJOR
+
+    model = cdam.CDAM(_graph("cycle"), topk=3, dtype=torch.float64)
+    record = {"record_overlaps": True, "record_states": True, "record_attention": True}
+    t = model.all_starts(steps=6, tol=1e-9, freeze=True, **record)
+    # a new field must say how it splits over runs, or select/concat would copy it unsplit
+    shared = {"steps", "overlap_kind", "params", "engine", "n_memories"}
+    assert {f.name for f in dataclasses.fields(t)} == set(_PER_RUN) | set(_TIME_MAJOR) | shared
+    whole = cdam.Trajectory.concat([t.select(slice(0, 4)), t.select(slice(4, None))])
+    for f in dataclasses.fields(t):
+        before, after = getattr(t, f.name), getattr(whole, f.name)
+        assert before is not None, f.name
+        assert torch.equal(before, after) if isinstance(before, torch.Tensor) else before == after, f.name
+    part = t.select(torch.tensor([1, 3]))
+    assert torch.equal(part.states, t.states[:, [1, 3]]) and torch.equal(part.cues, t.cues[[1, 3]])
+    assert part.batch_size == 2 and part.params == t.params and part.params is not t.params

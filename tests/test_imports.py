@@ -15,6 +15,7 @@ import cdam
 # slot backend and their helpers (new core helpers join this set when they are added)
 CORE = {
     "cdam",
+    "cdam._energy",
     "cdam._engine",
     "cdam._engine._cells",
     "cdam._engine._choice",
@@ -27,7 +28,10 @@ CORE = {
     "cdam._engine._spread",
     "cdam._edges",
     "cdam._engine._view",
+    "cdam._model_file",
     "cdam._recorders",
+    "cdam._run_args",
+    "cdam._store",
     "cdam._validation",
     "cdam.backends",
     "cdam.backends.base",
