@@ -2,7 +2,7 @@
 
 p random U[0,1) patterns of n neurons (keys, float32), a random undirected graph of mean
 degree ``--degree`` (``sym`` couplings, values read from the factors :math:`a\\,w + h\\,wM`),
-B noisy cues ``xi_s + U(-1/2, 1/2)``, ``--steps`` updates of SPEC 1.2. Methods:
+B noisy cues ``xi_s + U(-1/2, 1/2)``, ``--steps`` updates of the CDAM (Burns 2024). Methods:
 
 - ``dense``: ``DenseSlots(topk=k)``, every memory scored (in chunks of queries);
 - ``hnsw``, ``ivf``: ``CandidateSlots`` over a faiss HNSW / IVF inner-product index;

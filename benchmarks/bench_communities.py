@@ -5,11 +5,12 @@ Louvain (networkx), Leiden (leidenalg, modularity), Infomap (two-level) and Mark
 default ``method="markov"``: the deepest stability minimum of the linearised CDAM walk's scan),
 cdam's best level of that scan by ARI (an upper bound: the truth picks it) and, with
 ``--consensus``, the previous default (``method="consensus"``, attractor-weighted edges, the
-most modular of the stable scales). Graphs: LFR (n = 1000, SPEC 5 settings,
-mu 0.1 to 0.7, generator seeds ``--seeds``), planted partitions, heterogeneous stochastic
-block models and networkx's real networks (karate: the two factions; les_miserables,
-florentine_families, davis_southern_women: no truth, modularity only). Anchors that are not
-installed are left out of the table (``pip install 'cdam[bench]'``).
+most modular of the stable scales). Graphs: LFR (n = 1000, tau1 2.5, tau2 1.5, mean degree 20,
+max degree 50, communities 20-100, mu 0.1 to 0.7, generator seeds ``--seeds``), planted
+partitions, heterogeneous stochastic block models and networkx's real networks (karate: the two
+factions; les_miserables, florentine_families, davis_southern_women: no truth, modularity
+only). Anchors that are not installed are left out of the table
+(``pip install 'cdam[bench]'``).
 
     python benchmarks/bench_communities.py                  # everything (~30 s per LFR graph)
     python benchmarks/bench_communities.py --quick          # real networks and planted partitions

@@ -1,4 +1,7 @@
-"""Speed of the K-winner MHN (SPEC 2 sizes): online storage, batched recall, one protocol run.
+"""Speed of the K-winner MHN: online storage, batched recall, one protocol run.
+
+At the sizes of the continual-learning experiment (Bhandarkar & McClelland 2025).
+
 
     python benchmarks/bench_kwinner.py               # 4000 patterns at n_hidden 2000, and the 1-winner
     python benchmarks/bench_kwinner.py --repeat 5    # best of 5
@@ -44,7 +47,7 @@ def main(argv=None):
             f"{cfg.name:9s} (n_h {cfg.n_hidden}, k {cfg.k}, f {cfg.fan_in}, lr {cfg.lr}): "
             f"build {t_build:.3f} s, store {args.patterns} patterns {t_store:.2f} s "
             f"({each:.0f} us each), recall {args.patterns} cues in one batch {t_recall:.3f} s, "
-            f"one SPEC 2 protocol run {t_run:.2f} s"
+            f"one continual-learning protocol run {t_run:.2f} s"
         )
 
 

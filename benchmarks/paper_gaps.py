@@ -1,15 +1,20 @@
 """The last gaps between the examples and the papers: each candidate cause measured on its own.
 
-For every gap the script changes one setting at a time away from SPEC's (softmax, dtype,
+For every gap the script changes one setting at a time away from the paper's (softmax, dtype,
 steps T, start noise, beta, c, normalisation, the seeds, the data) and prints the statistic
 the example reports, so the table shows which setting moves it to the paper's number and
-which do not. The SPEC settings are the first row of every table.
+which do not. The paper's settings are the first row of every table.
 
-1. Miyashita (SPEC 1.4): first serial distance with mean correlation < 0.05, (-2, 3).
-2. Range of recall (SPEC 1.4): (-2, 3) at d = 1 on the 30-cycle, and the per-seed spread.
-3. Video replay (SPEC 1.6): visits per frame per 50 steps at (-2, 3).
-4. Karate (SPEC 1.5): within-faction C and groups (components of C > 0.9) at a = -2.
-5. Case Sequence (SPEC 3): final accuracy of QK-MHN (no projection) and MHN-W_K + projection.
+Gaps 1-4 are experiments of Burns 2024 (arXiv 2404.07123), gap 5 of Bhandarkar & McClelland 2025
+(arXiv 2511.04593):
+
+1. Miyashita (range of recall on 97 memories): first serial distance with mean correlation
+   < 0.05, (-2, 3).
+2. Range of recall on the 30-memory cycle: (-2, 3) at d = 1, and the per-seed spread.
+3. Video replay (the sequence experiment): visits per frame per 50 steps at (-2, 3).
+4. Karate (the multi-scale communities experiment): within-faction C and groups (components of
+   C > 0.9) at a = -2.
+5. The Case Sequence Task: final accuracy of QK-MHN (no projection) and MHN-W_K + projection.
 
 Also: the logit range of each CDAM setting, which says whether the notebooks' legacy
 softmax can differ from the stable one there at all (it does only when every logit of a
@@ -52,8 +57,8 @@ def first_below(prof, threshold: float = 0.05) -> int:
 def logit_range(g, a, h, steps=100, noise=1.0, seed=0, beta=1.0, eta=0.1, c=1.0, x0=None):
     """Smallest and largest per-run maximum of ``beta * sigma @ Xi`` over a direct float64 run.
 
-    A plain numpy loop of SPEC 1.2, independent of cdam's engines. The legacy softmax gives
-    every weight ~1 only when a run's largest logit is below log(eps) = -36, and overflows
+    A plain numpy loop of the CDAM update (Burns 2024), independent of cdam's engines. The
+    legacy softmax gives every weight ~1 only when a run's largest logit is below log(eps) = -36, and overflows
     above 709; between the two it equals the stable softmax up to rounding.
     """
     co = g.compile("sym")
@@ -78,13 +83,13 @@ def logit_range(g, a, h, steps=100, noise=1.0, seed=0, beta=1.0, eta=0.1, c=1.0,
 def gap_miyashita(seeds):
     print(f"\n[1] Miyashita: first d with mean < 0.05, (a, h) = (-2, 3) unless stated, {len(seeds)} seeds")
     print(f"{'setting':<40}{'first d':>8}{'d=1':>8}{'d=6':>8}{'farthest':>10}")
-    rows = [("97-cycle, SPEC settings", {}), ("97-cycle, legacy softmax, float64", LEGACY),
+    rows = [("97-cycle, paper settings", {}), ("97-cycle, legacy softmax, float64", LEGACY),
             ("97-cycle, float64", F64), ("97-cycle, T 30", {"steps": 30}), ("97-cycle, T 300", {"steps": 300}),
             ("97-cycle, noise 0.5", {"noise": 0.5}), ("97-cycle, noise 2", {"noise": 2.0}),
             ("97-cycle, c 0", {"mean_coef": 0.0}), ("97-cycle, row normalisation", {"normalization": "row"}),
             ("97-cycle, (a, h) = (-1, 2)", {"ah": (-1.0, 2.0)}),
             ("97-cycle, (a, h) = (-1.5, 2.5)", {"ah": (-1.5, 2.5)})]
-    rows += [(f"{p}-cycle, SPEC settings", {"p": p}) for p in (20, 30, 50, 150)]
+    rows += [(f"{p}-cycle, paper settings", {"p": p}) for p in (20, 30, 50, 150)]
     for label, kw in rows:
         kw = dict(kw)
         p = kw.pop("p", 97)
@@ -112,7 +117,7 @@ def gap_range(seeds):
           " rms: over d = 1-6, 10 against the paper's row")
     print(f"{'setting':<32}{'mean d=1':>9}{'seed sd':>9}{'SE':>7}{'seeds >= paper':>16}{'rms row':>9}"
           f"{'rms other rows':>16}")
-    rows = [("SPEC settings", {}), ("legacy softmax, float64", LEGACY), ("float64", F64),
+    rows = [("paper settings", {}), ("legacy softmax, float64", LEGACY), ("float64", F64),
             ("T 50", {"steps": 50}), ("T 70", {"steps": 70}), ("T 150", {"steps": 150}),
             ("noise 0.5", {"noise": 0.5}), ("noise 2", {"noise": 2.0}), ("beta 0.9", {"beta": 0.9}),
             ("beta 1.1", {"beta": 1.1}), ("row normalisation", {"normalization": "row"})]
@@ -133,7 +138,7 @@ def gap_range(seeds):
     x0 = m.initial_states(1.0, 0)
     eps = torch.randn(x0.shape, generator=torch.Generator().manual_seed(1), dtype=torch.float64) * 1e-9
     d1 = [distance_profile(m.run(x, 100), g).at(1) for x in (x0, x0 + eps)]
-    print(f"one seed, start moved by 1e-9 (float64): d = 1 reads {d1[0]:.3f} and {d1[1]:.3f} (SPEC 4: chaotic)")
+    print(f"one seed, start moved by 1e-9 (float64): d = 1 reads {d1[0]:.3f} and {d1[1]:.3f} (wide regime: chaotic)")
 
 
 def video_stats(video, **kw):
@@ -149,10 +154,10 @@ def video_stats(video, **kw):
 
 
 def gap_video():
-    print("\n[3] Video replay at (-2, 3): visits per frame per 50 steps (SPEC: about once), steps 50..300")
+    print("\n[3] Video replay at (-2, 3): visits per frame per 50 steps (paper: about once), steps 50..300")
     print(f"{'video / setting':<44}{'visits':>8}{'frames/step':>13}{'neighbour corr':>16}{'mean corr':>11}")
     syn = moving_shape_video()
-    rows = [("synthetic disc, SPEC settings", syn, {}), ("synthetic, legacy softmax, float64", syn, LEGACY),
+    rows = [("synthetic disc, paper settings", syn, {}), ("synthetic, legacy softmax, float64", syn, LEGACY),
             ("synthetic, beta 1", syn, {"beta": 1.0}), ("synthetic, eta 0.3", syn, {"eta": 0.3}),
             ("synthetic without the still band", moving_shape_video(pause=None), {}),
             ("synthetic, orbit 4 (more similar frames)", moving_shape_video(pause=None, orbit=4.0), {}),
@@ -163,10 +168,10 @@ def gap_video():
 
 
 def karate_row(seed, a=-2.0, steps=100, noise=1.0, weighted=False, **kw):
-    """SPEC 1.5's a = -2 statistics of one seed, as :func:`cdam.experiments.paper.karate_table` computes them.
+    """The karate-club a = -2 statistics of one seed, as :func:`cdam.experiments.paper.karate_table` computes them.
 
     ``weighted`` keeps networkx's interaction counts as edge weights (what a notebook that
-    read ``nx.karate_club_graph()`` as it is would get) instead of SPEC's 0/1 ties.
+    read ``nx.karate_club_graph()`` as it is would get) instead of the paper's 0/1 ties.
     """
     from scipy.sparse.csgraph import connected_components
 
@@ -187,7 +192,7 @@ def gap_karate(seeds):
           f"{len(seeds)} seeds")
     print(f"{'setting':<30}{'within':>8}{'seed sd':>9}{'min-max':>14}{'>= paper':>12}{'between':>9}{'groups':>8}"
           f"{'min-max':>9}")
-    rows = [("SPEC settings", {}), ("legacy softmax, float64", LEGACY), ("float64", F64), ("T 50", {"steps": 50}),
+    rows = [("paper settings", {}), ("legacy softmax, float64", LEGACY), ("float64", F64), ("T 50", {"steps": 50}),
             ("T 200", {"steps": 200}), ("noise 0.5", {"noise": 0.5}), ("noise 2", {"noise": 2.0}),
             ("beta 1.2", {"beta": 1.2}), ("networkx's weighted edges", {"weighted": True})]
     for label, kw in rows:
@@ -195,7 +200,7 @@ def gap_karate(seeds):
         w, b, gr = r[:, 0], r[:, 1], r[:, 2]
         print(f"{label:<30}{w.mean():>+8.3f}{w.std():>9.3f}{w.min():>+7.2f}{w.max():>+7.2f}"
               f"{(w >= ref[0]).mean():>12.2f}{b.mean():>+9.3f}{gr.mean():>8.1f}{gr.min():>5.0f}-{gr.max():<3.0f}")
-    print("the weighted edges at every a of SPEC's table (within / between / groups; 10 seeds):")
+    print("the weighted edges at every a of the paper's table (within / between / groups; 10 seeds):")
     for a, ref_a in paper.KARATE_TABLE.items():
         cells = [np.array([karate_row(s, a=a, weighted=wt) for s in seeds[:10]]).mean(axis=0)
                  for wt in (False, True)]
@@ -210,13 +215,13 @@ def gap_case(seeds, batches):
     from cdam.backends.attention import train_case_sequence
 
     print(f"\n[5] Case Sequence final accuracy (mean of the last 500 batches), {len(seeds)} seeds x {batches} batches "
-          "(SPEC: 10 x 5000; band 0.87-0.92)")
+          "(paper: 10 x 5000; band 0.87-0.92)")
     print(f"{'model / setting':<40}{'median':>8}{'min':>7}{'max':>7}")
-    rows = [("QK-MHN, SPEC settings", "qk_mhn", False, {}),
+    rows = [("QK-MHN, paper settings", "qk_mhn", False, {}),
             ("QK-MHN, n_h 16", "qk_mhn", False, {"n_hidden": 16}),
             ("QK-MHN, key lr 1e-3", "qk_mhn", False, {"key_lr": 1e-3}),
             ("QK-MHN, beta 2", "qk_mhn", False, {"beta": 2.0}),
-            ("MHN-W_K + proj, SPEC settings", "mhn", True, {}),
+            ("MHN-W_K + proj, paper settings", "mhn", True, {}),
             ("MHN-W_K + proj, lr 1e-3", "mhn", True, {"lr": 1e-3}),
             ("MHN-W_K + proj, n_h 16", "mhn", True, {"n_hidden": 16}),
             ("MHN-W_K + proj, beta 2", "mhn", True, {"beta": 2.0})]

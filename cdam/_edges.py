@@ -172,7 +172,7 @@ class EdgeTable:
         sums = np.bincount(inverse.ravel(), weights=weights, minlength=uniq.size)  # in index order
         order = np.argsort(first, kind="stable")  # first-added order; the old pairs come first
         self._idx = pairs[first[order]]
-        self._w = sums[order]
+        self._w = sums[order]  # type: ignore[assignment]  # bincount with weights= gives float64
         self._size = uniq.size
         rank = np.empty_like(order)
         rank[order] = np.arange(order.size)

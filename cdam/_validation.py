@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -122,7 +123,7 @@ def pattern_vector(value, n: int | None, *, key=None) -> np.ndarray:
     return out
 
 
-def pattern_block(value: np.ndarray, n: int | None, keys: list) -> np.ndarray:
+def pattern_block(value: np.ndarray, n: int | None, keys: Sequence) -> np.ndarray:
     """Check an (n, m) block of patterns, one column per key, at once; return its (m, n)
     rows as a view (the caller copies them into float64 storage). Errors are those of
     :func:`pattern_vector`, naming the first bad key."""

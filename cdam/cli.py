@@ -100,8 +100,8 @@ def _fmt(x: float) -> str:
 def demo(out_dir: str, n: int, seed: int) -> None:
     """Run the paper's cycle experiments on built-in data.
 
-    Shows the four dynamical modes on a 30-memory cycle (SPEC 1.3), the range-of-recall
-    curves (SPEC 1.4) next to the paper's numbers, and a phase diagram; writes PNGs.
+    Shows the four dynamical modes on a 30-memory cycle (Burns 2024, arXiv 2404.07123), the
+    range-of-recall curves next to the paper's numbers, and a phase diagram; writes PNGs.
 
     \b
     Example:
@@ -118,13 +118,13 @@ def demo(out_dir: str, n: int, seed: int) -> None:
     out = Path(out_dir)
     click.echo(f"cdam demo: 30-memory cycle, n = {n}, sym, eta 0.1, beta 1, T 100, c 1 (seed {seed})\n")
 
-    click.secho("Dynamical modes (SPEC 1.3)", bold=True)
+    click.secho("Dynamical modes on a 30-memory cycle (Burns 2024, arXiv 2404.07123)", bold=True)
     click.echo(f"  {'a':>5} {'h':>5}  {'paper':<14} {'predicted':<14} {'observed':<14}")
     for row in paper.mode_table(n=n, seed=seed):
         flag = "" if row.paper == row.predicted == row.observed else "  <- differs"
         click.echo(f"  {row.a:>5g} {row.h:>5g}  {row.paper!s:<14} {row.predicted!s:<14} {row.observed!s:<14}{flag}")
 
-    click.secho("\nRange of recall: mean attractor correlation by graph distance (SPEC 1.4)", bold=True)
+    click.secho("\nRange of recall: mean attractor correlation by graph distance (Burns 2024)", bold=True)
     profiles = paper.range_of_recall(n=n, seeds=(seed,))
     head = "".join(f"{'d=' + str(d):>8}" for d in paper.RANGE_DISTANCES)
     click.echo(f"  {'(a, h)':<12}{'':6}{head}")
@@ -162,10 +162,10 @@ def demo(out_dir: str, n: int, seed: int) -> None:
 
 
 def _demo_extras(out: Path) -> list[Path]:
-    """The family-tree automaton of SPEC 1.8: prints its runs, returns its figure."""
+    """The family-tree automaton of Burns 2024: prints its runs, returns its figure."""
     from .automata import family_tree_demo, plot_family_tree
 
-    click.secho("\nFinite automaton as memory sequences: the Simpsons family tree (SPEC 1.8)", bold=True)
+    click.secho("\nFinite automaton as memory sequences: the Simpsons family tree (Burns 2024)", bold=True)
     click.echo(family_tree_demo())
     path = out / "family_tree.png"
     plot_family_tree(path)
@@ -440,7 +440,7 @@ def sweep_cmd(graph, directed, patterns, n, seed, a_values, h_values, beta_value
 @click.option("--a-values", default=None, help="Comma-separated a values (h = 1 - a); default: the method's sweep.")
 @click.option("--method", type=click.Choice(["markov", "consensus", "paper"]), default="markov", show_default=True,
               help="markov: Markov stability of the linearised CDAM walk; consensus: Louvain consensus on "
-                   "CDAM similarity graphs; paper: SPEC 1.5's readout.")
+                   "CDAM similarity graphs; paper: the karate-club readout of Burns 2024.")
 @click.option("--draws", default=3, show_default=True, help="Pattern draws per scale (consensus only).")
 @click.option("--tries", default=8, show_default=True, help="Louvain optimisations per scale (markov only).")
 @click.option("--select", type=click.Choice(["stability_minimum", "stability", "modularity"]), default=None,
@@ -648,7 +648,7 @@ def bench(quick, parts, max_p, json_path, out_dir):
 
 @main.group()
 def automaton():
-    """Finite automata run as walks through memories (SPEC 1.8).
+    """Finite automata run as walks through memories (after Burns 2024, arXiv 2404.07123).
 
     \b
     Gallery: family_tree, parity, div3, vending_machine, number_lexer
@@ -657,16 +657,16 @@ def automaton():
 
 
 @automaton.command("run")
-@click.argument("spec")
+@click.argument("spec", metavar="AUTOMATON")
 @click.argument("word")
 @click.option("--n", "n", default=1000, show_default=True, help="Neurons per pattern.")
 @click.option("--seed", default=0, show_default=True, help="Seed for the state and symbol patterns.")
 @click.option("--plot", "plot_path", default=None, type=click.Path(dir_okay=False),
               help="Write the overlap-over-time figure to this PNG.")
 def automaton_run(spec, word, n, seed, plot_path):
-    """Read WORD with the automaton SPEC and print the decoded state sequence.
+    """Read WORD with AUTOMATON and print the decoded state sequence.
 
-    SPEC is a gallery name or a JSON path. WORD is read character by character, or
+    AUTOMATON is a gallery name or a JSON path. WORD is read character by character, or
     split at spaces/commas for multi-character symbols ("wife son").
 
     \b

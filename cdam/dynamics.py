@@ -3,26 +3,32 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
 
-from . import _csr, _engine
+from . import _csr, _engine, _model_file, _run_args
 from . import _validation as check
-from ._recorders import Recorder, _Attention, _Overlaps, _States, _Summary
+from ._energy import energy_of
+from ._model_file import MODEL_FORMAT
+from ._recorders import Recorder
+from ._store import VALUE_STORAGE, build_store
 from .backends.base import StorageBackend
-from .backends.slots import SOFTMAX_KINDS, DenseSlots
+from .backends.slots import SOFTMAX_KINDS
 from .couplings import NORMALIZATIONS, Couplings
 from .couplings import compile as compile_graph
-from .errors import ParameterError, StateError
+from .errors import ParameterError
 from .overlap import OverlapOperator
 
 __all__ = ["CDAM", "MODEL_FORMAT", "Recorder", "Trajectory"]
 
-MODEL_FORMAT = "cdam.CDAM"
-VALUE_STORAGE = ("auto", "dense", "factored")
-DENSE_VALUES_MAX_BYTES = 1 << 30
+# Trajectory's per-run tensors: batch-major ones, and the recorded (T, B, ...) ones with runs on axis 1
+_PER_RUN = (
+    "final", "final_attention", "late_attention", "cues", "initial", "initial_overlaps", "topk_discarded",
+    "run_steps", "settled",
+)
+_TIME_MAJOR = ("states", "overlaps", "attention")
 
 
 @dataclass
@@ -96,6 +102,25 @@ class Trajectory:
         return int(self.final.shape[0])
 
     @classmethod
+    def from_run(
+        cls, run, built, initial, *, overlap_kind: str, params: dict, engine: str, n_memories: int
+    ) -> Trajectory:
+        """The Trajectory of a finished engine run (:class:`cdam._engine.Run`) and its built-in recorders."""
+        summary, ov, st, at = built.summary, built.overlaps, built.states, built.attention
+        overlaps = ov.out if ov is not None else None
+        # row-major whatever layout the last product returned: reductions over the final states
+        # (correlations, overlaps) must not depend on it
+        return cls(
+            final=run.final.contiguous().cpu(), final_attention=summary.final_attention(),
+            late_attention=summary.late_mean(), cues=summary.cues, steps=run.done, initial=initial,
+            states=st.out if st is not None else None, overlaps=overlaps[1:] if overlaps is not None else None,
+            initial_overlaps=overlaps[0] if overlaps is not None else None,
+            attention=at.out if at is not None else None, overlap_kind=overlap_kind, params=params,
+            topk_discarded=summary.discarded, engine=engine, run_steps=run.run_steps, settled=run.settled,
+            n_memories=n_memories, overlaps_with=None if ov is None else ov.columns,
+        )
+
+    @classmethod
     def concat(cls, parts) -> Trajectory:
         """The Trajectory of a batch from those of its consecutive row chunks (same steps)."""
         parts = list(parts)
@@ -105,21 +130,10 @@ class Trajectory:
         if len(steps) != 1:
             raise ParameterError(f"chunks ran different numbers of steps {sorted(steps)}; run them without tol")
 
-        def cat(name, axis=0):
-            xs = [getattr(p, name) for p in parts]
-            if any(x is None for x in xs):
-                return None
-            return _csr.cat_rows(xs) if _csr.is_sparse(xs[0]) else torch.cat(xs, dim=axis)
-
         first = parts[0]
-        return cls(
-            final=cat("final"), final_attention=cat("final_attention"), late_attention=cat("late_attention"),
-            cues=cat("cues"), steps=first.steps, initial=cat("initial"), states=cat("states", 1),
-            overlaps=cat("overlaps", 1), initial_overlaps=cat("initial_overlaps"), attention=cat("attention", 1),
-            overlap_kind=first.overlap_kind, params=dict(first.params), topk_discarded=cat("topk_discarded"),
-            engine=first.engine, run_steps=cat("run_steps"), settled=cat("settled"),
-            n_memories=first.n_memories, overlaps_with=first.overlaps_with,
-        )
+        # every per-run tensor joins along its run axis; counts, kind and engine are the first chunk's
+        runs = {name: [getattr(p, name) for p in parts] for name in _PER_RUN + _TIME_MAJOR}
+        return replace(first, params=dict(first.params), **{name: _joined(xs, name) for name, xs in runs.items()})
 
     def _n_memories(self):
         if self.n_memories is not None:
@@ -143,24 +157,17 @@ class Trajectory:
 
     def select(self, rows) -> Trajectory:
         """The runs ``rows`` (a slice or index) of this batch, as a Trajectory of their own."""
-        def take(x, axis=0):
+        def take(name):
             # fresh, aligned copies: reductions over a view into a larger block can group their
             # sums differently, and a selected run must read exactly like a run of its own
+            x = getattr(self, name)
             if x is None:
                 return None
-            if _csr.is_sparse(x):
+            if _csr.is_sparse(x):  # the summaries of sparse reads
                 return _csr.take_rows(x, rows)
-            return (x[rows] if axis == 0 else x[:, rows]).clone(memory_format=torch.contiguous_format)
+            return (x[:, rows] if name in _TIME_MAJOR else x[rows]).clone(memory_format=torch.contiguous_format)
 
-        return Trajectory(
-            final=take(self.final), final_attention=take(self.final_attention),
-            late_attention=take(self.late_attention), cues=take(self.cues), steps=self.steps,
-            initial=take(self.initial), states=take(self.states, 1), overlaps=take(self.overlaps, 1),
-            initial_overlaps=take(self.initial_overlaps), attention=take(self.attention, 1),
-            overlap_kind=self.overlap_kind, params=dict(self.params), topk_discarded=take(self.topk_discarded),
-            engine=self.engine, run_steps=take(self.run_steps), settled=take(self.settled),
-            n_memories=self.n_memories, overlaps_with=self.overlaps_with,
-        )
+        return replace(self, params=dict(self.params), **{name: take(name) for name in _PER_RUN + _TIME_MAJOR})
 
     def overlaps_with_initial(self) -> torch.Tensor:
         """Overlaps (T + 1, B, p) from the initial state on: index 0 is ``x0``'s."""
@@ -175,6 +182,15 @@ class Trajectory:
         if kind is not None and kind != self.overlap_kind:
             raise ParameterError(f"{self.overlap_kind} overlaps were recorded, not {kind}; run with overlap={kind!r}")
         return self.overlaps[-1] if self.steps else self.initial_overlaps  # type: ignore[return-value]
+
+
+def _joined(xs, name: str):
+    """The chunks ``xs`` of the Trajectory tensor ``name`` joined along its run axis (None if any is)."""
+    if any(x is None for x in xs):
+        return None
+    if _csr.is_sparse(xs[0]):  # the summaries of sparse reads
+        return _csr.cat_rows(xs)
+    return torch.cat(xs, dim=1 if name in _TIME_MAJOR else 0)
 
 
 class _GraphCache(dict):
@@ -199,26 +215,6 @@ class _GraphCache(dict):
 
     def __reduce__(self):  # a model goes to worker processes; its lock stays here
         return type(self), (dict(self),)
-
-
-def _cue_indices(cues, batch: int, p: int) -> torch.Tensor:
-    """``cues`` as (batch,) int64 memory indices, or StateError saying what is wrong."""
-    idx = np.asarray(cues)
-    if idx.shape != (batch,) or not np.issubdtype(idx.dtype, np.integer):
-        raise StateError(f"cues must be {batch} integer memory indices, one per run; got {idx!r}")
-    if idx.size and (idx.min() < 0 or idx.max() >= p):
-        raise StateError(f"cues must index memories 0..{p - 1}; got {idx.min()}..{idx.max()}")
-    return torch.as_tensor(idx, dtype=torch.long)
-
-
-def _memory_indices(name: str, idx, p: int) -> torch.Tensor:
-    """``idx`` as (j,) int64 memory indices, j >= 1, or ParameterError saying what is wrong."""
-    arr = np.asarray(idx.cpu() if isinstance(idx, torch.Tensor) else idx)
-    if arr.ndim != 1 or arr.size == 0 or not np.issubdtype(arr.dtype, np.integer):
-        raise ParameterError(f"{name} must be a non-empty 1-D sequence of integer memory indices; got {idx!r}")
-    if arr.min() < 0 or arr.max() >= p:
-        raise ParameterError(f"{name} must index memories 0..{p - 1}; got {arr.min()}..{arr.max()}")
-    return torch.as_tensor(arr, dtype=torch.long)
 
 
 class CDAM:
@@ -265,7 +261,7 @@ class CDAM:
         read :math:`wQ = (a\,w + h\,wM)\,\Xi^\top` from its factors (``"factored"``,
         :class:`~cdam.couplings.FactoredValues`: no p x n value matrix, for one sparse
         product more per step). ``"auto"`` factors when ``Q`` would exceed
-        :data:`DENSE_VALUES_MAX_BYTES`.
+        :data:`~cdam._store.DENSE_VALUES_MAX_BYTES` (1 GiB).
     engine : {"auto", "direct", "coefficient"}
         How runs are computed (:mod:`cdam._engine`), exactly either way: ``"direct"`` steps
         the state (every backend, ``tol``, ``freeze``, ``perturb``); ``"coefficient"`` steps
@@ -292,23 +288,10 @@ class CDAM:
     """
 
     def __init__(
-        self,
-        graph,
-        a: float = 1.0,
-        h: float = 0.0,
-        beta: float = 1.0,
-        eta: float = 0.1,
-        mean_coef: float = 1.0,
-        normalization: str = "sym",
-        backend: str | StorageBackend = "dense",
-        device: str | torch.device = "cpu",
-        dtype: torch.dtype = torch.float32,
-        softmax: str = "stable",
-        direction: str = "forward",
-        topk: int | None = None,
-        values: str = "auto",
-        engine: str = "auto",
-        memory_limit: int | None = None,
+        self, graph, a: float = 1.0, h: float = 0.0, beta: float = 1.0, eta: float = 0.1, mean_coef: float = 1.0,
+        normalization: str = "sym", backend: str | StorageBackend = "dense", device: str | torch.device = "cpu",
+        dtype: torch.dtype = torch.float32, softmax: str = "stable", direction: str = "forward",
+        topk: int | None = None, values: str = "auto", engine: str = "auto", memory_limit: int | None = None,
     ) -> None:
         self.a = check.finite_real("a", a)
         self.h = check.finite_real("h", h)
@@ -329,7 +312,9 @@ class CDAM:
         self.couplings: Couplings = compile_graph(
             graph, normalization, a=self.a, h=self.h, direction=direction, dtype=dtype, device=device
         )
-        self.backend = self._make_backend(backend)
+        self.backend, self._memory_units = build_store(
+            self.couplings, backend, softmax=self.softmax, topk=self.topk, values=self.values
+        )
         self._backend_spec = backend if isinstance(backend, str) else None
         self._graph_version = graph._version
         self._cache = _GraphCache()  # graph-only quantities shared with with_strengths copies
@@ -346,37 +331,10 @@ class CDAM:
         new.a = check.finite_real("a", a)
         new.h = check.finite_real("h", h)
         new.couplings = self.couplings.with_strengths(new.a, new.h)
-        new.backend = new._make_backend(self._backend_spec)
+        new.backend, new._memory_units = build_store(
+            new.couplings, self._backend_spec, softmax=new.softmax, topk=new.topk, values=new.values
+        )
         return new
-
-    def _make_backend(self, backend) -> StorageBackend:
-        c = self.couplings
-        if isinstance(backend, StorageBackend):
-            if backend.n_stored:
-                raise ParameterError(
-                    f"the backend already holds {backend.n_stored} associations; give CDAM a fresh backend "
-                    "(storing this graph on top would mix two graphs' memories)"
-                )
-            try:
-                before = backend.n_hidden
-            except Exception:  # noqa: BLE001 - a store may only know its size once it holds something
-                before = 0
-            backend.store(c.Xi.T, c.Q)
-            # a store that grew one hidden unit per memory holds the memories themselves
-            self._memory_units = before == 0 and backend.n_hidden == c.n_memories
-            return backend
-        if backend == "dense":
-            keys = c.Xi.T.contiguous()
-            self._memory_units = True
-            return DenseSlots(keys, self._slot_values(keys), softmax=self.softmax, topk=self.topk)
-        raise ParameterError(f"unknown backend {backend!r}; use 'dense' or a StorageBackend instance")
-
-    def _slot_values(self, keys: torch.Tensor):
-        c = self.couplings
-        q_bytes = c.n_memories * c.n_neurons * c.Xi.element_size()
-        if self.values == "factored" or (self.values == "auto" and q_bytes > DENSE_VALUES_MAX_BYTES):
-            return c.factored_values(rows=keys)  # shares the keys' copy of the patterns
-        return c.Q
 
     # ------------------------------------------------------------------ properties
     @property
@@ -514,62 +472,25 @@ class CDAM:
             ``initial_overlaps`` (B, j), column i for memory ``overlaps_with[i]`` (implies
             ``record_overlaps``). With sparse reads nothing (B, p) is formed.
         """
-        steps = check.positive_int("steps", steps, minimum=0)
-        if tol is not None:
-            tol = check.finite_real("tol", tol, minimum=0.0)
-        if freeze and tol is None:
-            raise ParameterError("freeze=True needs tol=, the largest move of a settled run")
-        # run_cells hands over a batch it built from checked starts: no second pass over it
-        if _checked:
-            assert isinstance(x0, torch.Tensor)  # run_cells' own stacked batch
-            sigma: torch.Tensor = x0
-        else:
-            sigma = check.state_batch(x0, self.n_neurons, dtype=self.dtype, device=self.device)[0]
-        cue_idx = None if cues is None else _cue_indices(cues, sigma.shape[0], self.n_memories)
-        engine = _engine.engine_for_run(
-            self, engine, record_states=record_states, direct_only=tol is not None or perturb is not None or freeze
+        sigma, steps, tol, cue_idx, engine = _run_args.checked_run(
+            self, x0, steps, tol=tol, freeze=freeze, cues=cues, engine=engine, perturb=perturb,
+            record_states=record_states, checked=_checked,
         )
-        op = self._overlap_operator(overlap)
-        columns = None if overlaps_with is None else _memory_indices("overlaps_with", overlaps_with, self.n_memories)
-        record_overlaps = record_overlaps or columns is not None
-        sparse = _engine.sparse_read_width(self) is not None
-        summary = _Summary(self._overlap_operator("pearson"), cue_idx, attention=attention_summary, sparse=sparse)
-        built: list[Recorder] = [summary]
-        ov = _Overlaps(op, columns) if record_overlaps else None
-        st = _States() if record_states else None
-        at = _Attention() if record_attention else None
-        built += [r for r in (ov, st, at) if r is not None]
-        everyone = built + list(recorders)
+        built = _run_args.builtin_recorders(
+            self, cue_idx, overlap=overlap, record_overlaps=record_overlaps, record_states=record_states,
+            record_attention=record_attention, attention_summary=attention_summary, overlaps_with=overlaps_with,
+        )
+        columns = None if built.overlaps is None else built.overlaps.columns
         initial = sigma.cpu().clone()
         run = _engine.execute(
-            self, sigma, steps, everyone, summary, engine=engine, tol=tol, perturb=perturb, freeze=freeze,
-            params=_row_params, inference=engine == "coefficient" and not recorders, record_overlaps=record_overlaps,
-            record_states=record_states, record_attention=record_attention, attention_summary=attention_summary,
-            cues=cue_idx, overlap_columns=None if columns is None else columns.numel(),
+            self, sigma, steps, built.all() + list(recorders), built.summary, engine=engine, tol=tol,
+            perturb=perturb, freeze=freeze, params=_row_params, inference=engine == "coefficient" and not recorders,
+            record_overlaps=built.overlaps is not None, record_states=record_states,
+            record_attention=record_attention, attention_summary=attention_summary, cues=cue_idx,
+            overlap_columns=None if columns is None else columns.numel(),
         )
-        final = run.final
-        overlaps = ov.out if ov is not None else None
-        # row-major whatever layout the last product returned: reductions over the final states
-        # (correlations, overlaps) must not depend on it
-        return Trajectory(
-            final=final.contiguous().cpu(),
-            final_attention=summary.final_attention(),
-            late_attention=summary.late_mean(),
-            cues=summary.cues,
-            steps=run.done,
-            initial=initial,
-            states=st.out if st is not None else None,
-            overlaps=overlaps[1:] if overlaps is not None else None,
-            initial_overlaps=overlaps[0] if overlaps is not None else None,
-            attention=at.out if at is not None else None,
-            overlap_kind=overlap,
-            params=self.params(),
-            topk_discarded=summary.discarded,
-            engine=engine,
-            run_steps=run.run_steps,
-            settled=run.settled,
-            n_memories=self.n_memories,
-            overlaps_with=columns,
+        return Trajectory.from_run(
+            run, built, initial, overlap_kind=overlap, params=self.params(), engine=engine, n_memories=self.n_memories
         )
 
     def run_cells(self, cells, x0, steps: int = 100, *, cues=None, **run_kwargs) -> list[Trajectory]:
@@ -609,29 +530,15 @@ class CDAM:
         >>> [str(cdam.classify_mode(t, g)) for t in runs]
         ['auto', 'wide_hetero']
         """
-        cells = [self._cell_params(c) for c in cells]
+        cells = [_run_args.checked_cell(self, c) for c in cells]
         if not cells:
             raise ParameterError("cells is empty; give at least one dict of parameters")
         x, _ = check.state_batch(x0, self.n_neurons, dtype=self.dtype, device=self.device)
         return _engine.run_cells(self, cells, x, steps, cues=cues, **run_kwargs)
 
-    def _cell_params(self, cell) -> dict:
-        names = ("a", "h", "beta", "eta", "mean_coef")
-        unknown = sorted(set(cell) - set(names))
-        if unknown:
-            raise ParameterError(f"cells vary only {names}; got {unknown}")
-        current = {"a": self.a, "h": self.h, "beta": self.beta, "eta": self.eta, "mean_coef": self.mean_coef}
-        merged = {**current, **cell}
-        check.finite_real("a", merged["a"])
-        check.finite_real("h", merged["h"])
-        check.finite_real("beta", merged["beta"], minimum=0.0)
-        check.step_size(merged["eta"])
-        check.finite_real("mean_coef", merged["mean_coef"])
-        return {k: float(v) for k, v in merged.items()}
-
     def with_params(self, **params) -> CDAM:
         """A model on the same compiled graph with new ``a``, ``h``, ``beta``, ``eta`` or ``mean_coef``."""
-        c = self._cell_params(params) if params else {}
+        c = _run_args.checked_cell(self, params) if params else {}
         new = self.with_strengths(c.get("a", self.a), c.get("h", self.h))
         for name in ("beta", "eta", "mean_coef"):
             if name in c:
@@ -734,16 +641,7 @@ class CDAM:
         :math:`E(\sigma') - E(\sigma) \le -\eta(1 - \eta/2)\lVert T - \sigma\rVert^2 \le 0`
         for :math:`\eta \in (0, 1]`. No energy is known for ``a != 1`` or ``h != 0``.
         """
-        if self.a != 1.0 or self.h != 0.0:
-            raise ParameterError(
-                f"no energy function is known for a={self.a}, h={self.h}; energy() needs a = 1 and h = 0"
-            )
-        if self.beta == 0.0:
-            raise ParameterError("energy() needs beta > 0 (the log-sum-exp term divides by beta)")
-        sigma, single = check.state_batch(x, self.n_neurons, dtype=self.dtype, device=self.device)
-        lse = torch.logsumexp(self.beta * (sigma @ self.couplings.Xi), dim=1) / self.beta
-        E = -lse + 0.5 * (sigma * sigma).sum(dim=1) + self.mean_coef * (sigma @ self.couplings.xbar)
-        return E[0] if single else E
+        return energy_of(self, x)
 
     def save(self, path) -> None:
         """Save the model (its graph, exactly, and its parameters) atomically to ``path``.
@@ -757,17 +655,7 @@ class CDAM:
             For a custom backend instance (only named backends are saved), or when the
             graph changed after this model was built from it.
         """
-        from .io import write_npz
-
-        if self._backend_spec is None:
-            raise ParameterError("only models with a named backend ('dense') can be saved; save the graph instead")
-        if self.graph._version != self._graph_version:
-            raise ParameterError(
-                "the graph changed after this model was built, so the model no longer matches it; "
-                "build a new CDAM from the graph before saving"
-            )
-        params = {**self.params(), "backend": self._backend_spec, "dtype": str(self.dtype).removeprefix("torch.")}
-        write_npz(path, self.graph._to_arrays(fmt=MODEL_FORMAT, model=params))
+        _model_file.save_model(self, path)
 
     @classmethod
     def load(cls, path, device="cpu") -> CDAM:
@@ -778,39 +666,12 @@ class CDAM:
         FileFormatError
             If the file is not a valid cdam model file.
         """
-        from .errors import FileFormatError
-        from .graph import FILE_VERSION, GRAPH_ARRAYS, MemoryGraph
-        from .io import read_header, read_npz
-
-        arrays = read_npz(path, GRAPH_ARRAYS)
-        header = read_header(arrays["header"], MODEL_FORMAT, FILE_VERSION, path)
-        graph = MemoryGraph._from_arrays(arrays, header, path)
-        params = header.get("model")
-        try:
-            params = dict(params)  # type: ignore[arg-type]  # a missing entry is a TypeError, caught below
-            dtype = {"float32": torch.float32, "float64": torch.float64}[params.pop("dtype")]
-            direction = params.pop("direction")
-            known = {"a", "h", "beta", "eta", "mean_coef", "normalization", "softmax", "backend"}
-            optional = {"topk", "values", "engine", "memory_limit"}  # absent from files written before them
-            if not known <= set(params) <= known | optional:
-                raise ValueError(f"model parameters {sorted(params)} are not {sorted(known)} (+ {sorted(optional)})")
-            return cls(graph, **params, direction=direction, dtype=dtype, device=device)
-        except (TypeError, ValueError, KeyError) as exc:
-            raise FileFormatError(f"{path!s} holds invalid model parameters: {exc}") from None
+        return _model_file.load_model(cls, path, device)
 
     def params(self) -> dict:
         """The model's parameters as a plain dict."""
         return {
-            "a": self.a,
-            "h": self.h,
-            "beta": self.beta,
-            "eta": self.eta,
-            "mean_coef": self.mean_coef,
-            "normalization": self.normalization,
-            "softmax": self.softmax,
-            "direction": self.couplings.direction,
-            "topk": self.topk,
-            "values": self.values,
-            "engine": self.engine,
-            "memory_limit": self.memory_limit,
+            "a": self.a, "h": self.h, "beta": self.beta, "eta": self.eta, "mean_coef": self.mean_coef,
+            "normalization": self.normalization, "softmax": self.softmax, "direction": self.couplings.direction,
+            "topk": self.topk, "values": self.values, "engine": self.engine, "memory_limit": self.memory_limit,
         }

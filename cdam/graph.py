@@ -135,7 +135,7 @@ class MemoryGraph:
             assert n is not None  # set by the first pattern of the loop
             self._append_rows(np.stack(rows), n)
         self._list_keys()
-        assert self._index is not None
+        assert self._index is not None and isinstance(self._keys, list)
         for key in keys:
             self._index[key] = len(self._keys)
             self._keys.append(key)
@@ -171,7 +171,7 @@ class MemoryGraph:
         """Turn range keys into a list and a dict, before a memory with any key is added."""
         if isinstance(self._keys, range):
             self._keys = list(self._keys)
-            self._index = {k: k for k in self._keys}
+            self._index = {k: i for i, k in enumerate(self._keys)}
 
     def _position(self, key) -> int:
         """The row of ``key``, as a dict lookup finds it (so ``1.0`` and ``True`` find 1)."""
@@ -187,7 +187,7 @@ class MemoryGraph:
                 return int(key)
             raise KeyError(key)
         hash(key)  # unhashable keys raise TypeError, as a dict would
-        self._index = {k: k for k in self._keys}  # an unusual numeric type: let a dict decide
+        self._index = {k: i for i, k in enumerate(self._keys)}  # an unusual numeric type: let a dict decide
         return self._index[key]
 
     def _has_key(self, key) -> bool:
@@ -315,8 +315,8 @@ class MemoryGraph:
             checked.append((i, j, w))
         if not checked:
             return [], [], []
-        i, j, w = zip(*checked)
-        return list(i), list(j), list(w)
+        rows, cols, weights = zip(*checked)
+        return list(rows), list(cols), list(weights)
 
     @property
     def links(self) -> list[tuple[Hashable, Hashable, float]]:
@@ -654,7 +654,10 @@ def checked_keys(keys, p: int) -> list:
         _check_hashable(key)
     if len(set(keys)) != p:
         seen: set = set()
-        dup = next(k for k in keys if k in seen or seen.add(k))
+        for dup in keys:
+            if dup in seen:
+                break
+            seen.add(dup)
         raise DuplicateKeyError(f"key {dup!r} appears twice; keys must be distinct")
     return keys
 

@@ -1,9 +1,9 @@
 r"""Sensitivity to the start: twin runs, a finite-time Lyapunov estimate, and state sizes.
 
 In wide hetero-association the dynamics can amplify a rounding difference until two runs
-that agree to the last bit at the start end in visibly different states (SPEC 4,
-"Sensitivity"). Statistics of such a regime are reproducible only in distribution: another
-CPU kernel, thread count or seed moves them by the spread of the distribution, not by
+that agree to the last bit at the start end in visibly different states (our measurement,
+``benchmarks/spread.py``). Statistics of such a regime are reproducible only in distribution:
+another CPU kernel, thread count or seed moves them by the spread of the distribution, not by
 rounding. :func:`twin_divergence` tells a user which regime a model is in.
 
 :class:`StateSize` is a recorder of the state's size over time; the update keeps every entry

@@ -5,12 +5,13 @@ are the transitions :math:`k \to k+1` (and :math:`p-1 \to 0` for a cycle). With 
 auto-association ``a`` and a positive hetero-association ``h`` the value written by memory
 ``k``, :math:`a\,\xi_k + h\,\xi_{k+1}` (for ``sym`` normalisation of a path or cycle), pushes
 the state off the current item and on to the next one, so the dynamics replay the sequence
-(SPEC 1.6). :func:`replay` runs many cues in one batch and reads off the order in which
-memories are visited; distractors (an external pattern added to the state every ``freq``
-steps) test that recall resumes on the sequence.
+(the video-replay sequence experiment of Burns 2024, arXiv 2404.07123). :func:`replay` runs
+many cues in one batch and reads off the order in which memories are visited; distractors (an
+external pattern added to the state every ``freq`` steps) test that recall resumes on the
+sequence.
 
-The module also holds the serial-position experiments of SPEC 1.4 (Miyashita's 97 learned
-fractals, and a number line for numerosity): :func:`serial_distance_curve`, the mean
+The module also holds serial-position experiments built on the range of recall (Miyashita's 97
+learned fractals, and a number line for numerosity): :func:`serial_distance_curve`, the mean
 attractor correlation as a function of the distance between two items in the sequence.
 
 Videos: :func:`moving_shape_video` renders the 49-frame synthetic video that ships with the
@@ -51,12 +52,12 @@ __all__ = [
     "video_memory_graph",
 ]
 
-#: SPEC 1.6: the model parameters of the video replay (n sampled pixels, beta, eta, c).
+#: The video-replay experiment (Burns 2024): the model parameters (n sampled pixels, beta, eta, c).
 VIDEO_PARAMS = {"n": 2000, "beta": 0.6, "eta": 0.2, "mean_coef": 1.0}
-#: SPEC 1.6: (a, h) settings compared on the video: clean replay, and stuck in a band.
+#: The video-replay experiment: (a, h) settings compared on the video: clean replay, and stuck in a band.
 VIDEO_SETTINGS = ((-2.0, 3.0), (-1.0, 3.0))
-#: SPEC 1.4: the (-2, 3) range-of-recall curve (30-cycle, serial distances 1-6), which SPEC
-#: says is the Miyashita (1988) curve; on 97 memories it should decay to ~0 by distance 5-6.
+#: The (-2, 3) curve of the range-of-recall experiment (Burns 2024; 30-cycle, serial distances 1-6),
+#: the reference for the Miyashita (1988) curve; on 97 memories it should decay to ~0 by distance 5-6.
 MIYASHITA_SPEC = {1: 0.63, 2: 0.50, 3: 0.41, 4: 0.29, 5: 0.15, 6: 0.02}
 
 
@@ -396,7 +397,7 @@ def serial_distance_curve(
     r"""Mean attractor correlation by serial distance in a learned sequence of ``p`` items.
 
     Each item gets an i.i.d. U[0,1) pattern; neighbours in the sequence are linked
-    (undirected by default, as on SPEC 1.4's cycle; ``directed=True`` uses transitions
+    (undirected by default, as on the range-of-recall cycle; ``directed=True`` uses transitions
     :math:`k \to k+1`). All-starts runs give the attractor correlation :math:`C`; the curve is
     the mean of :math:`C_{ij}` over ordered pairs at serial distance
     :math:`d = |i - j|` (``min(|i - j|, p - |i - j|)`` on a cycle), averaged over seeds (each

@@ -1,12 +1,16 @@
 """Sphinx configuration of the cdam documentation.
 
 Build with ``python -m sphinx -W -b html docs docs/_build/html`` from the repository root
-(needs the ``docs`` extra, and LaTeX with dvipng for the math: see the user guide's
-"Building these docs").
+(needs the ``docs`` extra; see "Building these docs"). Math is rendered to PNG images with
+LaTeX and dvipng where they are installed, and by MathJax in the browser otherwise;
+``CDAM_DOCS_MATH=mathjax`` or ``CDAM_DOCS_MATH=imgmath`` forces one.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -26,7 +30,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.doctest",
-    "sphinx.ext.imgmath",
+    # "sphinx.ext.imgmath" or "sphinx.ext.mathjax", chosen below
     "numpydoc",
     "sphinx_gallery.gen_gallery",
 ]
@@ -55,7 +59,24 @@ numpydoc_validation_checks: set[str] = set()
 # examples are run by pytest (--doctest-modules) with their module's names in scope
 doctest_test_doctest_blocks = ""
 
-# -- math: rendered to PNG at build time so that pages need no CDN when read --------------------
+# -- math ---------------------------------------------------------------------------------------
+# With LaTeX, math is rendered to PNG at build time, so the pages need no network when read.
+# Without it (a plain `pip install`), MathJax typesets it in the browser (loaded from its CDN).
+
+
+def _latex_ready() -> bool:
+    """Whether latex, dvipng and the two styles that imgmath's settings below use are installed."""
+    if not (shutil.which("latex") and shutil.which("dvipng") and shutil.which("kpsewhich")):
+        return False
+    found = subprocess.run(["kpsewhich", "preview.sty", "anyfontsize.sty"], capture_output=True, text=True)
+    return len(found.stdout.split()) == 2
+
+
+MATH = os.environ.get("CDAM_DOCS_MATH", "").strip().lower() or ("imgmath" if _latex_ready() else "mathjax")
+if MATH not in ("imgmath", "mathjax"):
+    raise ValueError(f"CDAM_DOCS_MATH={MATH!r}: use 'imgmath' (needs latex and dvipng) or 'mathjax'")
+extensions.append(f"sphinx.ext.{MATH}")
+
 imgmath_image_format = "png"
 imgmath_use_preview = True  # baseline-aligned inline math
 imgmath_font_size = 13

@@ -1,9 +1,10 @@
-"""Reproduce SPEC 3: the Case Sequence Task with the minimal transformer and the MHN-Transformers
-==============================================================================================
+"""Reproduce the Case Sequence Task: the minimal transformer and the MHN-Transformers
+====================================================================================
 
-Trains every model of SPEC 3 for 10 seeds (5000 batches of 64, lr 5e-3, beta 1, d 32,
-n_h 8), prints each variant's median final accuracy (mean of the last 500 batches) and its
-spread beside SPEC's figure, and writes two PNGs:
+The Case Sequence Task of Bhandarkar & McClelland 2025 ("Neural Computation Without Slots",
+arXiv 2511.04593). Trains every model of the paper for 10 seeds (5000 batches of 64, lr 5e-3,
+beta 1, d 32, n_h 8), prints each variant's median final accuracy (mean of the last 500
+batches) and its spread beside the paper's figure, and writes two PNGs:
 
 - ``case_sequence_learning_curves.png``: median batch accuracy per variant (band: the
   inter-quartile range over seeds);
@@ -13,9 +14,9 @@ spread beside SPEC's figure, and writes two PNGs:
 Run ``python examples/case_sequence.py [--outdir DIR] [--workers 2]`` (70 runs of a few
 seconds each on one core). ``--seeds 2 --batches 1000`` gives a quick look; ``--replot
 case_sequence_results.npz`` redraws without training; ``--sensitivity`` also reruns the two
-variants that miss SPEC's band at SPEC's settings with the authors' own settings for them
+variants that miss the paper's band at its settings with the authors' own settings for them
 (QK-MHN without projection at n_h 16, MHN-W_K + projection at lr 1e-3): with them both
-medians move into SPEC's 0.87-0.92, so those two gaps are settings, not the model.
+medians move into the paper's 0.87-0.92, so those two gaps are settings, not the model.
 
 The gallery runs it with ``--seeds 1 --batches 500 --workers 1`` (``docs/gallery_setup.py``).
 """
@@ -35,7 +36,7 @@ from cdam.plot import new_figure  # outside pyplot: no backend to select, nothin
 
 TAB10 = matplotlib.colormaps["tab10"].colors
 
-# (variant, input projection, label, SPEC's figure, SPEC's median where it gives one)
+# (variant, input projection, label, the paper's figure, its median where it gives one)
 CONFIGS = [
     ("transformer", False, "Transformer", "1.00", 1.00),
     ("fixed_k", False, "Fixed-W_K", "0.87-0.92", None),
@@ -119,7 +120,7 @@ def summarize(results: dict) -> list[dict]:
 def print_table(rows: list[dict], seeds: int, batches: int) -> None:
     last = min(500, batches)
     print(f"Case Sequence Task, {seeds} seeds x {batches} batches; final accuracy = mean of the last {last} batches")
-    head = f"{'model':<18} {'median':>6} {'IQR':>13} {'min-max':>13}   {'SPEC':<12} {'key contrast':>12} {'s/run':>6}"
+    head = f"{'model':<18} {'median':>6} {'IQR':>13} {'min-max':>13}   {'paper':<12} {'key contrast':>12} {'s/run':>6}"
     print(head)
     print("-" * len(head))
     for r in rows:
@@ -185,7 +186,7 @@ def plot_key_similarity(results: dict, path: Path) -> None:
     fig.savefig(path, dpi=110, bbox_inches="tight")
 
 
-# settings where SPEC's figure and ours differ: the authors' own choices for those runs
+# settings where the paper's figure and ours differ: the authors' own choices for those runs
 SENSITIVITY = [
     ("qk_mhn", False, {"n_hidden": 16}, "QK-MHN, n_h 16 (authors' saved run)", "0.87-0.92"),
     ("mhn", True, {"lr": 1e-3}, "MHN-W_K + proj, lr 1e-3 (authors' config)", "0.87-0.92"),
@@ -204,20 +205,20 @@ def run_sensitivity(seeds: int, batches: int, workers: int, base: dict | None = 
             finals = list(pool.map(_run_alt, jobs))
     else:
         finals = [_run_alt(j) for j in jobs]
-    print("sensitivity of the two variants that miss SPEC's band at SPEC's settings:")
+    print("sensitivity of the two variants that miss the paper's band at the paper's settings:")
     medians = {}
     for i, (v, p, _kw, label, spec) in enumerate(SENSITIVITY):
         f = np.array(finals[i * seeds : (i + 1) * seeds])
         medians[(v, p)] = float(np.median(f))
-        was = "" if base is None else f", {base[(v, p)]:.3f} at SPEC's settings"
-        print(f"  {label:44s} median {np.median(f):.3f} (min-max {f.min():.3f}-{f.max():.3f}{was}); SPEC {spec}")
+        was = "" if base is None else f", {base[(v, p)]:.3f} at the paper's settings"
+        print(f"  {label:44s} median {np.median(f):.3f} (min-max {f.min():.3f}-{f.max():.3f}{was}); paper {spec}")
     # the cause of each gap is the one setting that moved (benchmarks/paper_gaps.py [5] also
     # measures key lr, beta and n_h for both, which do not bring them into the band)
-    band = (0.87, 0.92)  # SPEC 3's "other variants 0.87-0.92"
+    band = (0.87, 0.92)  # Bhandarkar & McClelland 2025: "other variants 0.87-0.92"
     inside = [band[0] <= m <= band[1] for m in medians.values()]
-    print(f"why: with its setting above each median is {'inside' if all(inside) else 'not always inside'} SPEC's "
+    print(f"why: with its setting above each median is {'inside' if all(inside) else 'not always inside'} the paper's "
           f"band {band[0]}-{band[1]} ({sum(inside)} of {len(inside)}): the gap is that one setting, not the model "
-          "(SPEC gives n_h 8 only for the projection; benchmarks/paper_gaps.py [5] measures key lr and beta too)")
+          "(the paper gives n_h 8 only for the projection; benchmarks/paper_gaps.py [5] measures key lr and beta too)")
     return medians
 
 

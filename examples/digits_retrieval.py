@@ -1,13 +1,13 @@
-"""Reproduce SPEC 1.7's image-retrieval table on scikit-learn's 8x8 digits, two scores
-===================================================================================
+"""Reproduce Burns 2024's image-retrieval table on scikit-learn's 8x8 digits, two scores
+=====================================================================================
 
 P images (the first P digits of the data set, 64 pixels scaled into [0, 1]) are stored with
 no graph; each is cued with itself plus noise (beta 1, eta 0.1, noise 1, T 100, c 1) and
 scored two ways: the paper's column score (the run started from mu ends more correlated with
 xi_mu than any other run does) and the usual row score (the run's best-correlated memory is
 its own). Both softmax forms are run: the stable default and the notebooks' "legacy" one.
-The script prints the table beside SPEC's Fashion-MNIST column scores and writes
-``digits_retrieval.png``.
+The script prints the table beside the paper's Fashion-MNIST column scores (Burns 2024, arXiv
+2404.07123) and writes ``digits_retrieval.png``.
 
 Run it in full::
 
@@ -40,14 +40,14 @@ def main(argv=None) -> dict:
     tables = {sm: digits_retrieval(args.p, DIGITS_A, softmax=sm, seeds=seeds) for sm in SOFTMAXES}
     print(f"Image retrieval, sklearn 8x8 digits (n = 64), beta 1, eta 0.1, noise 1, T 100, c 1; "
           f"mean over {args.seeds} seeds")
-    print("cells: column score / row score; SPEC: the paper's Fashion-MNIST column score")
+    print("cells: column score / row score; Burns 2024: the paper's Fashion-MNIST column score")
     head = "".join(f"{'a=' + format(a, 'g'):>16}" for a in DIGITS_A)
     for sm in SOFTMAXES:
         print(f"\nsoftmax={sm!r}\n{'P':>4}{head}")
         for p in args.p:
             cells = [f"{tables[sm][(p, a)].column:.2f} / {tables[sm][(p, a)].row:.2f}" for a in DIGITS_A]
             print(f"{p:>4}" + "".join(f"{c:>16}" for c in cells))
-    print(f"\nSPEC (Fashion-MNIST, column score, legacy softmax)\n{'P':>4}{head}")
+    print(f"\nBurns 2024 (Fashion-MNIST, column score, legacy softmax)\n{'P':>4}{head}")
     for p in args.p:
         ref = FASHION_MNIST_COLUMN_SCORE.get(p)
         print(f"{p:>4}" + "".join(f"{(format(ref[a], '.3g') if ref else '-'):>16}" for a in DIGITS_A))
@@ -75,7 +75,7 @@ def main(argv=None) -> dict:
                         fmt="s" + ls, color="C1", mfc=mfc, capsize=2, label=f"row score, {sm}")
         if p in FASHION_MNIST_COLUMN_SCORE:
             ax.scatter(x, [FASHION_MNIST_COLUMN_SCORE[p][a] for a in DIGITS_A], marker="*", s=90, color="black",
-                       zorder=3, label="SPEC column (Fashion-MNIST)")
+                       zorder=3, label="Burns 2024 column (Fashion-MNIST)")
         ax.axhline(1.0 / p, color="gray", lw=0.8, ls="--", label="chance 1/P")
         ax.set_xticks(x, [f"{a:g}" for a in DIGITS_A])
         ax.set_ylim(-0.03, 1.05)

@@ -1,5 +1,5 @@
-"""The paper's family-tree automaton (SPEC 1.8, Burns 2024) run by CDAM memory dynamics
-====================================================================================
+"""The paper's family-tree automaton (Burns 2024, arXiv 2404.07123) run by CDAM memory dynamics
+============================================================================================
 
 States are people (Homer, Marge, Lisa, Bart), symbols are relations; each of the 12 defined
 transitions is an edge from a (person, relation) memory to the relative's memory. The script

@@ -1,5 +1,5 @@
-"""Reproduce SPEC 1.5: multi-scale communities of Zachary's karate club
-====================================================================
+"""Reproduce Burns 2024: multi-scale communities of Zachary's karate club
+======================================================================
 
 Prints, for a = 1, 0, -0.5, -2 (h = 1 - a), the mean attractor correlation within and
 between the two factions, the number of groups (components of C > 0.9) and the agreement
@@ -74,7 +74,7 @@ def main(argv=None) -> dict:
               f"NMI vs factions {normalized_mutual_info(lvl.partition, truth, list(G)):.2f}")
     lv = louvain_communities(G, seed=0)
     print(f"Louvain (networkx, seed 0): {len(lv)} groups, Q={modularity(G, lv):.3f}, "
-          f"NMI {normalized_mutual_info(lv, truth, list(G)):.2f} (SPEC: Q = 0.4198, NMI 0.55-0.62)")
+          f"NMI {normalized_mutual_info(lv, truth, list(G)):.2f} (modularity methods: Q = 0.4198, NMI 0.55-0.62)")
     png = plot.save_figure(plot.plot_community_levels(G, levels, truth), Path(args.out) / "karate_communities.png")
     print(f"wrote {png}")
     return {"means": means, "levels": levels, "figure": png}

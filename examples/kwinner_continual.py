@@ -1,9 +1,11 @@
-"""Continual learning: K-winner vs 1-winner modern Hopfield networks (SPEC 2)
-==========================================================================
+"""Continual learning: K-winner vs 1-winner modern Hopfield networks
+==================================================================
 
-Runs the SPEC 2 protocol (2000 burn-in patterns, 2000 studied, frozen test with 100% and
-50% cues, pseudo-memories; 10 samples of 20 runs per model), prints the accuracy-by-age and
-d' table next to SPEC's targets, and writes the figure (accuracy and d' by age).
+Runs the protocol of the continual-learning experiment of Bhandarkar & McClelland 2025
+("Neural Computation Without Slots", arXiv 2511.04593): 2000 burn-in patterns, 2000 studied,
+frozen test with 100% and 50% cues, pseudo-memories; 10 samples of 20 runs per model. It prints
+the accuracy-by-age and d' table next to the paper's numbers, and writes the figure (accuracy
+and d' by age).
 
 Run it in full::
 
@@ -22,9 +24,10 @@ import argparse
 import pickle
 import time
 
-from cdam.experiments.continual import KWINNER, ONE_WINNER, continual_experiment, one_winner_difference, plot_continual
+from cdam.experiments.continual import KWINNER, ONE_WINNER, continual_experiment, one_winner_difference
+from cdam.plot import plot_continual
 
-SPEC = {
+PAPER = {
     "K-winner": {"accuracy": {1: 0.85, 100: 0.72, 200: 0.64, 1000: 0.52}, "pseudo": 0.52, "dprime": {100: 4.6}},
     "1-winner": {"accuracy": {1: 1.00, 100: 0.49, 200: 0.27, 1000: 0.18}, "pseudo": 0.18, "dprime": {100: 0.8}},
 }
@@ -39,7 +42,7 @@ def fmt(x, spec, digits=2):
 
 def print_table(result):
     table = result.table(ACC_AGES, D_AGES)
-    print("\nmeasured (SPEC 2 target), 100% cue")
+    print("\nmeasured (Bhandarkar & McClelland 2025), 100% cue")
     head = (
         "model      "
         + "".join(f"acc@{a:<9d}" for a in ACC_AGES)
@@ -48,7 +51,7 @@ def print_table(result):
     )
     print(head)
     for name, row in table.items():
-        spec = SPEC.get(name, {"accuracy": {}, "dprime": {}})
+        spec = PAPER.get(name, {"accuracy": {}, "dprime": {}})
         cells = [fmt(row["accuracy"][a], spec["accuracy"].get(a)) for a in ACC_AGES]
         cells.append(fmt(row["pseudo"], spec.get("pseudo")))
         cells += [fmt(row["dprime"][a], spec["dprime"].get(a), 1) for a in D_AGES]
@@ -93,8 +96,8 @@ def _ranges(ages):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
-    ap.add_argument("--samples", type=int, default=10, help="samples of runs (SPEC: 10)")
-    ap.add_argument("--runs", type=int, default=20, help="runs per sample (SPEC: 20)")
+    ap.add_argument("--samples", type=int, default=10, help="samples of runs (paper: 10)")
+    ap.add_argument("--runs", type=int, default=20, help="runs per sample (paper: 20)")
     ap.add_argument("--workers", type=int, default=2, help="local processes")
     ap.add_argument("--scheduler", default=None, help="Dask scheduler address (needs dask.distributed)")
     ap.add_argument("--seed", type=int, default=0)

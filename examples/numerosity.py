@@ -3,12 +3,13 @@
 
 Numerosity-selective neurons (Nieder and Miller 2002) respond most to one number and less
 to numbers further from it: the numerical distance effect. Here the numbers 1..P are
-memories on an undirected path (k linked to k + 1), with SPEC 1.4's settings (n = 1000, sym,
-eta 0.1, beta 1, T 100, c 1, noise 1, h = 1 - a). The script prints the mean attractor
-correlation by numerical distance for an auto-associative, a narrow and two wide
-hetero-associative settings, and the "tuning curves" of a few cued numbers (Pearson overlap of
-the final state with every number's pattern), and writes ``numerosity.png``. SPEC gives no
-numbers here, only the shape: correlation falling with numerical distance.
+memories on an undirected path (k linked to k + 1), with the settings of
+the range-of-recall experiment of Burns 2024 (n = 1000, sym, eta 0.1, beta 1, T 100, c 1, noise
+1, h = 1 - a). The script prints the mean attractor correlation by numerical distance for an
+auto-associative, a narrow and two wide hetero-associative settings, and the "tuning curves" of
+a few cued numbers (Pearson overlap of the final state with every number's pattern), and writes
+``numerosity.png``. The papers give no numbers here, only the shape: correlation falling with
+numerical distance.
 
 Run it in full::
 

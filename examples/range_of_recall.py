@@ -1,10 +1,10 @@
-"""Reproduce SPEC 1.3 (the four modes) and 1.4 (range of recall) on the 30-memory cycle
-====================================================================================
+"""Reproduce Burns 2024: the four modes and the range of recall on the 30-memory cycle
+===================================================================================
 
 Prints the mode table and the mean attractor correlation by graph distance, averaged over
 seeds (each seed draws new patterns and start noise), next to the paper's numbers, and
 writes ``range_of_recall.png`` and ``phase_diagram.png``. The (-2, 3) row is reproducible only
-in distribution (its dynamics amplify rounding, SPEC 4: the 5-seed means move by up to 0.035
+in distribution (its dynamics amplify rounding: the 5-seed means move by up to 0.035
 across CPU kernels and thread counts, ``benchmarks/spread.py``); the other rows agree to
 rounding. Its d = 1 cell reads 0.57-0.59 against the paper's 0.63: the script prints the
 per-seed spread and the cell at T 50-150, which show that it is still falling at T 100
@@ -54,7 +54,8 @@ def main(argv=None) -> dict:
             cells.append(f"{prof.mean[i]:+.2f}({prof.std[i]:.2f})/{ref:+.2f}")
         print(f"{str(key):<13}" + "".join(f"{c:>17}" for c in cells))
 
-    # SPEC 4: the (-2, 3) row is wide-regime; its d = 1 is the one cell off the paper. Read it per
+    # The (-2, 3) row is wide-regime (it amplifies rounding, benchmarks/spread.py); its d = 1 is
+    # the one cell off the paper. Read it per
     # seed and at other T to show what it depends on (benchmarks/paper_gaps.py [2] measures
     # softmax, dtype, noise, beta too; its logits never leave (-36, 709), so the legacy softmax
     # of the notebooks would give the same run).
@@ -66,7 +67,8 @@ def main(argv=None) -> dict:
           f"{(d1 >= ref1).mean():.0%} of single seeds reach the paper's value; read at T = "
           + ", ".join(f"{T}: {v.mean():.2f}" for T, v in by_T.items())
           + ". The cell is still falling at T 100 (an earlier read gives the paper's value) and moves with the "
-          "seeds and the CPU kernels (SPEC 4); the softmax and the dtype are not the cause (benchmarks/paper_gaps.py)")
+          "seeds and the CPU kernels (benchmarks/spread.py); the softmax and the dtype are not the cause "
+          "(benchmarks/paper_gaps.py)")
 
     out = Path(args.out)
     reference = {k: dict(zip(paper.RANGE_DISTANCES, v)) for k, v in paper.RANGE_OF_RECALL.items()}

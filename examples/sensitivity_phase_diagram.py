@@ -1,11 +1,12 @@
 """Where the dynamics amplify rounding: mean finite-time Lyapunov estimate over (a, h)
 ====================================================================================
 
-SPEC 4 ("Sensitivity"): in wide hetero-association two runs that start ``eps`` apart end far
-apart, so statistics there are reproducible only in distribution (another CPU kernel or
-thread count moves them by their spread). This script runs every start of a 30-cycle beside
-a twin 1e-3 away (:func:`cdam.sensitivity.twin_divergence`), maps the mean Lyapunov estimate
-:math:`\\lambda = (1/T)\\log(d_T/d_0)` over an (a, h) grid, prints the table and writes
+cdam's own measurement (``benchmarks/spread.py``), not a paper's result: in wide
+hetero-association two runs that start ``eps`` apart end far apart, so statistics there are
+reproducible only in distribution (another CPU kernel or thread count moves them by their
+spread). This script runs every start of a 30-cycle beside a twin 1e-3 away
+(:func:`cdam.sensitivity.twin_divergence`), maps the mean Lyapunov estimate :math:`\\lambda =
+(1/T)\\log(d_T/d_0)` over an (a, h) grid, prints the table and writes
 ``sensitivity_phase_diagram.png``. Negative: the twins merged (auto-association, quiescence);
 positive: they separated (wide hetero-association).
 

@@ -1,13 +1,15 @@
-"""Reproduce SPEC 1.6: replay of a 49-frame video stored as a cycle of memories, and distractors
-=============================================================================================
+"""Reproduce the video replay: a 49-frame video stored as a cycle of memories, and distractors
+============================================================================================
+
+The video-replay sequence experiment of Burns 2024 (arXiv 2404.07123).
 
 Each frame is a memory (n = 2000 sampled pixels); frame k has the transition k -> k + 1 and
 the last frame leads back to the first (the synthetic video loops). The dynamics (beta 0.6,
 eta 0.2, c 1) start from every frame at once; the script prints how the runs visited the
-frames for (a, h) = (-2, 3) (SPEC: the cleanest replay, every frame visited about once per
-50 steps) and (-1, 3) (SPEC: stuck in a band of similar frames), then adds a distractor (an
+frames for (a, h) = (-2, 3) (paper: the cleanest replay, every frame visited about once per
+50 steps) and (-1, 3) (paper: stuck in a band of similar frames), then adds a distractor (an
 external random pattern) every ``--freq`` steps and reports how fast recall resumes on the
-sequence. Writes ``video_replay.png``. The synthetic video replays slower than SPEC's "about
+sequence. Writes ``video_replay.png``. The synthetic video replays slower than the paper's "about
 once per 50 steps"; the script runs the same model on uncorrelated frames, which replay at
 about one frame a step, to show that the difference comes from how alike the frames are.
 
@@ -79,7 +81,8 @@ def main(argv=None) -> dict:
         stats[(a, h)], replays[(a, h)] = s, r
         print(f"{str((a, h)):<12}{s.visited:>9.2f}{s.visits_per_period:>23.2f}{s.visits_sd:>7.2f}{s.forward:>9.2f}"
               f"{s.changes_per_step:>13.2f}   {_band(r.order(0, start=args.burn))}")
-    print("SPEC 1.6: (-2, 3) every frame visited about once per 50 steps; (-1, 3) stuck in a band of similar frames")
+    print("Burns 2024, video replay: (-2, 3) every frame visited about once per 50 steps; (-1, 3) stuck in a band "
+          "of similar frames")
     # The replay's speed depends on how alike the frames are. The same run on uncorrelated
     # U[0,1) frames (same n, beta, eta) shows what the model does without the video's structure
     # (benchmarks/paper_gaps.py [3] also measures softmax, beta, eta and variants of the video).

@@ -7,14 +7,49 @@ import os
 import numpy as np
 import pytest
 import torch
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 
 import cdam
 
-# CI runs the same examples every time (a red CI is then reproducible); local runs explore.
-settings.register_profile("ci", derandomize=True, print_blob=True)
-if os.environ.get("CI"):
-    settings.load_profile("ci")
+# hypothesis profiles, chosen by HYPOTHESIS_PROFILE (or --hypothesis-profile):
+# - "deterministic", the default: every run on every machine tries the same examples (drawn
+#   from a seed derived from each test's name), so a red suite is red everywhere and a green
+#   one stays green; no example database (a failure seen once is not replayed from .hypothesis/
+#   on later runs, so the result depends on the code alone); no deadline and no too_slow
+#   check (both measure time, which differs between machines). Tests' own max_examples win.
+# - "wide": random examples (pick them with --hypothesis-seed), WIDE_EXAMPLES times each
+#   test's max_examples, and the blob that replays a failure printed with it.
+_NO_TIMING = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+settings.register_profile(
+    "deterministic", derandomize=True, database=None, max_examples=100, print_blob=True, **_NO_TIMING
+)
+settings.register_profile("wide", derandomize=False, database=None, max_examples=100, print_blob=True, **_NO_TIMING)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
+WIDE_EXAMPLES = 10
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under the wide profile, multiply each property test's own max_examples by WIDE_EXAMPLES.
+
+    An explicit ``@settings(max_examples=...)`` overrides any profile, so the profile alone
+    cannot widen those tests; hypothesis reads a test's settings from the attribute that
+    ``@settings`` sets, at call time, so replacing it here takes effect.
+    """
+    if settings.get_current_profile_name() != "wide":
+        return
+    widened = set()
+    for item in items:
+        test = getattr(getattr(item, "obj", None), "__func__", getattr(item, "obj", None))
+        if not getattr(test, "is_hypothesis_test", False) or id(test) in widened:
+            continue  # parametrised copies share one function: widen it once
+        own = getattr(test, "_hypothesis_internal_use_settings", None)
+        if own is None:
+            raise pytest.UsageError(
+                f"{item.nodeid}: this hypothesis version keeps a test's settings elsewhere; "
+                "update tests/conftest.py's wide profile"
+            )
+        test._hypothesis_internal_use_settings = settings(own, max_examples=own.max_examples * WIDE_EXAMPLES)
+        widened.add(id(test))
 
 
 # CDAM_TEST_THREADS=2 reruns the suite with two intra-op threads (another reduction order):

@@ -1,4 +1,4 @@
-"""Bounded by construction (SPEC 1.2): every state stays in the box of cdam.sensitivity.state_bounds.
+"""Bounded by construction (the CDAM update): every state stays in the box of cdam.sensitivity.state_bounds.
 
 The update is a convex combination of the state and r = wQ - c xbar (w a probability vector,
 eta in (0, 1]), so entry i of every state lies between min(x0_i, min_mu Q_mu,i - c xbar_i)

@@ -127,7 +127,7 @@ def test_sym_is_symmetric_and_equals_spec_on_undirected_graphs(random_graph, see
     M = g.compile("sym").M.toarray()
     np.testing.assert_allclose(M, M.T, rtol=0, atol=1e-15)
     A = g.adjacency().toarray()
-    D = np.abs(A).sum(axis=1)  # SPEC: D^-1/2 A D^-1/2, D the degree
+    D = np.abs(A).sum(axis=1)  # sym: D^-1/2 A D^-1/2, D the degree
     Dm = np.diag([1 / np.sqrt(d) if d > 0 else 0.0 for d in D])
     np.testing.assert_allclose(M, Dm @ A @ Dm, rtol=1e-12, atol=1e-15)
 
@@ -167,7 +167,7 @@ def test_value_matrix_matches_dense_numpy(random_graph, method, direction, a, h)
     Xi = g.patterns
     M = c.M.toarray()
     Mdir = M if direction == "forward" else M.T
-    # SPEC 1.2: Q = (a Xi + h Xi M^T)^T = a Xi^T + h M Xi^T  (reverse: M^T in place of M)
+    # the CDAM update (Burns 2024): Q = (a Xi + h Xi M^T)^T = a Xi^T + h M Xi^T  (reverse: M^T in place of M)
     expected = (a * Xi + h * Xi @ Mdir.T).T
     np.testing.assert_allclose(c.Q.numpy(), expected, rtol=1e-12, atol=1e-12)
     assert c.a == a and c.h == h and c.direction == direction

@@ -1,4 +1,4 @@
-"""CDAM dynamics against an independent float64 numpy implementation of SPEC 1.2."""
+"""CDAM dynamics against an independent float64 numpy implementation of the CDAM update (Burns 2024)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.usefixtures("single_thread")
 
 # ---------------------------------------------------------------------------- reference
 def ref_coupling(A, method):
-    """SPEC 1.1 normalisations; degrees are absolute (signed weights) and, for "sym", the
+    """The sym/row/none normalisations; degrees are absolute (signed weights) and, for "sym", the
     documented choice D_out^-1/2 A D_in^-1/2 (equal to D^-1/2 A D^-1/2 when A is symmetric)."""
     if method == "none":
         return A.copy()
@@ -38,7 +38,7 @@ def ref_softmax(z):
 
 
 def ref_run(Xi, M, x0, *, a, h, beta, eta, c, steps, direction="forward"):
-    """SPEC 1.2, written from the equations: states (T + 1, B, n), float64.
+    """The CDAM update (Burns 2024), written from the equations: states (T + 1, B, n), float64.
 
     w     = softmax(beta * sigma @ Xi)
     Q     = (a * Xi + h * Xi @ M.T).T        (reverse: M.T in place of M)
@@ -210,7 +210,7 @@ def test_all_starts_equals_run_from_noisy_patterns():
     noise, seed = 0.7, 123
     gen = torch.Generator().manual_seed(seed)
     U = torch.rand(8, 80, generator=gen, dtype=torch.float64).numpy()
-    x0 = g.patterns.T + noise * (U - 0.5)  # SPEC 1.2: xi_s + noise * (U[0,1)^n - 0.5)
+    x0 = g.patterns.T + noise * (U - 0.5)  # the paper's start: xi_s + noise * (U[0,1)^n - 0.5)
     np.testing.assert_allclose(model.initial_states(noise, seed).numpy(), x0, rtol=0, atol=1e-15)
     traj = model.all_starts(steps=30, noise=noise, seed=seed)
     assert traj.batch_size == 8
@@ -238,7 +238,7 @@ def test_all_starts_is_deterministic_per_seed():
 
 
 def test_auto_association_recalls_every_cue():
-    # SPEC 1.3: a = 1, h = 0 settles on the cued memory
+    # Burns 2024: a = 1, h = 0 settles on the cued memory
     g = _graph("cycle", n=300, p=10, seed=4)
     traj = cdam.CDAM(g, a=1.0, h=0.0).all_starts(steps=100, noise=1.0, seed=0, record_overlaps=True)
     assert traj.overlaps[-1].argmax(dim=1).tolist() == list(range(10))
@@ -276,7 +276,7 @@ def test_modern_hopfield_random():
 def test_energy_literal():
     g = cdam.MemoryGraph.from_patterns(np.eye(2))
     m0 = cdam.CDAM(g, beta=1.0, mean_coef=0.0, dtype=torch.float64)
-    # SPEC: -1/beta logsumexp(beta sigma Xi) + |sigma|^2 / 2 = -log(e + 1) + 0.5
+    # MHN energy (Ramsauer 2020): -1/beta logsumexp(beta sigma Xi) + |sigma|^2 / 2 = -log(e + 1) + 0.5
     assert float(m0.energy(np.array([1.0, 0.0]))) == pytest.approx(-0.8132616875182228, rel=1e-12)
     m2 = cdam.CDAM(g, beta=2.0, mean_coef=0.0, dtype=torch.float64)
     assert float(m2.energy(np.array([1.0, 0.0]))) == pytest.approx(-np.log(np.exp(2.0) + 1.0) / 2 + 0.5, rel=1e-12)
@@ -541,8 +541,29 @@ def test_auto_values_factor_only_above_the_budget(monkeypatch):
 
     g = _graph("cycle")
     assert not isinstance(cdam.CDAM(g).backend.values, FactoredValues)
-    monkeypatch.setattr(cdam.dynamics, "DENSE_VALUES_MAX_BYTES", 100)
+    monkeypatch.setattr(cdam._store, "DENSE_VALUES_MAX_BYTES", 100)
     model = cdam.CDAM(g, a=0.5, h=1.0)
     assert isinstance(model.backend.values, FactoredValues)
     assert "Q" not in model.couplings.__dict__  # never formed
     assert isinstance(model.with_strengths(-1.0, 2.0).backend.values, FactoredValues)
+
+
+def test_trajectory_select_and_concat_keep_every_field():
+    import dataclasses
+
+    from cdam.dynamics import _PER_RUN, _TIME_MAJOR
+
+    model = cdam.CDAM(_graph("cycle"), topk=3, dtype=torch.float64)
+    record = {"record_overlaps": True, "record_states": True, "record_attention": True}
+    t = model.all_starts(steps=6, tol=1e-9, freeze=True, **record)
+    # a new field must say how it splits over runs, or select/concat would copy it unsplit
+    shared = {"steps", "overlap_kind", "params", "engine", "n_memories"}
+    assert {f.name for f in dataclasses.fields(t)} == set(_PER_RUN) | set(_TIME_MAJOR) | shared
+    whole = cdam.Trajectory.concat([t.select(slice(0, 4)), t.select(slice(4, None))])
+    for f in dataclasses.fields(t):
+        before, after = getattr(t, f.name), getattr(whole, f.name)
+        assert before is not None, f.name
+        assert torch.equal(before, after) if isinstance(before, torch.Tensor) else before == after, f.name
+    part = t.select(torch.tensor([1, 3]))
+    assert torch.equal(part.states, t.states[:, [1, 3]]) and torch.equal(part.cues, t.cues[[1, 3]])
+    assert part.batch_size == 2 and part.params == t.params and part.params is not t.params

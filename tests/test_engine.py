@@ -14,7 +14,7 @@ from cdam.backends.slots import softmax_weights
 
 # settings whose dynamics contract (auto, narrow, wide with mild a, quiescent): there the two
 # exact formulations agree to round-off over the whole run. (-2, 3) on a cycle amplifies
-# rounding (SPEC 4), so it is compared over a short horizon only.
+# rounding (benchmarks/spread.py), so it is compared over a short horizon only.
 CONTRACTING = [(1.0, 0.0), (0.5, 0.5), (-0.5, 1.5), (0.0, 0.0), (-1.0, 1.0)]
 
 

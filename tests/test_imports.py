@@ -1,9 +1,11 @@
 """`import cdam` loads the core only; every public name still resolves on first use."""
 
 import importlib
+import inspect
 import json
 import subprocess
 import sys
+import types
 
 import pytest
 
@@ -14,6 +16,7 @@ import cdam
 CORE = {
     "cdam",
     "cdam._csr",
+    "cdam._energy",
     "cdam._engine",
     "cdam._engine._cells",
     "cdam._engine._choice",
@@ -24,8 +27,12 @@ CORE = {
     "cdam._engine._params",
     "cdam._engine._plan",
     "cdam._engine._spread",
+    "cdam._edges",
     "cdam._engine._view",
+    "cdam._model_file",
     "cdam._recorders",
+    "cdam._run_args",
+    "cdam._store",
     "cdam._validation",
     "cdam.backends",
     "cdam.backends.base",
@@ -66,16 +73,32 @@ def test_import_cdam_loads_no_optional_extra():
     assert out.stdout.strip() == "[]"
 
 
+def _where_defined(obj) -> tuple[str, object]:
+    """(public name, object found there): a module under its own dotted name, a class or
+    function as the attribute of the module that defines it."""
+    if isinstance(obj, types.ModuleType):
+        return obj.__name__.rsplit(".", 1)[-1], sys.modules[obj.__name__]
+    if not (inspect.isclass(obj) or inspect.isfunction(obj)):
+        pytest.fail(f"{obj!r} is not a module, class or function: say here how to check it")
+    return obj.__name__, getattr(importlib.import_module(obj.__module__), obj.__name__)
+
+
 @pytest.mark.parametrize("name", cdam.__all__)
 def test_every_cdam_name_resolves(name):
-    assert getattr(cdam, name) is not None
+    obj = getattr(cdam, name)
+    # the name leads to the object of that name where it is defined (not another name's
+    # object, a stale copy or a placeholder), inside cdam
+    assert _where_defined(obj) == (name, obj)
+    assert getattr(obj, "__module__", getattr(obj, "__name__", "")).split(".")[0] == "cdam"
 
 
 @pytest.mark.parametrize("name", cdam.backends.__all__)
 def test_every_backends_name_resolves(name):
     if name == "CDAMConv":
         pytest.importorskip("torch_geometric")
-    assert getattr(cdam.backends, name) is not None
+    obj = getattr(cdam.backends, name)
+    assert _where_defined(obj) == (name, obj)
+    assert getattr(obj, "__module__", getattr(obj, "__name__", "")).split(".")[0] == "cdam"
 
 
 @pytest.mark.parametrize("name", LAZY_MODULES)
@@ -90,7 +113,9 @@ def test_pinned_import_paths_are_the_moved_code():
     import cdam.experiments.continual
     from cdam.backends.attention import train_case_sequence
 
-    assert set(cdam.continual.__all__) == set(cdam.experiments.continual.__all__)
+    # the old path also carries the protocol's figure, which lives on the plot side
+    assert set(cdam.continual.__all__) == set(cdam.experiments.continual.__all__) | {"plot_continual"}
+    assert cdam.continual.plot_continual is cdam.plot.plot_continual
     assert cdam.continual.continual_experiment is cdam.experiments.continual.continual_experiment
     assert train_case_sequence is cdam.experiments.case_sequence.train_case_sequence
 

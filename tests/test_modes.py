@@ -1,4 +1,4 @@
-"""Modes: the theory's inequalities (SPEC 1.3) and the observed regimes."""
+"""Modes: the theory's inequalities (the four dynamical modes, Burns 2024) and the observed regimes."""
 
 import networkx as nx
 import numpy as np
@@ -58,7 +58,7 @@ def test_coupling_extremes_ignores_self_loops_and_handles_isolated():
 
 
 def test_auto_correlation_with_own_pattern_matches_theory(cycle30):
-    # SPEC 1.3: corr with own pattern ~ a / sqrt(a^2 + h^2 sum_nu M[mu, nu]^2); on the
+    # Burns 2024: corr with own pattern ~ a / sqrt(a^2 + h^2 sum_nu M[mu, nu]^2); on the
     # cycle sum M^2 = 0.5, so (1, 0.5) gives 1 / sqrt(1.125) = 0.943. Measured 0.939 under
     # every kernel x thread configuration (benchmarks/spread.py): this regime contracts.
     traj = cdam.CDAM(cycle30, a=1.0, h=0.5).all_starts(record_overlaps=True)
@@ -69,7 +69,7 @@ def test_auto_correlation_with_own_pattern_matches_theory(cycle30):
 def test_quiescent_state_is_pattern_unspecific(cycle30):
     traj = cdam.CDAM(cycle30, a=-1.0, h=1.0).all_starts(record_overlaps=True)
     assert cdam.classify_mode(traj, cycle30) is Mode.QUIESCENT
-    # correlation ~0 or negative to all memories (SPEC 1.3)
+    # correlation ~0 or negative to all memories (Burns 2024)
     assert traj.overlaps[-1].max().item() < 0.3
 
 
@@ -143,15 +143,22 @@ def test_mode_changes_only_across_a_boundary(a, h, da):
 
 
 def _ring(p, k, seed, n=1000):
-    # n = 1000 gives SPEC 1.3's sharpness kappa ~ 83; at n = 400 (kappa ~ 33) small a
+    # n = 1000 gives the mode theory's sharpness kappa ~ 83; at n = 400 (kappa ~ 33) small a
     # softens the narrow regime into quiescence on some draws
     return memory_graph_from_networkx(nx.circulant_graph(p, list(range(1, k + 1))), n=n, seed=seed)
 
 
+#: Ring sizes per neighbour count k: the ring's diameter, ceil((p // 2) / k), is at least 7
+#: (why: test_observed_mode_agrees_with_prediction_away_from_boundaries).
+_RING_SIZES = {1: (16, 28), 2: (28, 36)}
+
+
 @st.composite
 def _far_from_boundaries(draw):
-    """(mode, a, h) with a margin from every boundary, for a ring whose m_max = 1/(2k)."""
+    """(k, p, mode, a, h): a ring of p memories, each linked to its k nearest on either side
+    (m_max = 1/(2k)), and (a, h) with a margin from every boundary."""
     k = draw(st.integers(1, 2))
+    p = draw(st.integers(*_RING_SIZES[k]))
     m = 1.0 / (2 * k)
     mode = draw(st.sampled_from(list(Mode)))
     if mode is Mode.AUTO:
@@ -168,13 +175,32 @@ def _far_from_boundaries(draw):
         a = draw(st.floats(-2.0, 0.0))
         h = draw(st.floats(0.0, max(0.0, -a - 0.5)))
     assume(not (mode is Mode.NARROW_HETERO and a > 0.6 * h * m))
-    return k, mode, a, h
+    return k, p, mode, a, h
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(case=_far_from_boundaries(), p=st.integers(16, 28), seed=st.integers(0, 10_000))
-def test_observed_mode_agrees_with_prediction_away_from_boundaries(case, p, seed):
-    k, mode, a, h = case
+@given(case=_far_from_boundaries(), seed=st.integers(0, 10_000))
+def test_observed_mode_agrees_with_prediction_away_from_boundaries(case, seed):
+    """The classifier reads the mode the theory predicts, on rings large enough to show it.
+
+    Quiescence is read as "every start ends in one state": mean pairwise correlation of the
+    final states >= ``QUIESCENT_CORRELATION`` (0.75). Wide hetero-association spreads each
+    start's attention over a neighbourhood that wanders without settling; on a ring whose
+    diameter that neighbourhood spans, the starts drift into the same region and their final
+    states correlate as well. (k = 2, p = 20, a = -1.375, h = 2.75, seed 474) is wide by the
+    theory with a margin of 1.375 from both boundaries (a <= 0 < a + h), its final states are
+    pattern-specific (largest overlap 0.37-0.50 per run), yet their mean correlation is 0.769
+    under ATEN_CPU_CAPABILITY=default (QUIESCENT) and 0.732 under avx2 (WIDE_HETERO).
+    Measured over this strategy's wide draws (150 per size, both kernels): largest mean
+    correlation 0.87 / 0.73 / 0.43 / 0.20 / 0.19 at k = 2, p = 16 / 20 / 24 / 28 / 32, and
+    0.20 / 0.10 at k = 1, p = 16 / 20; the two kernels differed by up to 0.18 at p = 16 and
+    0.05 at p = 28. So each k draws p with the ring's diameter ceil((p // 2) / k) >= 7, where
+    the largest wide value (0.20) is 0.55 below the threshold, over ten times the kernel
+    spread; quiescent draws measured >= 0.996. No threshold resolves the small rings: the
+    paper's quiescent (-2, 2) on the 30-cycle (on the boundary a + h = 0) measures 0.79 with
+    patterns seed 1 (test_mode_table_observed_with_other_patterns), below those wide 0.87.
+    """
+    k, p, mode, a, h = case
     g = _ring(p, k, seed)
     model = cdam.CDAM(g, a=a, h=h)
     assert predict_mode(model) is mode

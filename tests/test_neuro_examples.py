@@ -1,7 +1,7 @@
-"""The neuroscience reproductions (SPEC 1.4 Miyashita, numerosity, 1.6 video, 1.7 digits).
+"""The neuroscience reproductions of Burns 2024 (Miyashita, numerosity, video, digits).
 
 Each example script runs in reduced form; the reproductions' numbers are checked against
-SPEC's with tolerances drawn from measured seed-to-seed spread.
+the paper's with tolerances drawn from measured seed-to-seed spread.
 """
 
 import runpy
@@ -27,7 +27,7 @@ def _check_png(path):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-# ---------------------------------------------------------------------- Miyashita (SPEC 1.4)
+# ---------------------------------------------------------------------- Miyashita (range of recall)
 @pytest.fixture(scope="module")
 def miyashita():
     return serial_distance_curve(97, -2.0, 3.0, seeds=range(3))
@@ -42,12 +42,12 @@ def test_serial_curve_on_30_cycle_is_the_range_of_recall():
 
 
 def test_miyashita_nearest_neighbours_match_spec(miyashita):
-    # Wide hetero-association amplifies rounding (SPEC 4), so this mean moves with torch's CPU
+    # Wide hetero-association amplifies rounding (benchmarks/spread.py), so this mean moves with torch's CPU
     # kernel. Measured (benchmarks/spread.py), mean of seeds 0-2 at d = 1 over avx2/default/
     # avx512 x 1/2 threads: 0.652-0.664 (seed-to-seed sd 0.023, so 0.013 for a 3-seed mean),
-    # vs SPEC's (-2, 3) value 0.63. Tolerance: the worst deviation 0.034 + 3 sd of the mean.
+    # vs the paper's (-2, 3) value 0.63. Tolerance: the worst deviation 0.034 + 3 sd of the mean.
     assert miyashita.at(1) == pytest.approx(MIYASHITA_SPEC[1], abs=0.075)
-    # SPEC's (-2, 3) row is positive through distance 6; so is ours (measured 0.204-0.219 at
+    # The paper's (-2, 3) row is positive through distance 6; so is ours (measured 0.204-0.219 at
     # d = 6 over the same 6 configurations, sd of the mean 0.009)
     assert all(miyashita.at(d) > 0.1 for d in range(1, 7))
 
@@ -56,8 +56,8 @@ def test_miyashita_curve_decays_monotonically_to_zero(miyashita):
     means = [miyashita.at(d) for d in range(1, 11)]
     assert all(x > y for x, y in zip(means, means[1:]))
     # Measured: the mean first drops below 0.05 at d = 9 (0.06 at d = 8, 0.00 at d = 9, sd
-    # 0.01), and stays near 0 out to d = 48 (-0.09). SPEC (after Miyashita) says ~0 by the
-    # 5th-6th neighbour; at SPEC's settings (T 100) the 97-cycle curve is wider than the
+    # 0.01), and stays near 0 out to d = 48 (-0.09). The paper (after Miyashita) says ~0 by the
+    # 5th-6th neighbour; at the paper's settings (T 100) the 97-cycle curve is wider than the
     # 30-cycle one, whose wrap-around pulls far pairs negative (0.04 at d = 6 there).
     # Over the 6 kernel x thread configurations: d = 8 0.045-0.056, d = 9 -0.005 to 0.007,
     # d = 48 -0.093 to -0.087 (benchmarks/spread.py), so first is 8 or 9 on every machine.
@@ -69,7 +69,7 @@ def test_miyashita_curve_decays_monotonically_to_zero(miyashita):
 def test_miyashita_example_reduced(tmp_path, capsys):
     result = _main("miyashita.py")(["--seeds", "1", "--n", "400", "--out", str(tmp_path)])
     out = capsys.readouterr().out
-    assert "Miyashita curve" in out and "SPEC" in out and "first distance" in out
+    assert "Miyashita curve" in out and "Burns 2024" in out and "first distance" in out
     _check_png(result["figures"][0])
     assert result["curve"].at(1) > result["curve"].at(6) > result["curve"].at(12)
 
@@ -78,8 +78,8 @@ def test_miyashita_example_reduced(tmp_path, capsys):
 def test_numerical_distance_effect():
     # numbers 1..20 on a path, 2 seeds. Measured over 5 seeds: (-0.5, 1.5) gives 0.77, 0.53,
     # 0.23, 0.02, -0.16 at d = 1..5 (sd <= 0.03); auto-association (1, 0) is flat at -0.05
-    # (SPEC 1.4's (1, 0) row: -0.05 to -0.03); (0.5, 0.5) gives 0.64 and 0.05 at d = 1, 2
-    # (SPEC 1.4 on the cycle: 0.63 and 0.08). These regimes contract: the 2-seed means were
+    # (the paper's (1, 0) row: -0.05 to -0.03); (0.5, 0.5) gives 0.64 and 0.05 at d = 1, 2
+    # (the paper on the cycle: 0.63 and 0.08). These regimes contract: the 2-seed means were
     # identical to 3 decimals under avx2/default/avx512 x 1/2 threads (benchmarks/spread.py:
     # wide 0.768 0.517 0.211 0.004 -0.157; auto -0.058 to -0.043; narrow 0.633, 0.049).
     wide = serial_distance_curve(20, -0.5, 1.5, cycle=False, seeds=(0, 1))
@@ -103,7 +103,7 @@ def test_numerosity_example_reduced(tmp_path, capsys):
     assert all(abs(v) <= 2 for v in result["peak_offset"].values())
 
 
-# ---------------------------------------------------------------------- digits (SPEC 1.7)
+# ---------------------------------------------------------------------- digits (image retrieval)
 def test_digits_example_reduced(tmp_path, capsys):
     result = _main("digits_retrieval.py")(["--seeds", "1", "--p", "10", "20", "--out", str(tmp_path)])
     out = capsys.readouterr().out
@@ -115,7 +115,7 @@ def test_digits_example_reduced(tmp_path, capsys):
         assert t[(10, 0.1)].row == pytest.approx(0.1) and t[(20, 0.1)].row == pytest.approx(0.05)
 
 
-# ---------------------------------------------------------------------- video (SPEC 1.6)
+# ---------------------------------------------------------------------- video (sequence replay)
 def test_video_example_reduced(tmp_path, capsys):
     result = _main("video_replay.py")(
         ["--steps", "150", "--burn", "40", "--strengths", "1", "--out", str(tmp_path)]
@@ -150,8 +150,8 @@ def test_video_example_on_a_folder_of_frames(tmp_path, capsys):
 # ---------------------------------------------------------------------- full size (slow)
 @pytest.mark.slow
 def test_video_result_across_pixel_seeds():
-    # SPEC 1.6 at full size over 8 pixel samples: (-2, 3) replays on every seed; (-1, 3) is
-    # stuck in the still band on 7 of 8 (measured: seed 6 replays slowly instead)
+    # Burns 2024's video replay at full size over 8 pixel samples: (-2, 3) replays on every seed;
+    # (-1, 3) is stuck in the still band on 7 of 8 (measured: seed 6 replays slowly instead)
     import cdam
     from cdam.sequences import VIDEO_PARAMS, moving_shape_video, replay, video_memory_graph
 

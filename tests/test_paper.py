@@ -1,4 +1,4 @@
-"""The paper's cycle reproductions (SPEC 1.3, 1.4) and the example script that prints them."""
+"""Burns 2024's cycle reproductions (the mode table, the range of recall) and the example printing them."""
 
 import runpy
 from pathlib import Path
@@ -14,10 +14,10 @@ pytestmark = pytest.mark.scientific
 # Tolerances: the paper's numbers are one draw of patterns and noise, ours the mean of 5
 # seeds. Over 20 seeds the seed-to-seed standard deviation per entry was at most 0.007
 # ((1, 0)), 0.008 ((0.5, 0.5)), 0.025 ((-0.5, 1.5)) and 0.046 ((-2, 3)); the tolerance is
-# about three of those plus 0.01 for SPEC's two-decimal rounding.
+# about three of those plus 0.01 for the paper's two-decimal rounding.
 # Across machines (benchmarks/spread.py, seeds 0-4 x avx2/default/avx512 x 1/2 threads) only
 # (-2, 3) moves: its 5-seed means spread by up to 0.035 (d = 1: 0.561-0.595, d = 2:
-# 0.478-0.513), the worst deviation from SPEC being 0.069 (d = 1) < 0.15; the other rows were
+# 0.478-0.513), the worst deviation from the paper being 0.069 (d = 1) < 0.15; the other rows were
 # identical to 3 decimals, worst deviation 0.044 ((-0.5, 1.5) at d = 6) < 0.085.
 TOLERANCE = {(1.0, 0.0): 0.03, (0.5, 0.5): 0.035, (-0.5, 1.5): 0.085, (-2.0, 3.0): 0.15}
 
@@ -46,7 +46,7 @@ def _reach(prof, threshold=0.1):
 
 
 def test_range_grows_as_a_falls(profiles):
-    # SPEC 1.4: positive correlation reaches distance 0, 1, ~4 and ~6
+    # Burns 2024: positive correlation reaches distance 0, 1, ~4 and ~6
     reach = [_reach(profiles[k]) for k in paper.RANGE_OF_RECALL]
     assert reach[0] == 0
     assert reach[1] == 1

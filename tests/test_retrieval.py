@@ -1,4 +1,4 @@
-"""Image retrieval (SPEC 1.7): column and row scores, the digits loader and the digits table."""
+"""Image retrieval (Burns 2024): column and row scores, the digits loader and the digits table."""
 
 import numpy as np
 import pytest
@@ -94,7 +94,7 @@ def test_distinct_random_images_are_all_retrieved():
     assert (s.column, s.row, s.legacy_floor) == (1.0, 1.0, 0.0)
 
 
-# ---------------------------------------------------------------------- SPEC 1.7 on digits
+# ---------------------------------------------------------------------- the image-retrieval table on digits
 @pytest.fixture(scope="module")
 def table():
     return digits_retrieval(seeds=range(3))
@@ -102,7 +102,7 @@ def table():
 
 def test_auto_association_column_score_near_spec(table):
     # At a = 1 the digits' column scores over 10 seeds were 0.77 (P=10), 0.78 (P=20) and
-    # 0.63 (P=30), seed-to-seed sd 0.05-0.06, beside SPEC's Fashion-MNIST 0.80, 0.80, 0.667.
+    # 0.63 (P=30), seed-to-seed sd 0.05-0.06, beside the paper's Fashion-MNIST 0.80, 0.80, 0.667.
     # The data sets differ, so this is a loose check: within 0.12 (about 3 sd of a 3-seed mean
     # plus the difference of the means).
     for p in (10, 20, 30):
@@ -118,9 +118,9 @@ def test_column_score_overstates_retrieval(table):
 
 
 def test_a_point_one_column_is_an_artefact_row_is_chance(table):
-    # SPEC 1.7: the a = 0.1 column is an artefact of the column score; row-wise it is near
+    # Burns 2024: the a = 0.1 column is an artefact of the column score; row-wise it is near
     # chance. On digits every run at a = 0.1 ends in one state: the row score is exactly
-    # 1/P on every seed, while the column score stays high (0.70-0.81 over 10 seeds, SPEC's
+    # 1/P on every seed, while the column score stays high (0.70-0.81 over 10 seeds, the paper's
     # Fashion-MNIST 1.00 with the legacy softmax).
     for p in (10, 20, 30):
         s = table[(p, 0.1)]
@@ -140,7 +140,7 @@ def test_retrieval_falls_from_a_one_row_wise(table):
 def test_legacy_softmax_matches_stable_on_digits():
     # With 64 pixels in [0, 1] and beta 1 no logit falls below log(eps) = -36 or above 709,
     # so the notebooks' legacy softmax and the stable one give the same runs (the artefact
-    # behind SPEC's a = 0.1 column needs Fashion-MNIST's larger logits).
+    # behind the paper's a = 0.1 column needs Fashion-MNIST's larger logits).
     assert LEGACY_FLOOR == pytest.approx(-36.04, abs=0.01)
     X = load_digits_patterns(20)
     for a in (1.0, 0.1):

@@ -1,4 +1,4 @@
-"""Sensitivity (SPEC 4): twin runs, the finite-time Lyapunov estimate, state sizes."""
+"""Sensitivity to rounding (benchmarks/spread.py): twin runs, the finite-time Lyapunov estimate, state sizes."""
 
 import runpy
 from pathlib import Path

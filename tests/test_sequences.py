@@ -1,4 +1,4 @@
-"""Temporal sequences (SPEC 1.6): sequence graphs, batched replay, distractors, videos."""
+"""Temporal sequences (video replay, Burns 2024): sequence graphs, batched replay, distractors, videos."""
 
 import numpy as np
 import pytest
@@ -214,7 +214,7 @@ def test_load_image_folder_errors(tmp_path):
         load_image_folder(tmp_path, size=4)
 
 
-# ---------------------------------------------------------------------- SPEC 1.6 video result
+# ---------------------------------------------------------------------- the video-replay result (Burns 2024)
 @pytest.fixture(scope="module")
 def video_stats():
     g = video_memory_graph(moving_shape_video(), VIDEO_PARAMS["n"], seed=0)
@@ -227,7 +227,7 @@ def video_stats():
 
 
 def test_video_clean_replay_at_minus_two_three(video_stats):
-    # SPEC 1.6: at (-2, 3) every frame is visited about once per 50 steps. Measured over 8
+    # Burns 2024: at (-2, 3) every frame is visited about once per 50 steps. Measured over 8
     # pixel seeds (n = 2000, 200 steps): visited 0.90-0.95 (the winner skips some of the 12
     # near-identical frames of the still band), 0.59-0.69 visits per frame per 50 steps,
     # forward 0.89-0.95. The bounds take that spread plus a margin.
@@ -238,7 +238,7 @@ def test_video_clean_replay_at_minus_two_three(video_stats):
 
 
 def test_video_stuck_in_a_band_at_minus_one_three(video_stats):
-    # SPEC 1.6: at (-1, 3) the replay gets stuck in a band of similar frames. Measured: runs
+    # Burns 2024: at (-1, 3) the replay gets stuck in a band of similar frames. Measured: runs
     # end in the still band (frames 20-31) and visit 0.15-0.18 of the frames, 0.05 visits
     # per frame per 50 steps, on 7 of 8 pixel seeds (seed 6 replays slowly instead).
     s = video_stats[(-1.0, 3.0)]

@@ -1,6 +1,6 @@
 r"""Finite automata as memory sequences: compile a DFA into a memory graph and run it.
 
-The construction (SPEC 1.8, after Burns 2024):
+The construction (the family-tree automaton of Burns 2024, arXiv 2404.07123):
 
 - every state :math:`q` is a memory with its own random pattern :math:`\xi_q` and a self-loop;
 - every *defined* pair :math:`(q, s)` is a memory whose pattern is :math:`\xi_q` on a block

@@ -78,19 +78,19 @@ FAMILY_TREE_SEQUENCES = [
 
 
 def family_tree_demo(n_neurons: int = 1000, seed: int = 0) -> str:
-    """Printable text: the family tree (SPEC 1.8) run on three sequences, undefined steps reported.
+    """Printable text: the family tree (Burns 2024) run on three sequences, undefined steps reported.
 
     Examples
     --------
     >>> print(family_tree_demo(n_neurons=500).splitlines()[0])
-    Family tree (SPEC 1.8): 4 states, 8 symbols, 12 transitions, n=500 neurons, 16 memories
+    Family tree (Burns 2024): 4 states, 8 symbols, 12 transitions, n=500 neurons, 16 memories
     """
     dfa = load_automaton("family_tree")
     m = MemoryAutomaton(dfa, n_neurons=n_neurons, seed=seed)
     v = m.verification
     assert v is not None  # MemoryAutomaton verifies by default
     lines = [
-        f"Family tree (SPEC 1.8): {len(dfa.states)} states, {len(dfa.alphabet)} symbols, "
+        f"Family tree (Burns 2024): {len(dfa.states)} states, {len(dfa.alphabet)} symbols, "
         f"{dfa.n_transitions} transitions, n={n_neurons} neurons, {len(m.graph)} memories",
         f"verified: all {v.n_transitions} transitions exact (min margin {v.min_margin:.2f}, "
         f"settle <= {v.max_steps} updates)",

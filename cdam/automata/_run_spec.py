@@ -1,4 +1,4 @@
-"""What ``cdam automaton run SPEC WORD`` prints, and the overlap figure it draws when asked.
+"""What ``cdam automaton run AUTOMATON WORD`` prints, and the overlap figure it draws when asked.
 
 It sits above both :mod:`cdam.automata._demo` (the printable run) and
 :mod:`cdam.automata._plot` (the figure), so that the text helpers import no plot code;
@@ -17,7 +17,7 @@ __all__ = ["run_spec"]
 
 
 def run_spec(spec, word: str, *, n_neurons: int = 1000, seed: int = 0, plot: str | None = None, start=None) -> str:
-    """What ``cdam automaton run SPEC WORD`` prints; writes the overlap figure to ``plot`` if given.
+    """What ``cdam automaton run AUTOMATON WORD`` prints; writes the overlap figure to ``plot`` if given.
 
     ``spec`` is a gallery name or a JSON path, ``word`` command-line text (see
     :meth:`DFA.parse_word`). An undefined step is reported in the text (the word is

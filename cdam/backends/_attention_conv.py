@@ -35,7 +35,7 @@ def _safe_pow(d: Tensor, exponent: float) -> Tensor:
 
 
 def _normalize_edges(row: Tensor, col: Tensor, w: Tensor, n: int, method: str) -> Tensor:
-    """Weights of ``M`` on the edges ``row -> col`` (SPEC 1.1, as :func:`cdam.couplings.normalize`)."""
+    """Weights of ``M`` on the edges ``row -> col`` (as :func:`cdam.couplings.normalize`)."""
     if method == "none":
         return w
     aw = w.abs()
@@ -77,7 +77,7 @@ class CDAMConv(_Base):
     eta : float
         Step size in (0, 1].
     mean_coef : float
-        ``c``, the mean-subtraction coefficient (SPEC default 1).
+        ``c``, the mean-subtraction coefficient (default 1, as in Burns 2024's figures).
     normalization : {"sym", "row", "none"}
     direction : {"forward", "reverse"}
         Forward: attending to :math:`j` evokes its successors (edge :math:`j \to k`).
@@ -183,7 +183,7 @@ class CDAMConv(_Base):
                 raise GraphError(f"edge_weight must have shape ({E},) to match edge_index, got {tuple(w.shape)}")
             if not torch.isfinite(w).all():
                 raise GraphError("edge_weight holds NaN or inf; edge weights must be finite")
-        # parallel edges sum their weights before the degrees are taken (SPEC 1.1)
+        # parallel edges sum their weights before the degrees are taken, as in cdam.couplings
         edge_index, w = coalesce(edge_index, w, num_nodes=n, reduce="sum")
         row, col = edge_index if self.direction == "forward" else edge_index.flip(0)
         w = _normalize_edges(row, col, w, n, self.normalization)

@@ -1,5 +1,6 @@
-"""MHN attention: attention as hetero-associative memory, and the Case Sequence Task (SPEC 3).
+"""MHN attention: attention as hetero-associative memory, and the Case Sequence Task.
 
+After Bhandarkar & McClelland 2025, "Neural Computation Without Slots", arXiv 2511.04593.
 The third storage backend. A hetero-associative modern Hopfield network whose hidden
 units hold keys in their incoming weights and values in their outgoing weights computes
 single-head attention. This module is the public surface; the implementation lives in
@@ -9,7 +10,7 @@ small private files:
   written one shot; auto or hetero mode; energy in auto mode);
 - :class:`CDAMConv`: one CDAM step as a torch_geometric message-passing layer (imported
   on first use, as it needs the ``pyg`` extra);
-- :class:`MinimalTransformer`, :class:`MHNTransformer`: the models of SPEC 3;
+- :class:`MinimalTransformer`, :class:`MHNTransformer`: the paper's Case Sequence Task models;
 - :func:`train_case_sequence`: train one of them on the Case Sequence Task (the trainer and
   the models live in :mod:`cdam.experiments.case_sequence`; they are re-exported here).
 

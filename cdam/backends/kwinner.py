@@ -1,6 +1,6 @@
 r"""The K-winner modern Hopfield network: sparse ensembles instead of one slot per memory.
 
-SPEC section 2 (Bhandarkar and McClelland, "Neural Computation Without Slots"). Each of
+Bhandarkar and McClelland, "Neural Computation Without Slots" (2025, arXiv 2511.04593). Each of
 ``n_hidden`` hidden units is wired to :math:`m = \lfloor f\,n_v \rfloor` random visible
 units; the same wiring (mask) carries the input weights :math:`W_{in}` (n_h, n_v) and the
 output weights :math:`W_{out}` (n_v, n_h). A pattern activates the ``k`` hidden units with
@@ -35,7 +35,7 @@ _SALT = 0x4B574D48  # "KWMH"
 
 
 class KWinnerMHN(torch.nn.Module, StorageBackend):
-    r"""K-winner modern Hopfield network with sparse random wiring (SPEC 2).
+    r"""K-winner modern Hopfield network with sparse random wiring (Bhandarkar & McClelland 2025).
 
     Hidden unit :math:`j` sees the inputs in its mask row :math:`\mathbf m_j` (exactly
     :math:`\lfloor f n_v\rfloor` ones, drawn at random); :math:`W_{in}` and :math:`W_{out}^\top`

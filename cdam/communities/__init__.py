@@ -1,4 +1,5 @@
-"""Multi-scale community extraction from CDAM attractors (Burns 2024, arXiv 2404.07123: multi-scale communities).
+"""Multi-scale community extraction from CDAM attractors (the karate-club multi-scale communities
+experiment of Burns 2024, arXiv 2404.07123).
 
 The public surface; the implementation lives in small private files, each importing only
 those below it: ``_levels.py`` (:func:`multiscale`, a dispatcher that checks each method's

@@ -1,5 +1,6 @@
 """Multi-scale community extraction at the CDAM's scales (Burns 2024, arXiv 2404.07123): the entry points.
 
+After the karate-club multi-scale communities experiment of Burns 2024, arXiv 2404.07123.
 Anti-Hebbian auto-association (a < 0, h = 1 - a) widens hetero-association from single
 memories to neighbourhoods to communities, so sweeping ``a`` downward reads the graph's
 structure at coarser and coarser scales. The default method reads each scale through the

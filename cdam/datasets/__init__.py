@@ -3,7 +3,8 @@
 One module per kind of data: :mod:`~cdam.datasets.patterns` (random patterns),
 :mod:`~cdam.datasets.graphs` (the cycle, the karate club, LFR benchmark graphs),
 :mod:`~cdam.datasets.images` (the digits) and :mod:`~cdam.datasets.case_task` (the Case
-Sequence Task of SPEC 3). Every public name is also here.
+Sequence Task of Bhandarkar & McClelland 2025, arXiv 2511.04593). Every public name is also
+here.
 
 Examples
 --------

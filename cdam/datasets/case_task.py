@@ -1,11 +1,11 @@
-r"""The Case Sequence Task (SPEC 3): recall the case in which a queried letter appeared.
+r"""The Case Sequence Task: recall the case in which a queried letter appeared.
 
-A vocabulary of ``3 L`` one-hot tokens: token ``i`` is letter ``i`` in case 0, token
-``L + i`` is letter ``i`` in case 1, and token ``2 L + i`` is the case-free query token of
-letter ``i``. A sequence is ``C`` distinct letters (``C = L`` by default), each in a random
-case, followed by the query token of one of them; the target is that letter's case. With
-``L = C = 4`` there are :math:`4!\cdot 2^4\cdot 4 = 1536` distinct sequences and chance is
-50%.
+Bhandarkar & McClelland 2025, "Neural Computation Without Slots", arXiv 2511.04593. A
+vocabulary of ``3 L`` one-hot tokens: token ``i`` is letter ``i`` in case 0, token ``L + i`` is
+letter ``i`` in case 1, and token ``2 L + i`` is the case-free query token of letter ``i``. A
+sequence is ``C`` distinct letters (``C = L`` by default), each in a random case, followed by
+the query token of one of them; the target is that letter's case. With ``L = C = 4`` there are
+:math:`4!\cdot 2^4\cdot 4 = 1536` distinct sequences and chance is 50%.
 
 Examples
 --------
@@ -66,7 +66,7 @@ class CaseSequenceTask:
     Parameters
     ----------
     n_letters : int
-        ``L``, the number of letters (vocabulary ``3 L``). SPEC: 4.
+        ``L``, the number of letters (vocabulary ``3 L``). Paper: 4.
     context_length : int, optional
         ``C``, letters per sequence, ``1 <= C <= L``; defaults to ``L``.
     seed : int, torch.Generator or None

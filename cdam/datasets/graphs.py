@@ -28,7 +28,7 @@ def memory_graph_from_networkx(G: nx.Graph, n: int = 1000, seed: int | None = 0,
 
 
 def cycle_memory_graph(p: int = 30, n: int = 1000, seed: int | None = 0) -> MemoryGraph:
-    """The undirected ``p``-cycle of SPEC 1.3/1.4 with i.i.d. U[0,1) patterns.
+    """The undirected ``p``-cycle of Burns 2024's mode table and range of recall, U[0,1) patterns.
 
     Examples
     --------
@@ -40,7 +40,7 @@ def cycle_memory_graph(p: int = 30, n: int = 1000, seed: int | None = 0) -> Memo
 
 
 def karate_graph() -> nx.Graph:
-    """Zachary's karate club with 0/1 edges (SPEC 1.5), nodes 0..33 in order, ``club`` kept.
+    """Zachary's karate club with 0/1 edges (as in Burns 2024), nodes 0..33 in order, ``club`` kept.
 
     networkx ships interaction counts as weights; the CDAM paper uses the bare ties.
     """

@@ -16,7 +16,7 @@ def load_digits_patterns(p: int | None = None, *, start: int = 0, digits=None, r
 
     The images (1797 of them, pixel values 0-16) ship inside scikit-learn, so nothing is
     downloaded. Pixel values are divided by 16, the largest value the data set can hold,
-    so every pattern lies in [0, 1] as SPEC 1.7 asks.
+    so every pattern lies in [0, 1] as the image-retrieval experiment (Burns 2024) asks.
 
     Parameters
     ----------

@@ -1,4 +1,7 @@
-"""The models of SPEC 3 on the Case Sequence Task, their learning rules and the trainer."""
+"""The Case Sequence Task models, their learning rules and the trainer.
+
+After Bhandarkar & McClelland 2025, "Neural Computation Without Slots", arXiv 2511.04593.
+"""
 
 from __future__ import annotations
 
@@ -93,7 +96,7 @@ class TransformerRead(NamedTuple):
 
 
 class MinimalTransformer(_SlowWeights):
-    r"""One attention head and nothing else: no MLP, residual, norm or positions (SPEC 3).
+    r"""One attention head and nothing else: no MLP, residual, norm or positions (the paper's).
 
     The query token attends to the ``C`` context tokens:
 
@@ -109,13 +112,13 @@ class MinimalTransformer(_SlowWeights):
     Parameters
     ----------
     n_tokens : int
-        Vocabulary size (12 for SPEC's 4 letters).
+        Vocabulary size (12 for the paper's 4 letters).
     d : int
-        Key/query width (SPEC: 32).
+        Key/query width (paper: 32).
     n_out : int
         Output width (2 cases).
     beta : float
-        Inverse temperature on the scores (SPEC: 1).
+        Inverse temperature on the scores (paper: 1).
     seed : int or torch.Generator
         Seeds the initial weights.
 
@@ -196,7 +199,7 @@ class MHNRead(NamedTuple):
 
 
 class MHNTransformer(_SlowWeights):
-    r"""Attention through a fresh 1-winner MHN per sequence (SPEC 3's MHN-Transformer).
+    r"""Attention through a fresh 1-winner MHN per sequence (the paper's MHN-Transformer).
 
     Slow weights :math:`W_Q, W_K` (d x n_tokens) and :math:`W_V` (n_out x n_tokens). Each
     sequence writes its context items, one at a time, into a fresh MHN of ``n_hidden``
@@ -231,7 +234,7 @@ class MHNTransformer(_SlowWeights):
         Add the fixed projection :math:`P` (identity on the ``2 L`` letter tokens), so each
         token type recruits its own hidden unit; needs ``n_hidden >= 2 L``.
     n_tokens, d, n_hidden, n_out, beta, seed
-        Sizes (SPEC: 12, 32, 8, 2), inverse temperature (1) and the initial-weight seed.
+        Sizes (paper: 12, 32, 8, 2), inverse temperature (1) and the initial-weight seed.
 
     Examples
     --------
@@ -410,7 +413,7 @@ class CaseSequenceResult:
     loss : numpy.ndarray (batches,)
         Training loss per sequence of each batch (the squared error that trains W_Q, W_V).
     final_accuracy : float
-        Mean of ``accuracy`` over the last ``final_window`` batches (SPEC: 500).
+        Mean of ``accuracy`` over the last ``final_window`` batches (paper: 500).
     weights : dict of numpy.ndarray
         The trained slow weights ``W_Q``, ``W_K``, ``W_V``.
     model : MinimalTransformer or MHNTransformer
@@ -444,7 +447,7 @@ class CaseSequenceResult:
         return float(np.trace(S) / L - off)
 
     def evaluate(self, seed: int = 0) -> float:
-        """Accuracy on all distinct sequences (1536 for SPEC's task); ``seed`` draws fresh MHN units."""
+        """Accuracy on all distinct sequences (1536 for the paper's task); ``seed`` draws fresh MHN units."""
         task = CaseSequenceTask(self.params["n_letters"], seed=0)
         batch = task.all_sequences()
         with torch.no_grad():
@@ -472,7 +475,7 @@ def train_case_sequence(
     gradients: str = "rule",
     num_threads: int | None = 1,
 ) -> CaseSequenceResult:
-    r"""Train one SPEC 3 model on fresh Case Sequence Task batches by SGD.
+    r"""Train one model of the paper on fresh Case Sequence Task batches by SGD.
 
     Parameters
     ----------
@@ -482,17 +485,17 @@ def train_case_sequence(
     input_projection : bool
         MHN variants only: the fixed projection that gives each token type its own unit.
     batches : int
-        Number of SGD steps, one fresh batch each (SPEC: 5000).
+        Number of SGD steps, one fresh batch each (paper: 5000).
     seed : int
         Seeds the initial weights, the task stream and the fresh MHN units (independent
         streams derived from it; the same seed gives every variant the same batches).
     batch_size, lr, beta, d, n_hidden, n_letters
-        SPEC: 64, 5e-3, 1, 32, 8, 4. The loss is the squared error summed over the batch.
+        Paper: 64, 5e-3, 1, 32, 8, 4. The loss is the squared error summed over the batch.
     key_lr : float, optional
         Rate for :math:`W_K`: default ``lr`` for ``"transformer"`` and ``"mhn"``, 1e-4 for
         ``"qk_mhn"``; unused by ``"fixed_k"``.
     final_window : int
-        ``final_accuracy`` averages the last this many batches (SPEC: 500).
+        ``final_accuracy`` averages the last this many batches (paper: 500).
     gradients : {"rule", "autograd"}
         Closed-form learning rules (default, fast) or the same gradients by autograd (for
         ``"transformer"`` this is the exact-autograd baseline).

@@ -1,10 +1,11 @@
-r"""Continual learning with K-winner and 1-winner modern Hopfield networks (SPEC 2).
+r"""Continual learning with K-winner and 1-winner modern Hopfield networks.
 
-The protocol: a network sees ``n_burn_in`` patterns, then the study list of ``n_study``
-patterns, each once (online). It is then frozen and tested: every studied pattern and
-``n_pseudo`` never-stored patterns from the same generator (pseudo-memories) are cued with a
-fraction of their active bits, recalled, and scored by the fraction of the target's active
-bits recovered. Age 1 is the last pattern learned.
+The continual-learning experiment of Bhandarkar & McClelland 2025, "Neural Computation
+Without Slots", arXiv 2511.04593. The protocol: a network sees ``n_burn_in`` patterns, then the
+study list of ``n_study`` patterns, each once (online). It is then frozen and tested: every
+studied pattern and ``n_pseudo`` never-stored patterns from the same generator
+(pseudo-memories) are cued with a fraction of their active bits, recalled, and scored by the
+fraction of the target's active bits recovered. Age 1 is the last pattern learned.
 
 Recognition at age :math:`a` is the paired difference between a studied item of that age and
 a pseudo-memory, summarised across runs by
@@ -14,7 +15,7 @@ a pseudo-memory, summarised across runs by
     d'(a) = \frac{\operatorname{mean}_r\,(\mathrm{acc}^{real}_r(a) - \mathrm{acc}^{pseudo}_r(a))}
                  {\operatorname{std}_r\,(\mathrm{acc}^{real}_r(a) - \mathrm{acc}^{pseudo}_r(a))}
 
-over the runs of one sample (SPEC: 20 runs a sample, 10 samples).
+over the runs of one sample (paper: 20 runs a sample, 10 samples).
 
 Runs are independent and go through an executor: in-process (``workers=1``), local processes
 (:class:`concurrent.futures.ProcessPoolExecutor`, the default), any
@@ -266,7 +267,7 @@ def dprime(diff, axis: int = 0, ddof: int = 0) -> np.ndarray | float:
 def one_winner_pseudo_accuracy(
     n_hidden: int = 100, n_visible: int = 1000, n_active: int = 100, cue_fraction: float = 1.0
 ) -> float:
-    r"""Expected pseudo-memory accuracy :math:`p` of the 1-winner MHN (SPEC 2).
+    r"""Expected pseudo-memory accuracy :math:`p` of the 1-winner MHN (the paper's closed form).
 
     .. math::
 
@@ -331,9 +332,9 @@ class ModelConfig:
         return self.k == 1 and self.fan_in == 1.0 and self.lr == 1.0
 
 
-#: SPEC 2's main K-winner network (with n_visible 1000: 100,000 connections per direction).
+#: The paper's main K-winner network (with n_visible 1000: 100,000 connections per direction).
 KWINNER = ModelConfig("K-winner", n_hidden=2000, k=50, fan_in=0.05, lr=0.3)
-#: SPEC 2's "original" 1-winner MHN: hard winner-take-all, the winner is overwritten.
+#: The paper's "original" 1-winner MHN: hard winner-take-all, the winner is overwritten.
 ONE_WINNER = ModelConfig("1-winner", n_hidden=100, k=1, fan_in=1.0, lr=1.0)
 
 
@@ -350,7 +351,7 @@ def run_protocol(
     seed: int = 0,
     pattern_seed: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One run of the continual-learning protocol (SPEC 2).
+    """One run of the continual-learning protocol (Bhandarkar & McClelland 2025).
 
     Draws ``n_burn_in + n_study + n_pseudo`` patterns in one call of ``patterns`` (a
     generator ``(n, seed) -> (n, n_visible)`` binary tensor; default :class:`SparsePatterns`)
@@ -567,7 +568,7 @@ def continual_experiment(
     executor: cf.Executor | None = None,
     progress=True,
 ) -> ContinualResult:
-    """The continual-learning sweep of SPEC 2: every model, ``n_samples * n_runs`` runs.
+    """The continual-learning sweep of the paper: every model, ``n_samples * n_runs`` runs.
 
     Run ``(sample, run)`` draws the same patterns for every model (a paired design) and its
     own network per model; all seeds derive from ``seed``, so the result does not depend on
@@ -576,7 +577,7 @@ def continual_experiment(
     Parameters
     ----------
     models : sequence of ModelConfig
-        Default: the SPEC's K-winner and 1-winner networks.
+        Default: the paper's K-winner and 1-winner networks.
     n_visible, n_active, n_burn_in, n_study, n_pseudo, cue_fractions
         The protocol (see :func:`run_protocol`); ``n_pseudo`` defaults to ``n_study``.
     n_runs, n_samples : int

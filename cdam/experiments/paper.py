@@ -1,4 +1,7 @@
-"""The paper's cycle experiments (SPEC 1.3 and 1.4) as functions, with the published numbers.
+"""The cycle experiments of Burns 2024 as functions, with the published numbers.
+
+Burns 2024, arXiv 2404.07123: the four dynamical modes and the range of recall on a 30-memory
+cycle, and the karate-club multi-scale communities.
 
 The examples, the ``cdam demo`` command and the tests all call these, so a reproduction
 is computed one way only.
@@ -29,7 +32,8 @@ __all__ = [
     "range_of_recall",
 ]
 
-#: SPEC 1.4: mean attractor correlation at graph distance d on the 30-cycle (h = 1 - a).
+#: The range-of-recall experiment (Burns 2024): mean attractor correlation at graph distance d
+#: on the 30-cycle (h = 1 - a).
 RANGE_DISTANCES = (1, 2, 3, 4, 5, 6, 10)
 RANGE_OF_RECALL = {
     (1.0, 0.0): (-0.05, -0.03, -0.03, -0.03, -0.03, -0.04, -0.04),
@@ -38,7 +42,7 @@ RANGE_OF_RECALL = {
     (-2.0, 3.0): (0.63, 0.50, 0.41, 0.29, 0.15, 0.02, -0.28),
 }
 
-#: SPEC 1.3: (a, h) settings on the 30-cycle and the mode the paper reports for each.
+#: The mode table (Burns 2024): (a, h) settings on the 30-cycle and the mode reported for each.
 MODE_TABLE = {
     (1.0, 0.0): Mode.AUTO,
     (0.5, 2.0): Mode.NARROW_HETERO,
@@ -64,7 +68,7 @@ def range_of_recall(
 ) -> dict[tuple[float, float], DistanceProfile]:
     """Distance profiles of the attractor correlation on a ``p``-cycle, averaged over seeds.
 
-    Each seed draws new patterns and new start noise. Defaults are SPEC 1.4's: n = 1000,
+    Each seed draws new patterns and new start noise. Defaults are the paper's: n = 1000,
     sym normalisation, eta 0.1, beta 1, T 100, c 1, noise 1.
 
     Examples
@@ -99,7 +103,7 @@ class ModeRow:
 
 
 def mode_table(settings=None, *, p: int = 30, n: int = 1000, seed: int = 0, steps: int = 100) -> list[ModeRow]:
-    """Predicted and observed mode for each (a, h) of SPEC 1.3 on a ``p``-cycle."""
+    """Predicted and observed mode for each (a, h) of the mode table (Burns 2024) on a ``p``-cycle."""
     settings = MODE_TABLE if settings is None else settings
     g = cycle_memory_graph(p, n, seed=seed)
     base = CDAM(g)
@@ -112,8 +116,8 @@ def mode_table(settings=None, *, p: int = 30, n: int = 1000, seed: int = 0, step
     return rows
 
 
-#: SPEC 1.5: Zachary karate club, (a, h = 1 - a): within-faction C, between C, groups
-#: (components of C > 0.9), agreement with the two factions.
+#: The karate-club multi-scale communities experiment (Burns 2024), (a, h = 1 - a): within-faction
+#: C, between C, groups (components of C > 0.9), agreement with the two factions.
 KARATE_TABLE = {
     1.0: (-0.03, -0.03, 34, 0.62),
     0.0: (0.28, -0.23, 11, 0.94),
@@ -149,7 +153,7 @@ def faction_agreement(C, factions) -> float:
 
 
 def karate_table(a_values=tuple(KARATE_TABLE), *, n: int = 1000, seed: int = 0, steps: int = 100) -> list[KarateRow]:
-    """SPEC 1.5's karate-club statistics for each ``a`` (h = 1 - a)."""
+    """The karate-club statistics of Burns 2024 for each ``a`` (h = 1 - a)."""
     from scipy.sparse.csgraph import connected_components
 
     from ..datasets import karate_memory_graph

@@ -1,9 +1,9 @@
-r"""Image retrieval (SPEC 1.7): column-wise and row-wise retrieval scores, and the digits run.
+r"""Image retrieval: column-wise and row-wise retrieval scores, and the digits run.
 
-Every memory ``mu`` is cued once with its pattern plus noise (an all-starts run on a graph
-with no edges, so ``h`` has no effect). Let :math:`C_{\nu\mu}` be the Pearson correlation
-between the final state of the run started from memory :math:`\nu` and pattern
-:math:`\xi_\mu`. Two scores read this matrix:
+The image-retrieval experiment of Burns 2024, arXiv 2404.07123. Every memory ``mu`` is cued
+once with its pattern plus noise (an all-starts run on a graph with no edges, so ``h`` has no
+effect). Let :math:`C_{\nu\mu}` be the Pearson correlation between the final state of the run
+started from memory :math:`\nu` and pattern :math:`\xi_\mu`. Two scores read this matrix:
 
 - **column score** (the paper's Fashion-MNIST table): memory :math:`\mu` counts as retrieved
   when its own run ends more correlated with :math:`\xi_\mu` than every other run does,
@@ -14,7 +14,7 @@ between the final state of the run started from memory :math:`\nu` and pattern
 The column score can be high when retrieval fails: if every run ends in one common state
 plus a small trace of its start, each run stays the most correlated with its own pattern
 and every column is "retrieved" while every row picks the same memory (row score 1/p).
-SPEC 1.7 attributes its a = 0.1 column of 1.00 to this score together with the notebooks'
+The paper's a = 0.1 column of 1.00 comes from this score together with the notebooks'
 legacy softmax. On the 8x8 digits the runs at a = 0.1 end in one common state with either
 softmax (row score exactly 1/p, column score 0.70-0.81).
 """
@@ -45,7 +45,7 @@ __all__ = [
     "row_score",
 ]
 
-#: SPEC 1.7: the paper's column-wise score on Fashion-MNIST, ``{P: {a: score}}``.
+#: The image-retrieval experiment (Burns 2024): the column-wise score on Fashion-MNIST, ``{P: {a: score}}``.
 FASHION_MNIST_COLUMN_SCORE = {
     10: {1.0: 0.80, 0.9: 0.90, 0.5: 0.50, 0.1: 1.00},
     20: {1.0: 0.80, 0.9: 0.75, 0.5: 0.15, 0.1: 1.00},
@@ -122,7 +122,7 @@ class RetrievalScores:
         Their standard deviations over seeds.
     legacy_floor : float
         Fraction of runs whose final logits all lie below :data:`LEGACY_FLOOR`, where the
-        legacy softmax gives every memory weight ~1 (the regime behind SPEC's a = 0.1 column).
+        legacy softmax gives every memory weight ~1 (the regime behind the paper's a = 0.1 column).
     """
 
     p: int
@@ -148,11 +148,11 @@ def image_retrieval(
     seeds=(0,),
     dtype: torch.dtype = torch.float64,
 ) -> RetrievalScores:
-    r"""Column and row retrieval scores of images stored with no graph (SPEC 1.7).
+    r"""Column and row retrieval scores of images stored with no graph (Burns 2024).
 
     Each seed runs all-starts from :math:`\xi_\mu + \text{noise}\,(U[0,1)^n - 1/2)` for
     ``steps`` updates (``h = 0``: the graph has no edges) and scores
-    :func:`retrieval_matrix`. Defaults are SPEC 1.7's: beta 1, eta 0.1, noise 1, T 100,
+    :func:`retrieval_matrix`. Defaults are the paper's: beta 1, eta 0.1, noise 1, T 100,
     c 1. Runs are in float64 like the authors' numpy notebooks: the legacy softmax
     overflows float32 above a logit of 88.
 
@@ -199,7 +199,7 @@ def image_retrieval(
 def digits_retrieval(
     p_values=DIGITS_P, a_values=DIGITS_A, *, softmax: str = "stable", seeds=(0,), start: int = 0, **kwargs
 ) -> dict[tuple[int, float], RetrievalScores]:
-    """The SPEC 1.7 table on scikit-learn's 8x8 digits: scores for each (P, a).
+    """The image-retrieval table of Burns 2024 on scikit-learn's 8x8 digits: scores for each (P, a).
 
     The first ``P`` images from ``start`` (:func:`cdam.datasets.load_digits_patterns`, 64
     pixels scaled into [0, 1]) are stored; other keyword arguments go to

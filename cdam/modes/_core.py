@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # annotations only
     from ..graph import MemoryGraph
 
 #: A run whose time-averaged attention spreads over more memories than this (participation
-#: ratio) is wide. In the coefficient picture of SPEC 1.3 a narrow run locks into a pair (the
+#: ratio) is wide. In the coefficient picture of the four modes a narrow run locks into a pair (the
 #: cue and the neighbour it mixes with, ratio ~2), because a > 0 keeps the pair ahead of
 #: the pair's other neighbours; with a <= 0 no pair is stable and the mixture takes three or
 #: more memories. 2.5 is halfway between a pair and a triple. Measured medians: narrow
@@ -37,7 +37,7 @@ QUIESCENT_CORRELATION = 0.75
 
 
 class Mode(enum.Enum):
-    """Dynamical regime of CDAM (SPEC 1.3)."""
+    """Dynamical regime of CDAM: the four dynamical modes of Burns 2024, arXiv 2404.07123."""
 
     AUTO = "auto"
     NARROW_HETERO = "narrow_hetero"
@@ -104,7 +104,7 @@ def _mode_from(a: float, h: float, m_max: float, lam1: float) -> Mode:
 
 
 def predict_mode(model: CDAM, memory=None) -> Mode:
-    r"""The dynamical mode that theory (SPEC 1.3) predicts for a model.
+    r"""The dynamical mode that theory (Burns 2024) predicts for a model.
 
     With :math:`m_\max` the largest off-diagonal coupling out of the attended memory and
     :math:`\lambda_1` the top eigenvalue of ``M``:

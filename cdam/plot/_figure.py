@@ -24,7 +24,7 @@ _agg = require("matplotlib.backends.backend_agg", extra="plot", feature="plottin
 __all__ = ["Figure"]
 
 
-class Figure(_figure.Figure):
+class Figure(_figure.Figure):  # type: ignore[name-defined]  # a module loaded through require()
     """A :class:`matplotlib.figure.Figure` on an Agg canvas that displays itself in Jupyter.
 
     Jupyter shows the value of a cell through its ``_repr_png_``; when the inline backend

@@ -1,4 +1,4 @@
-"""Continual learning (SPEC 2): accuracy and d' by age of the memories."""
+"""Continual learning (Bhandarkar & McClelland 2025): accuracy and d' by age of the memories."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests of cdam.backends.attention: MHNAttention, CDAMConv and the SPEC 3 models."""
+"""Tests of cdam.backends.attention: MHNAttention, CDAMConv and the Case Sequence Task models."""
 
 from __future__ import annotations
 
@@ -234,14 +234,14 @@ def test_conv_in_a_pyg_model_on_karate_club():
     opt = torch.optim.Adam(net.parameters(), lr=0.05)
     train = torch.tensor([0, 33])  # one labelled node per faction (semi-supervised)
     idx = torch.arange(34)
-    h0 = float(net.conv.h.detach())
+    h0, a0 = float(net.conv.h.detach()), float(net.conv.a.detach())
     for _ in range(60):
         opt.zero_grad()
         loss = torch.nn.functional.cross_entropy(net(idx, data.edge_index)[train], y[train])
         loss.backward()
         opt.step()
-    assert float(net.conv.h.detach()) != h0  # h is learned
-    assert net.conv.a.grad is not None
+    assert float(net.conv.h.detach()) != h0 and float(net.conv.a.detach()) != a0  # both are learned
+    assert torch.isfinite(net.conv.a.grad).all()
     pred = net(idx, data.edge_index).argmax(dim=1)
     assert float((pred[train] == y[train]).float().mean()) == 1.0
     # and the same layer on a MemoryGraph exported to PyG
@@ -279,7 +279,7 @@ def test_conv_reset_and_errors():
         CDAMConv(normalization="col")
 
 
-# ---------------------------------------------------------------------- SPEC 3 models
+# ---------------------------------------------------------------------- Case Sequence Task models
 def _batch(n=16, seed=0, dtype=torch.float64):
     b = CaseSequenceTask(seed=seed).batch(n)
     return b.inputs.to(dtype), b.one_hot_targets.to(dtype), b

@@ -1,4 +1,4 @@
-"""Tests of the K-winner modern Hopfield network (SPEC 2) and its use as a CDAM backend."""
+"""The K-winner modern Hopfield network (Bhandarkar & McClelland 2025) and its use as a CDAM backend."""
 
 import math
 
@@ -24,7 +24,7 @@ def sparse(m, n, s, seed=0):
 
 
 def reference_store(W_in, W_out, mask, x, k, lr):
-    """The SPEC 2 rule on dense matrices, one winner at a time (the slow, obvious way)."""
+    """The paper's storage rule on dense matrices, one winner at a time (the slow, obvious way)."""
     W_in, W_out = W_in.clone().double(), W_out.clone().double()
     x = x.double()
     hid = W_in @ x
@@ -88,7 +88,7 @@ def test_repr_and_protocol():
     assert repr(m) == "KWinnerMHN(n_visible=1000, n_hidden=2000, k=50, fan_in=0.05, lr=0.3, connections=100000)"
     assert isinstance(m, StorageBackend) and isinstance(m, torch.nn.Module)
     assert m.n_hidden == 2000
-    # SPEC 2: both networks have 100,000 connections per direction
+    # Bhandarkar & McClelland 2025: both networks have 100,000 connections per direction
     assert KWinnerMHN(1000, 100, 1).n_connections == 100_000
     assert set(m.state_dict()) == {"index", "w_in", "w_out", "stored"}
     assert m.n_stored == 0
@@ -182,7 +182,7 @@ def test_recent_memory_beats_chance():
     acc = (m.recall(X, 100) * X).sum(dim=1) / 100
     fresh = sparse(100, 1000, 100, seed=10)
     pseudo = ((m.recall(fresh, 100) * fresh).sum(dim=1) / 100).mean()
-    # SPEC 2: ~0.85 at age 1 against ~0.52 for never-stored patterns
+    # Bhandarkar & McClelland 2025: ~0.85 at age 1 against ~0.52 for never-stored patterns
     assert acc[-20:].mean() > 0.78 and 0.45 < pseudo < 0.6
 
 

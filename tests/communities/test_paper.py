@@ -31,24 +31,24 @@ def test_multiscale_goes_fine_to_coarse_on_karate():
         assert lvl.modularity == pytest.approx(modularity(KARATE, lvl.partition))
         assert set().union(*lvl.partition) == set(KARATE)
         assert sum(map(len, lvl.partition)) == 34
-    # SPEC 1.5 / issue: the two factions at some scale with NMI >= 0.6
+    # the karate-club experiment (Burns 2024): the two factions at some scale with NMI >= 0.6
     assert max(normalized_mutual_info(lvl.partition, FACTIONS, list(KARATE)) for lvl in levels) >= 0.6
 
 
 def test_extract_karate_is_as_modular_as_louvain():
-    # SPEC 1.5: modularity methods reach Q = 0.4198 with 4 communities
+    # Burns 2024: modularity methods reach Q = 0.4198 with 4 communities
     parts = extract(KARATE, seed=1, method="paper")
     assert modularity(KARATE, parts) == pytest.approx(0.4198, abs=0.03)
     assert 3 <= len(parts) <= 5
 
 
-# --------------------------------------------------------------------- SPEC 1.5 table
+# --------------------------------------------------------------------- the karate-club table of Burns 2024
 # Means over 5 seeds against the paper's single draw. Seed-to-seed spread (5 seeds):
 # a = 0: within 0.28-0.31, groups 9-11; a = -0.5: within 0.47-0.68, groups 3-4;
 # a = -2: within 0.52-0.79, between -0.19 to -0.54, groups 6-9. Tolerances ~ that spread.
 # Across avx2/default/avx512 x 1/2 threads (benchmarks/spread.py) only a = -2 moves: 5-seed
 # means within 0.623-0.637, between -0.357 to -0.335, groups 7.8-9.2 (worst deviations from
-# SPEC 0.117, 0.105, 1.2 against tolerances 0.2, 0.2, 4); a >= -0.5 agree to 0.001.
+# paper 0.117, 0.105, 1.2 against tolerances 0.2, 0.2, 4); a >= -0.5 agree to 0.001.
 @pytest.fixture(scope="module")
 def karate_means():
     tables = [paper.karate_table(seed=s) for s in range(5)]

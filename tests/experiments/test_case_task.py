@@ -1,4 +1,4 @@
-"""Tests of the Case Sequence Task generator (SPEC 3)."""
+"""Tests of the Case Sequence Task generator (Bhandarkar & McClelland 2025)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests of the continual-learning experiment (SPEC 2): generators, scores, d', the sweep."""
+"""Tests of the continual-learning experiment (Bhandarkar & McClelland 2025): generators, scores, d', the sweep."""
 
 import concurrent.futures as cf
 import math
@@ -23,11 +23,11 @@ from cdam.experiments.continual import (
     make_cues,
     one_winner_difference,
     one_winner_pseudo_accuracy,
-    plot_continual,
     recall_accuracy,
     run_protocol,
     sparse_patterns,
 )
+from cdam.plot import plot_continual
 
 pytestmark = pytest.mark.usefixtures("single_thread")  # tests/conftest.py: one torch thread
 
@@ -105,14 +105,14 @@ def test_dprime_and_zero_std_guard():
 
 
 def test_one_winner_closed_form():
-    p = 0.1 + math.sqrt(2 / 1000 * 0.9 * math.log(100))  # SPEC 2, c = 1
+    p = 0.1 + math.sqrt(2 / 1000 * 0.9 * math.log(100))  # Bhandarkar & McClelland 2025, c = 1
     assert one_winner_pseudo_accuracy() == pytest.approx(p)
-    assert 0.17 < p < 0.2  # SPEC: pseudo accuracy 0.18
+    assert 0.17 < p < 0.2  # paper: pseudo accuracy 0.18
     curve = one_winner_difference([1, 2, 100, 1000])
     assert curve[0] == pytest.approx(1 - p)
     assert curve[1] == pytest.approx(0.99 * (1 - p))
     assert curve[2] == pytest.approx(0.99**99 * (1 - p))
-    # SPEC's 1-winner: 1.00 - 0.18 at age 1, 0.49 - 0.18 at age 100, ~0 at age 1000
+    # the paper's 1-winner: 1.00 - 0.18 at age 1, 0.49 - 0.18 at age 100, ~0 at age 1000
     assert curve[0] == pytest.approx(0.82, abs=0.02) and curve[2] == pytest.approx(0.31, abs=0.03)
     assert curve[3] < 1e-3
     assert one_winner_pseudo_accuracy(cue_fraction=0.5) < p
@@ -133,10 +133,10 @@ def test_run_protocol_one_winner_remembers_newest():
     assert real[0, 0] == 1.0  # age 1: the last pattern owns its unit
 
 
-# ---------------------------------------------------------------------- the reduced SPEC 2 protocol
+# ---------------------------------------------------------------------- the reduced continual-learning protocol
 @pytest.fixture(scope="module")
 def reduced():
-    """SPEC 2's networks and patterns; shorter lists and fewer runs (in this process)."""
+    """The paper's networks and patterns; shorter lists and fewer runs (in this process)."""
     return continual_experiment(
         (KWINNER, ONE_WINNER),
         n_burn_in=200,
@@ -155,7 +155,7 @@ def test_reduced_protocol_qualitative_result(reduced):
     r = reduced
     assert r.real["K-winner"].shape == (2, 3, 1, 400) and r.pseudo["1-winner"].shape == (2, 3, 1, 150)
     k_acc, o_acc = r.accuracy("K-winner"), r.accuracy("1-winner")
-    # SPEC 2 levels: K-winner ~0.85 new, pseudo ~0.52; 1-winner 1.00 new, pseudo ~0.18
+    # Bhandarkar & McClelland 2025 levels: K-winner ~0.85 new, pseudo ~0.52; 1-winner 1.00 new, pseudo ~0.18
     assert 0.78 < k_acc[:5].mean() < 0.92 and o_acc[0] == 1.0
     assert 0.48 < r.pseudo_accuracy("K-winner") < 0.56 and 0.15 < r.pseudo_accuracy("1-winner") < 0.21
     # the 1-winner wins on the newest memories ...
