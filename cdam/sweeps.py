@@ -22,6 +22,7 @@ cell's record, in the order the cells finished.
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import itertools
 import json
@@ -44,9 +45,10 @@ from . import _executor
 from . import _validation as check
 from ._executor import _single_thread
 from ._progress import progress_reporter
+from .backends.base import StorageBackend
 from .errors import FileFormatError, ParameterError, WriteError
 from .io import append_line
-from .modes._core import Mode, PhaseDiagram, classify_mode, predicted_at
+from .modes._core import Mode, PhaseDiagram, classify_mode, has_slot_theory, predicted_at
 from .overlap import _normalise_rows
 
 if TYPE_CHECKING:  # annotations only
@@ -435,6 +437,7 @@ def phase_diagram(
     a_values,
     h_values,
     *,
+    backend="dense",
     observe: bool = True,
     steps: int = 100,
     noise: float = 1.0,
@@ -442,20 +445,29 @@ def phase_diagram(
     progress=False,
     **model_kwargs,
 ) -> PhaseDiagram:
-    """Predicted (and observed) modes over a grid of ``a`` and ``h``: a view on :func:`cdam.sweep`.
+    """Predicted (and observed) modes over a grid of ``a`` and ``h``, for any storage backend.
 
-    The grid ``{"h": h_values, "a": a_values}`` runs through :func:`cdam.sweep` in this
-    process (its cells stacked into batches that share the compiled graph); the diagram reads
-    the records' modes. ``sweep`` is the grid engine; this function only sorts the axes and
-    turns mode names into :class:`~cdam.Mode`.
+    With the slot store (``backend="dense"``) the grid ``{"h": h_values, "a": a_values}`` runs
+    through :func:`cdam.sweep` in this process (its cells stacked into batches that share the
+    compiled graph); the diagram reads the records' modes. With any other backend each cell
+    builds its own :class:`cdam.CDAM` on a fresh store (a store holds one graph's memories
+    for one ``a``, ``h``: its values are the rows of ``Q``), runs all starts and classifies
+    them; the predicted modes are None, since the theory is the slot store's
+    (:func:`cdam.predict_mode`).
 
     Parameters
     ----------
     graph : MemoryGraph
     a_values, h_values : sequences of float
         Sorted ascending (duplicates dropped) in the result.
+    backend : "dense", StorageBackend or callable
+        The store each cell runs on: the name of a built-in one; an *empty* instance
+        (e.g. ``KWinnerMHN(n, 2 * n, k=10)``), which each cell gets a deep copy of, so that
+        every cell starts from the same wiring and weights; or a callable with no arguments
+        that returns a fresh, empty store for each cell.
     observe : bool
-        Also run the dynamics and classify what they do.
+        Also run the dynamics and classify what they do (required for a backend without a
+        theory: there would be nothing to draw).
     progress : bool or callable
         The progress protocol of :mod:`cdam._progress` (True, False, or ``progress(done, total)``).
     **model_kwargs
@@ -470,20 +482,89 @@ def phase_diagram(
     [['quiescent', 'auto'], ['wide_hetero', 'narrow_hetero']]
     >>> d.agreement
     1.0
+
+    A K-winner store (Bhandarkar & McClelland 2025, arXiv 2511.04593) has no predicted modes;
+    at (1, 0) its overlapping ensembles misread a third of the cues:
+
+    >>> from cdam.backends import KWinnerMHN
+    >>> k = phase_diagram(g, [1.0], [0.0], backend=KWinnerMHN(1000, 2000, k=50, seed=0))
+    >>> k.predicted is None, str(k.observed[0, 0]), k.backend
+    (True, 'recall_failure', 'KWinnerMHN')
     """
     a_values = np.unique([check.finite_real("a", a) for a in a_values])  # sorted, for plotting
     h_values = np.unique([check.finite_real("h", h) for h in h_values])
     if a_values.size == 0 or h_values.size == 0:
         raise ParameterError("a_values and h_values must each hold at least one value")
+    report = bool(progress) if progress is None or isinstance(progress, bool) else progress
+    if not isinstance(backend, str):
+        return _store_phase_diagram(
+            graph, a_values, h_values, _fresh_stores(backend), observe, steps, noise, seed, report, model_kwargs
+        )
+    if backend != "dense":  # the model names the backends it knows
+        model_kwargs = {**model_kwargs, "backend": backend}
     result = sweep(
         graph, {"h": h_values.tolist(), "a": a_values.tolist()}, steps=steps, noise=noise, seed=seed,
-        workers=1, progress=bool(progress) if progress is None or isinstance(progress, bool) else progress,
-        observe=observe, **model_kwargs,
+        workers=1, progress=report, observe=observe, **model_kwargs,
     )
     to_mode = np.vectorize(lambda name: Mode(name), otypes=[object])
     predicted = to_mode(result.to_numpy("predicted"))
     observed = to_mode(result.to_numpy("observed")) if observe else None
     return PhaseDiagram(a_values, h_values, predicted, observed)
+
+
+def _fresh_stores(backend) -> Callable:
+    """A callable returning a new empty store per cell, from an empty instance or a factory."""
+    if isinstance(backend, StorageBackend):
+        if backend.n_stored:
+            raise ParameterError(
+                f"the backend already holds {backend.n_stored} associations; phase_diagram copies an empty store "
+                "into every cell: pass a fresh instance, or a callable that builds one"
+            )
+        return lambda: copy.deepcopy(backend)
+    if not callable(backend):
+        raise ParameterError(
+            f"backend must be 'dense', an empty StorageBackend, or a callable returning one; got {backend!r}"
+        )
+
+    def make():
+        store = backend()
+        if not isinstance(store, StorageBackend):
+            raise ParameterError(f"the backend callable returned {type(store).__name__}, not a StorageBackend")
+        return store
+
+    return make
+
+
+def _store_phase_diagram(graph, a_values, h_values, make, observe, steps, noise, seed, progress, model_kwargs):
+    """The cells of :func:`phase_diagram` one model each, on a fresh store from ``make()``."""
+    from .dynamics import CDAM
+
+    unknown = sorted(set(model_kwargs) - set(MODEL_OPTIONS) | set(model_kwargs) & {"a", "h", "backend"})
+    if unknown:
+        raise ParameterError(
+            f"model parameter(s) {unknown} cannot be passed here; phase_diagram passes on "
+            f"{', '.join(k for k in MODEL_OPTIONS if k not in ('a', 'h', 'backend'))}"
+        )
+    observed = np.empty((h_values.size, a_values.size), dtype=object)
+    predicted = np.empty_like(observed)
+    name, theory = None, None
+    with progress_reporter(progress, observed.size, desc="phase diagram cells", unit="cell") as bar:
+        for i, h in enumerate(h_values):
+            for j, a in enumerate(a_values):  # a cell is a whole model (its own store): one per iteration
+                model = CDAM(graph, a=float(a), h=float(h), backend=make(), **model_kwargs)
+                if theory is None:
+                    name, theory = type(model.backend).__name__, has_slot_theory(model)
+                    if not (theory or observe):
+                        raise ParameterError(
+                            f"the {name} backend has no predicted modes and observe=False runs nothing; "
+                            "use observe=True"
+                        )
+                if theory:
+                    predicted[i, j] = predicted_at(model, model.a, model.h)
+                if observe:
+                    observed[i, j] = classify_mode(model.all_starts(steps, noise, seed), graph)
+                bar.advance()
+    return PhaseDiagram(a_values, h_values, predicted if theory else None, observed if observe else None, name)
 
 
 # ---------------------------------------------------------------------- one cell

@@ -45,6 +45,8 @@ CORE = {
     "cdam.measures",
     "cdam.modes",
     "cdam.modes._core",
+    "cdam.modes._evidence",
+    "cdam.modes._recall",
     "cdam.overlap",
 }
 

@@ -1,4 +1,4 @@
-"""The four dynamical modes of CDAM: theory (predict) and observation (classify).
+"""The four dynamical modes of CDAM and recall failure: theory (predict) and observation (classify).
 
 What :mod:`cdam.modes` shows, less :func:`~cdam.phase_diagram`: the sweeps classify their
 cells with this module, so it stays below them.
@@ -18,6 +18,7 @@ import torch
 
 from .. import _csr
 from ..errors import ParameterError, StateError
+from . import _recall
 
 if TYPE_CHECKING:  # annotations only
     from ..dynamics import CDAM, Trajectory
@@ -37,12 +38,19 @@ QUIESCENT_CORRELATION = 0.75
 
 
 class Mode(enum.Enum):
-    """Dynamical regime of CDAM: the four dynamical modes of Burns 2024, arXiv 2404.07123."""
+    """Dynamical regime of CDAM (Burns 2024, arXiv 2404.07123), or a failure to recall.
+
+    The first four are the paper's modes, which :func:`predict_mode` predicts for the slot
+    store. ``RECALL_FAILURE`` is only ever observed (:func:`classify_mode`): most runs that
+    left their cue ended on no memory, or on a memory the graph does not relate to the cue
+    (:mod:`cdam.modes._recall`), as a K-winner store's misreads do.
+    """
 
     AUTO = "auto"
     NARROW_HETERO = "narrow_hetero"
     WIDE_HETERO = "wide_hetero"
     QUIESCENT = "quiescent"
+    RECALL_FAILURE = "recall_failure"
 
     def __str__(self) -> str:
         return self.value
@@ -104,7 +112,7 @@ def _mode_from(a: float, h: float, m_max: float, lam1: float) -> Mode:
 
 
 def predict_mode(model: CDAM, memory=None) -> Mode:
-    r"""The dynamical mode that theory (Burns 2024) predicts for a model.
+    r"""The dynamical mode that theory (Burns 2024, arXiv 2404.07123) predicts for a slot-store model.
 
     With :math:`m_\max` the largest off-diagonal coupling out of the attended memory and
     :math:`\lambda_1` the top eigenvalue of ``M``:
@@ -118,6 +126,10 @@ def predict_mode(model: CDAM, memory=None) -> Mode:
 
     The boundary :math:`a = h\,m_\max` (with ``a > 0``) counts as narrow, since
     auto-association needs the cue to win strictly.
+
+    The theory is the slot store's (one hidden unit per memory, softmax attention): a model
+    with any other backend (a K-winner network, an MHN layer, a store of your own) raises
+    :class:`~cdam.errors.ParameterError`; observe its mode with :func:`classify_mode`.
 
     Parameters
     ----------
@@ -136,8 +148,27 @@ def predict_mode(model: CDAM, memory=None) -> Mode:
     return predicted_at(model, model.a, model.h, memory)
 
 
+def has_slot_theory(model) -> bool:
+    """Whether :func:`predict_mode`'s theory applies: the model reads its own slot store
+    (``backend="dense"``, or a :class:`~cdam.backends.DenseSlots` given as an instance)."""
+    from ..backends.slots import DenseSlots
+
+    return bool(getattr(model, "_builtin_slots", False)) or type(getattr(model, "backend", None)) is DenseSlots
+
+
+def _require_slot_theory(model) -> None:
+    if not has_slot_theory(model):
+        name = type(getattr(model, "backend", None)).__name__
+        raise ParameterError(
+            f"predict_mode has no theory for the {name} backend: the modes' inequalities (Burns 2024, "
+            "arXiv 2404.07123) are derived for the slot store (backend='dense'); observe this model's mode "
+            "with cdam.classify_mode(model.all_starts(), graph) instead"
+        )
+
+
 def predicted_at(model, a: float, h: float, memory=None) -> Mode:
     """:func:`predict_mode` for strengths ``a`` and ``h`` on ``model``'s graph (no new model)."""
+    _require_slot_theory(model)
     m, lam1 = _spectral(model)
     m_max = float(m[model.graph.index(memory)] if memory is not None else m.max(initial=0.0))
     return _mode_from(a, h, m_max, lam1)
@@ -145,19 +176,25 @@ def predicted_at(model, a: float, h: float, memory=None) -> Mode:
 
 def predict_modes(model: CDAM) -> list[Mode]:
     """Predicted mode for each memory as the cue, in node order (see :func:`predict_mode`)."""
+    _require_slot_theory(model)
     m, lam1 = _spectral(model)
     return [_mode_from(model.a, model.h, float(x), lam1) for x in m]
+
+
+def _dense(x: torch.Tensor) -> torch.Tensor:
+    # attention summaries of sparse reads are CSR; classification reads them dense, where that is small
+    return _csr.dense_rows(x, "classifying modes")
 
 
 def _window_attention(trajectory) -> torch.Tensor:
     """The late-window (else final) attention (B, p), dense float64; sparse summaries of sparse
     reads are densified when small enough (:func:`cdam._csr.dense_rows`), else refused."""
     late = getattr(trajectory, "late_attention", None)
-    if late is None:
-        late = trajectory.final_attention
-    if late is None:
+    if late is not None:
+        return _dense(late).double()
+    if trajectory.final_attention is None:
         raise ParameterError("the run kept no attention; run it with attention_summary=True to classify its mode")
-    return _csr.dense_rows(late, "classifying modes").double()
+    return _dense(trajectory.final_attention).double()
 
 
 def _attended_sets(W: torch.Tensor, mass: float) -> torch.Tensor:
@@ -198,42 +235,62 @@ def _is_clique(S: torch.Tensor, graph) -> torch.Tensor:
     return torch.as_tensor(linked_pairs >= k * (k - 1) - 0.5)
 
 
-def classify_runs(trajectory, graph=None) -> list[Mode]:
-    r"""Observed mode of each run of a batch, from what its attention did.
+#: Per-run outcomes, in the order of the codes :func:`run_outcomes` returns.
+OUTCOMES = ("auto", "narrow_hetero", "wide_hetero", "no_memory", "unrelated_memory")
+_AUTO, _NARROW, _WIDE, _NO_MEMORY, _UNRELATED = range(len(OUTCOMES))
+_OUTCOME_MODES = (Mode.AUTO, Mode.NARROW_HETERO, Mode.WIDE_HETERO, Mode.RECALL_FAILURE, Mode.RECALL_FAILURE)
+
+
+def run_outcomes(trajectory, graph=None) -> np.ndarray:
+    r"""Per run, the index into :data:`OUTCOMES` of what it did (int array (B,)).
 
     The attention weights are averaged over the second half of the run
     (``trajectory.late_attention``), and the *attended set* is the fewest memories holding
-    ``ATTENDED_MASS`` of that attention. A run is
+    ``ATTENDED_MASS`` of that attention. With a graph, a run whose final state matches no
+    memory is ``no_memory`` first (:mod:`cdam.modes._recall`); otherwise a run is
 
-    - ``AUTO`` when its cue keeps at least half of the attention;
-    - ``NARROW_HETERO`` when it left the cue for a mixture of directly linked memories:
+    - ``auto`` when its cue keeps at least half of the attention;
+    - ``unrelated_memory`` when it left the cue for memories all at least
+      ``UNRELATED_DISTANCE`` hops away whose end state the runs cued at the cue's
+      neighbours do not share (:mod:`cdam.modes._recall`);
+    - ``narrow_hetero`` when it left the cue for a mixture of directly linked memories:
       the attended set is a clique of the graph (a single memory, an edge, a triangle...),
       the mixture of a memory with its direct neighbours that ``a > 0`` keeps stable;
-    - ``WIDE_HETERO`` when the attention spreads further: the attended set holds two
+    - ``wide_hetero`` when the attention spreads further: the attended set holds two
       memories that are not linked.
 
-    Without a graph, the participation ratio :math:`1/\sum_\mu \bar w_\mu^2` decides
-    instead (at most ``NARROW_SPREAD``: narrow). Quiescence is a property of the whole
-    batch; see :func:`classify_mode`.
+    Without a graph there are no patterns to match and no distances: recall failures are
+    not told apart, and the participation ratio :math:`1/\sum_\mu \bar w_\mu^2` decides
+    narrow (at most ``NARROW_SPREAD``) against wide.
     """
     W = _window_attention(trajectory)
     cues = torch.as_tensor(trajectory.cues, dtype=torch.long)
     if graph is not None and W.shape[1] != len(graph):
         raise StateError(f"the trajectory has {W.shape[1]} memories but the graph has {len(graph)}")
-    on_cue = W[torch.arange(W.shape[0]), cues]
-    if graph is not None:
-        narrow = _is_clique(_attended_sets(W, ATTENDED_MASS), graph)
-    else:
-        narrow = 1.0 / (W * W).sum(dim=1) <= NARROW_SPREAD
-    out = []
-    for c, nar in zip(on_cue.tolist(), narrow.tolist()):
-        if c >= 0.5:
-            out.append(Mode.AUTO)
-        elif nar:
-            out.append(Mode.NARROW_HETERO)
-        else:
-            out.append(Mode.WIDE_HETERO)
-    return out
+    on_cue = (W[torch.arange(W.shape[0]), cues] >= 0.5).numpy()
+    if graph is None:
+        narrow = (1.0 / (W * W).sum(dim=1) <= NARROW_SPREAD).numpy()
+        return np.where(on_cue, _AUTO, np.where(narrow, _NARROW, _WIDE))
+    attended = _attended_sets(W, ATTENDED_MASS)
+    narrow = _is_clique(attended, graph).numpy()
+    links = _links(graph)
+    Z = _recall.final_rows(trajectory)
+    matched = (_recall.best_overlaps(Z, graph) >= _recall.MATCH_OVERLAP).numpy()
+    far = _recall.far_from_cue(attended, cues, links, graph)
+    with np.errstate(invalid="ignore"):  # NaN (no neighbour's run to compare with) is not unrelated
+        unshared = _recall.neighbour_correlation(Z, cues, links) <= _recall.RELATED_CORRELATION
+    return np.select(
+        [~matched, on_cue, far & unshared, narrow],
+        [_NO_MEMORY, _AUTO, _UNRELATED, _NARROW],
+        default=_WIDE,
+    )
+
+
+def classify_runs(trajectory, graph=None) -> list[Mode]:
+    """Observed mode of each run of a batch: ``AUTO``, ``NARROW_HETERO``, ``WIDE_HETERO``, or
+    ``RECALL_FAILURE`` for a run that ended on no memory or on an unrelated one (see
+    :func:`run_outcomes`). Quiescence is a property of the whole batch; see :func:`classify_mode`."""
+    return [_OUTCOME_MODES[c] for c in run_outcomes(trajectory, graph).tolist()]
 
 
 def is_quiescent(trajectory) -> bool:
@@ -247,6 +304,24 @@ def is_quiescent(trajectory) -> bool:
     return float((C.sum() - np.trace(C)) / (B * (B - 1))) >= QUIESCENT_CORRELATION
 
 
+def mode_of_outcomes(counts, quiescent: bool) -> Mode:
+    """The batch's mode from its per-run outcome counts (indexed like :data:`OUTCOMES`).
+
+    ``QUIESCENT`` when the batch is; else ``AUTO`` when every run recalled its cue;
+    else ``RECALL_FAILURE`` when the failed runs outnumber those that hetero-associated;
+    else the more common of narrow and wide (a tie counts as narrow).
+    """
+    if quiescent:
+        return Mode.QUIESCENT
+    failed = int(counts[_NO_MEMORY] + counts[_UNRELATED])
+    narrow, wide = int(counts[_NARROW]), int(counts[_WIDE])
+    if failed + narrow + wide == 0:
+        return Mode.AUTO
+    if failed > narrow + wide:
+        return Mode.RECALL_FAILURE
+    return Mode.WIDE_HETERO if wide > narrow else Mode.NARROW_HETERO
+
+
 def classify_mode(
     trajectory: Trajectory, graph: MemoryGraph | None = None, *, mean_correlation: float | None = None
 ) -> Mode:
@@ -254,8 +329,11 @@ def classify_mode(
 
     ``QUIESCENT`` when all starts end in one pattern-unspecific state (mean pairwise
     correlation of final states >= ``QUIESCENT_CORRELATION``). Otherwise ``AUTO`` when
-    every run stays on its cue, and else the more common of narrow and wide among the runs
-    that left their cue (see :func:`classify_runs`); a tie counts as narrow.
+    every run stays on its cue; ``RECALL_FAILURE`` when most runs that did not are recall
+    failures (ended on no memory, or on a memory the graph does not relate to the cue:
+    :func:`run_outcomes`); else the more common of narrow and wide among the runs that
+    hetero-associated; a tie counts as narrow. :func:`cdam.modes.mode_evidence` gives the
+    label with its evidence (outcome fractions, correlation by graph distance).
 
     ``mean_correlation``: the mean off-diagonal attractor correlation, when the caller has
     it already (a sweep records it); otherwise it is computed from the final states.
@@ -273,36 +351,49 @@ def classify_mode(
     )
     if quiescent:
         return Mode.QUIESCENT
-    runs = classify_runs(trajectory, graph)
-    left = [m for m in runs if m is not Mode.AUTO]
-    if not left:
-        return Mode.AUTO
-    wide = sum(m is Mode.WIDE_HETERO for m in left)
-    return Mode.WIDE_HETERO if wide > len(left) - wide else Mode.NARROW_HETERO
+    counts = np.bincount(run_outcomes(trajectory, graph), minlength=len(OUTCOMES))
+    return mode_of_outcomes(counts, False)
 
 
 @dataclass(frozen=True)
 class PhaseDiagram:
-    """Predicted and observed modes on an (h, a) grid; entry ``[i, j]`` is ``h[i], a[j]``."""
+    """Predicted and observed modes on an (h, a) grid; entry ``[i, j]`` is ``h[i], a[j]``.
+
+    ``predicted`` is None for a backend without a theory (any but the slot store, see
+    :func:`predict_mode`); ``observed`` is None when the dynamics were not run. Observed
+    cells may be :attr:`Mode.RECALL_FAILURE`, which the theory never predicts. ``backend``
+    names the store the cells ran on.
+    """
 
     a_values: np.ndarray
     h_values: np.ndarray
-    predicted: np.ndarray  # object array of Mode, (len(h), len(a))
+    predicted: np.ndarray | None  # object array of Mode, (len(h), len(a))
     observed: np.ndarray | None
+    backend: str = "dense"
 
     def __repr__(self) -> str:
         def axis(name, values) -> str:
             v = np.asarray(values, dtype=float)
             return f"{name}={v[0]:g}" if v.size == 1 else f"{name}: {v.size} values in [{v.min():g}, {v.max():g}]"
 
-        seen = "not observed" if self.observed is None else f"agreement={self.agreement:.2f}"
-        return f"PhaseDiagram({axis('h', self.h_values)}, {axis('a', self.a_values)}, {seen})"
+        if self.observed is None:
+            seen = "not observed"
+        elif self.predicted is None:
+            seen = "observed only"
+        else:
+            seen = f"agreement={self.agreement:.2f}"
+        store = "" if self.backend == "dense" else f", backend={self.backend}"
+        return f"PhaseDiagram({axis('h', self.h_values)}, {axis('a', self.a_values)}, {seen}{store})"
 
     @property
     def agreement(self) -> float:
         """Fraction of cells where observation matches prediction."""
         if self.observed is None:
             raise ParameterError("no observed modes: build the diagram with observe=True")
+        if self.predicted is None:
+            raise ParameterError(
+                f"no predicted modes: the theory is the slot store's, not {self.backend}'s; compare observed diagrams"
+            )
         return float(np.mean(self.predicted == self.observed))
 
     def plot(self, ax=None, which: str = "both"):

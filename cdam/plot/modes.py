@@ -1,9 +1,10 @@
-"""The phase diagram: each (a, h) cell coloured by its dynamical mode."""
+"""The phase diagram: each (a, h) cell coloured by its dynamical mode, or as a recall failure."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ParameterError
 from ._base import _axes, _finish
 
 __all__ = ['MODE_COLORS', 'plot_phase_diagram']
@@ -14,17 +15,23 @@ MODE_COLORS = {
     "narrow_hetero": "#55a868",
     "wide_hetero": "#dd8452",
     "quiescent": "#8c8c8c",
+    "recall_failure": "#c44e52",
 }
 _MODE_LABELS = {
     "auto": "auto-association",
     "narrow_hetero": "narrow hetero-association",
     "wide_hetero": "wide hetero-association",
     "quiescent": "neutral quiescence",
+    "recall_failure": "recall failure",
 }
 
 
 def plot_phase_diagram(diagram, ax=None, which: str = "both", path=None):
     """Colour each (a, h) cell by its predicted mode; mark cells whose observed mode differs.
+
+    Recall failures (observed only, :attr:`cdam.Mode.RECALL_FAILURE`) have a colour of their
+    own. A diagram without predictions (a backend other than the slot store) draws its
+    observed modes whatever ``which`` says, except ``"predicted"``, which it refuses.
 
     Parameters
     ----------
@@ -49,6 +56,15 @@ def plot_phase_diagram(diagram, ax=None, which: str = "both", path=None):
     >>> fig.axes[0].get_xlabel()
     'auto-association a'
     """
+    if which not in ("both", "predicted", "observed"):
+        raise ParameterError(f"which must be 'both', 'predicted' or 'observed', got {which!r}")
+    if diagram.predicted is None:
+        if which == "predicted" or diagram.observed is None:
+            raise ParameterError(
+                f"the diagram has no predicted modes (backend {diagram.backend}: the theory is the slot store's); "
+                "draw which='observed'"
+            )
+        which = "observed"
     fig, ax = _axes(ax, (7, 5))
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
@@ -85,6 +101,8 @@ def plot_phase_diagram(diagram, ax=None, which: str = "both", path=None):
     title = {"predicted": "predicted modes", "observed": "observed modes"}.get(which, "predicted modes (cells)")
     if which == "both" and diagram.observed is not None:
         title += f", observed where different (dots); agreement {diagram.agreement:.0%}"
+    if diagram.backend != "dense":
+        title += f" ({diagram.backend})"
     ax.set_title(title, fontsize=10)
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     return _finish(fig, path)
