@@ -63,7 +63,7 @@ class Retrieval(NamedTuple):
     values: torch.Tensor | None
     scores: torch.Tensor | None = None
     discarded: torch.Tensor | None = None
-    index: torch.Tensor | None = None
+    index: torch.Tensor | None = None  # type: ignore[assignment]  # shadows tuple.index, as the contract names it
 
 
 class StorageBackend(ABC):
