@@ -74,15 +74,30 @@ class BuiltinRecorders:
         return [self.summary] + [r for r in (self.overlaps, self.states, self.attention) if r is not None]
 
 
+def memory_indices(name: str, idx, p: int) -> torch.Tensor:
+    """``idx`` as (j,) int64 memory indices, j >= 1, or ParameterError saying what is wrong."""
+    arr = np.asarray(idx.cpu() if isinstance(idx, torch.Tensor) else idx)
+    if arr.ndim != 1 or arr.size == 0 or not np.issubdtype(arr.dtype, np.integer):
+        raise ParameterError(f"{name} must be a non-empty 1-D sequence of integer memory indices; got {idx!r}")
+    if arr.min() < 0 or arr.max() >= p:
+        raise ParameterError(f"{name} must index memories 0..{p - 1}; got {arr.min()}..{arr.max()}")
+    return torch.as_tensor(arr, dtype=torch.long)
+
+
 def builtin_recorders(
     model, cues, *, overlap: str, record_overlaps: bool, record_states: bool, record_attention: bool,
-    attention_summary: bool,
+    attention_summary: bool, overlaps_with=None,
 ) -> BuiltinRecorders:
-    """The built-in recorders of a run of ``model`` (``cues``: checked indices, or None to find them)."""
+    """The built-in recorders of a run of ``model`` (``cues``: checked indices, or None to find them).
+
+    ``overlaps_with``: memory indices the overlaps are recorded against (implies recording them).
+    The summary keeps sparse summaries when the model's reads are sparse."""
     op = model._overlap_operator(overlap)
+    columns = None if overlaps_with is None else memory_indices("overlaps_with", overlaps_with, model.n_memories)
+    sparse = _engine.sparse_read_width(model) is not None
     return BuiltinRecorders(
-        summary=_Summary(model._overlap_operator("pearson"), cues, attention=attention_summary),
-        overlaps=_Overlaps(op) if record_overlaps else None,
+        summary=_Summary(model._overlap_operator("pearson"), cues, attention=attention_summary, sparse=sparse),
+        overlaps=_Overlaps(op, columns) if record_overlaps or columns is not None else None,
         states=_States() if record_states else None,
         attention=_Attention() if record_attention else None,
     )

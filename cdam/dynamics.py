@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import torch
 
-from . import _engine, _model_file, _run_args
+from . import _csr, _engine, _model_file, _run_args
 from . import _validation as check
 from ._energy import energy_of
 from ._model_file import MODEL_FORMAT
@@ -46,17 +46,23 @@ class Trajectory:
         ``final``), when ``record_states=True``.
     overlaps : torch.Tensor (T, B, p) or None
         Overlaps of the state after each update with every memory (``overlap_kind``;
-        Pearson by default), when ``record_overlaps=True``. Those of the initial state are
-        in ``initial_overlaps``; :meth:`overlaps_with_initial` joins the two.
+        Pearson by default), when ``record_overlaps=True``; (T, B, j) with the j memories
+        ``overlaps_with``. Those of the initial state are in ``initial_overlaps``;
+        :meth:`overlaps_with_initial` joins the two.
     initial_overlaps : torch.Tensor (B, p) or None
-        Overlaps of the initial state, when ``record_overlaps=True``.
+        Overlaps of the initial state, when ``record_overlaps=True`` ((B, j) likewise).
+    overlaps_with : torch.Tensor (j,), int64, or None
+        The memories the recorded overlaps cover, when not all of them.
     attention : torch.Tensor (T, B, p) or None
         Attention weights at the state after each update, when ``record_attention=True``.
     final_attention : torch.Tensor (B, p)
-        Attention weights :math:`\operatorname{softmax}(\beta\,\sigma\Xi)` at the final state.
+        Attention weights :math:`\operatorname{softmax}(\beta\,\sigma\Xi)` at the final state:
+        dense for dense reads, a torch sparse CSR tensor (k entries a row) for sparse reads
+        (a backend whose ``Retrieval.index`` names the k memories read).
     late_attention : torch.Tensor (B, p), float64
         Mean attention over the states of the second half of the run (t >= (T + 1) // 2,
         the final state included): what the run attended to once transients died out.
+        Sparse CSR for sparse reads, like ``final_attention``.
     cues : torch.Tensor (B,)
         Index of the memory each run started from (all-starts), or the memory best
         correlated with its initial state (``run``).
@@ -89,6 +95,7 @@ class Trajectory:
     run_steps: torch.Tensor | None = None
     settled: torch.Tensor | None = None
     n_memories: int | None = None
+    overlaps_with: torch.Tensor | None = None
 
     @property
     def batch_size(self) -> int:
@@ -104,13 +111,13 @@ class Trajectory:
         # row-major whatever layout the last product returned: reductions over the final states
         # (correlations, overlaps) must not depend on it
         return cls(
-            final=run.final.contiguous().cpu(), final_attention=summary.final if summary.attention else None,
+            final=run.final.contiguous().cpu(), final_attention=summary.final_attention(),
             late_attention=summary.late_mean(), cues=summary.cues, steps=run.done, initial=initial,
             states=st.out if st is not None else None, overlaps=overlaps[1:] if overlaps is not None else None,
             initial_overlaps=overlaps[0] if overlaps is not None else None,
             attention=at.out if at is not None else None, overlap_kind=overlap_kind, params=params,
             topk_discarded=summary.discarded, engine=engine, run_steps=run.run_steps, settled=run.settled,
-            n_memories=n_memories,
+            n_memories=n_memories, overlaps_with=None if ov is None else ov.columns,
         )
 
     @classmethod
@@ -126,10 +133,7 @@ class Trajectory:
         first = parts[0]
         # every per-run tensor joins along its run axis; counts, kind and engine are the first chunk's
         runs = {name: [getattr(p, name) for p in parts] for name in _PER_RUN + _TIME_MAJOR}
-        return replace(first, params=dict(first.params), **{
-            name: None if any(x is None for x in xs) else torch.cat(xs, dim=1 if name in _TIME_MAJOR else 0)
-            for name, xs in runs.items()
-        })
+        return replace(first, params=dict(first.params), **{name: _joined(xs, name) for name, xs in runs.items()})
 
     def _n_memories(self):
         if self.n_memories is not None:
@@ -159,6 +163,8 @@ class Trajectory:
             x = getattr(self, name)
             if x is None:
                 return None
+            if _csr.is_sparse(x):  # the summaries of sparse reads
+                return _csr.take_rows(x, rows)
             return (x[:, rows] if name in _TIME_MAJOR else x[rows]).clone(memory_format=torch.contiguous_format)
 
         return replace(self, params=dict(self.params), **{name: take(name) for name in _PER_RUN + _TIME_MAJOR})
@@ -176,6 +182,15 @@ class Trajectory:
         if kind is not None and kind != self.overlap_kind:
             raise ParameterError(f"{self.overlap_kind} overlaps were recorded, not {kind}; run with overlap={kind!r}")
         return self.overlaps[-1] if self.steps else self.initial_overlaps  # type: ignore[return-value]
+
+
+def _joined(xs, name: str):
+    """The chunks ``xs`` of the Trajectory tensor ``name`` joined along its run axis (None if any is)."""
+    if any(x is None for x in xs):
+        return None
+    if _csr.is_sparse(xs[0]):  # the summaries of sparse reads
+        return _csr.cat_rows(xs)
+    return torch.cat(xs, dim=1 if name in _TIME_MAJOR else 0)
 
 
 class _GraphCache(dict):
@@ -401,6 +416,7 @@ class CDAM:
         freeze: bool = False,
         engine: str | None = None,
         attention_summary: bool = True,
+        overlaps_with=None,
         _row_params=None,
         _checked: bool = False,
     ) -> Trajectory:
@@ -447,9 +463,14 @@ class CDAM:
         engine : {"auto", "direct", "coefficient"}, optional
             Overrides the model's ``engine`` for this run.
         attention_summary : bool
-            Keep ``final_attention`` and ``late_attention`` (two (B, p) arrays; mode
-            classification reads them). False leaves them None: at p = 1e6 memories and
-            B = 1024 runs they alone are 12 GB.
+            Keep ``final_attention`` and ``late_attention`` (mode classification reads them):
+            two dense (B, p) arrays for dense reads (at p = 1e6 memories and B = 1024 runs
+            they alone are 12 GB), CSR tensors of about k entries a row for sparse reads. False
+            leaves them None.
+        overlaps_with : sequence of int, optional
+            Record overlaps with these memories only: ``overlaps`` (T, B, j) and
+            ``initial_overlaps`` (B, j), column i for memory ``overlaps_with[i]`` (implies
+            ``record_overlaps``). With sparse reads nothing (B, p) is formed.
         """
         sigma, steps, tol, cue_idx, engine = _run_args.checked_run(
             self, x0, steps, tol=tol, freeze=freeze, cues=cues, engine=engine, perturb=perturb,
@@ -457,14 +478,16 @@ class CDAM:
         )
         built = _run_args.builtin_recorders(
             self, cue_idx, overlap=overlap, record_overlaps=record_overlaps, record_states=record_states,
-            record_attention=record_attention, attention_summary=attention_summary,
+            record_attention=record_attention, attention_summary=attention_summary, overlaps_with=overlaps_with,
         )
+        columns = None if built.overlaps is None else built.overlaps.columns
         initial = sigma.cpu().clone()
         run = _engine.execute(
             self, sigma, steps, built.all() + list(recorders), built.summary, engine=engine, tol=tol,
             perturb=perturb, freeze=freeze, params=_row_params, inference=engine == "coefficient" and not recorders,
-            record_overlaps=record_overlaps, record_states=record_states, record_attention=record_attention,
-            attention_summary=attention_summary,
+            record_overlaps=built.overlaps is not None, record_states=record_states,
+            record_attention=record_attention, attention_summary=attention_summary, cues=cue_idx,
+            overlap_columns=None if columns is None else columns.numel(),
         )
         return Trajectory.from_run(
             run, built, initial, overlap_kind=overlap, params=self.params(), engine=engine, n_memories=self.n_memories
@@ -534,7 +557,8 @@ class CDAM:
 
     def memory_estimate(
         self, steps: int, *, engine: str = "direct", record_overlaps: bool = False, record_states: bool = False,
-        record_attention: bool = False, tol=None, attention_summary: bool = True,
+        record_attention: bool = False, tol=None, attention_summary: bool = True, cues_given: bool = False,
+        overlap_columns: int | None = None,
     ) -> tuple[int, int, int]:
         """Bytes a run needs: ``(fixed, per_run, per_chunk_row)``.
 
@@ -546,6 +570,7 @@ class CDAM:
         return _engine.memory_estimate(
             self, steps, engine=engine, record_overlaps=record_overlaps, record_states=record_states,
             record_attention=record_attention, tol=tol, attention_summary=attention_summary,
+            cues_given=cues_given, overlap_columns=overlap_columns,
         )
 
     def initial_states(self, noise: float = 1.0, seed: int | torch.Generator | None = 0) -> torch.Tensor:

@@ -555,9 +555,9 @@ def test_trajectory_select_and_concat_keep_every_field():
 
     model = cdam.CDAM(_graph("cycle"), topk=3, dtype=torch.float64)
     record = {"record_overlaps": True, "record_states": True, "record_attention": True}
-    t = model.all_starts(steps=6, tol=1e-9, freeze=True, **record)
+    t = model.all_starts(steps=6, tol=1e-9, freeze=True, overlaps_with=list(range(model.n_memories)), **record)
     # a new field must say how it splits over runs, or select/concat would copy it unsplit
-    shared = {"steps", "overlap_kind", "params", "engine", "n_memories"}
+    shared = {"steps", "overlap_kind", "params", "engine", "n_memories", "overlaps_with"}
     assert {f.name for f in dataclasses.fields(t)} == set(_PER_RUN) | set(_TIME_MAJOR) | shared
     whole = cdam.Trajectory.concat([t.select(slice(0, 4)), t.select(slice(4, None))])
     for f in dataclasses.fields(t):

@@ -15,6 +15,7 @@ import cdam
 # slot backend and their helpers (new core helpers join this set when they are added)
 CORE = {
     "cdam",
+    "cdam._csr",
     "cdam._energy",
     "cdam._engine",
     "cdam._engine._cells",

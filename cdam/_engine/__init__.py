@@ -59,7 +59,15 @@ from ._params import _Params as _Params
 from ._params import _part as _part
 from ._params import _take as _take
 from ._plan import _SAFETY as _SAFETY
-from ._plan import DEFAULT_MEMORY_SHARE, default_memory_limit, memory_estimate, plan_rows, rows_per_chunk
+from ._plan import (
+    DEFAULT_MEMORY_SHARE,
+    default_memory_limit,
+    memory_estimate,
+    plan_rows,
+    rows_per_chunk,
+    sparse_read_width,
+    summary_bytes,
+)
 from ._spread import run_spread
 from ._view import StepView, pattern_norms
 
@@ -84,5 +92,7 @@ __all__ = [
     "rows_per_chunk",
     "run_cells",
     "run_spread",
+    "sparse_read_width",
     "stepper_for",
+    "summary_bytes",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import torch
 
 from ..backends.slots import softmax_weights
@@ -16,6 +18,11 @@ class DirectStepper:
     ``memory_units``: the backend holds one hidden unit per memory, so its weights, scores and
     discarded mass are about memories; otherwise the attention over memories is computed from
     the patterns, :math:`\operatorname{softmax}(\beta\,\sigma\Xi)`, where a recorder asks.
+
+    **Sparse reads** (``Retrieval.index`` (rows, k)): the view cache keeps ``index`` and the
+    compact ``weights`` (rows, k); the scores over all memories are formed only if a recorder
+    asks. A backend whose ``retrieve`` takes ``previous`` (read off its signature once, here) is
+    passed each run's last ``index``; :meth:`seed_previous` gives the first read's (the cues).
 
     Parameters
     ----------
@@ -47,6 +54,41 @@ class DirectStepper:
         self.memory_units = memory_units
         self.per_row = params.per_row_reads
         self._Mt = hetero
+        self.sparse = memory_units and getattr(backend, "sparse_k", None) is not None
+        self._retrieve_previous = _takes_previous(backend.retrieve)
+        attend = getattr(backend, "attend", None)
+        self._attend_previous = attend is not None and _takes_previous(attend)
+        self._last: torch.Tensor | None = None  # (B, j): each run's last read index, once known
+        self._known: torch.Tensor | None = None  # (B,) which rows of _last hold a read, until all do
+
+    def seed_previous(self, cues: torch.Tensor) -> None:
+        """The first read's ``previous``: each run's cue (B,), for a backend that takes it."""
+        if self._retrieve_previous or self._attend_previous:
+            self._last = cues.reshape(-1, 1).to(device=self.sigma.device, dtype=torch.long).clone()  # written per read
+
+    def _previous(self, rows):
+        if self._last is None or (self._known is not None and not bool(self._known[rows].all())):
+            return None  # a chunk's rows were all read before, or none of them (no cues: the first read)
+        return self._last[rows]
+
+    def _remember(self, rows, index: torch.Tensor) -> None:
+        """Keep ``index`` (rows, j) as the runs' last read. A width that changes between reads
+        (fewer candidates than k at the first) is padded by repeating the best memory: a
+        repeat is one memory attended twice, which adds nothing to a previous set."""
+        B, j = self.sigma.shape[0], index.shape[1]
+        last = self._last
+        if last is None:
+            last = self._last = index.new_zeros(B, j)
+            self._known = torch.zeros(B, dtype=torch.bool)
+        elif last.shape[1] < j:
+            last = self._last = torch.cat([last, last[:, :1].expand(B, j - last.shape[1])], dim=1)
+        elif last.shape[1] > j:
+            index = torch.cat([index, index[:, :1].expand(-1, last.shape[1] - j)], dim=1)
+        last[rows] = index
+        if self._known is not None:
+            self._known[rows] = True
+            if bool(self._known.all()):
+                self._known = None
 
     # -- what a view computes when a recorder asks
     def _view_state(self, rows, cache):
@@ -57,14 +99,20 @@ class DirectStepper:
         beta = _take(self.params.beta, rows)
         attend = getattr(backend, "attend", None)
         x = _get(self, rows, cache, "state")
-        r = attend(x, beta) if attend is not None else backend.retrieve(x, beta)
-        cache["weights"], cache["discarded"] = r.weights, r.discarded
-        cache["scores"] = r.scores if r.scores is not None else x @ self.Xi
+        if attend is not None:
+            r = attend(x, beta, previous=self._previous(rows)) if self._attend_previous else attend(x, beta)
+        else:
+            r = backend.retrieve(x, beta, previous=self._previous(rows)) if self._retrieve_previous \
+                else backend.retrieve(x, beta)
+        cache["weights"], cache["discarded"], cache["index"] = r.weights, r.discarded, r.index
+        if r.index is None:  # a sparse read's scores cover its index only: full ones wait for a recorder
+            cache["scores"] = r.scores if r.scores is not None else x @ self.Xi
         return r
 
     def _view_scores(self, rows, cache):
-        if self.memory_units:
+        if self.memory_units and "weights" not in cache:
             self._attend(rows, cache)
+        if "scores" in cache:
             return cache["scores"]
         return _get(self, rows, cache, "state") @ self.Xi
 
@@ -93,11 +141,16 @@ class DirectStepper:
             u = w * a if hw is None else w * a + hw * h
             cache.update(scores=s, weights=w, discarded=d, read=u @ backend.keys)
             return cache
-        r = backend.retrieve(x, beta)
+        if self._retrieve_previous:
+            r = backend.retrieve(x, beta, previous=self._previous(rows))
+            if r.index is not None:
+                self._remember(rows, r.index)
+        else:
+            r = backend.retrieve(x, beta)
         cache["read"] = r.values
         if self.memory_units:
-            cache["weights"], cache["discarded"] = r.weights, r.discarded
-            if r.scores is not None:
+            cache["weights"], cache["discarded"], cache["index"] = r.weights, r.discarded, r.index
+            if r.scores is not None and r.index is None:
                 cache["scores"] = r.scores
         return cache
 
@@ -118,3 +171,12 @@ class DirectStepper:
     def final_states(self) -> torch.Tensor:
         return self.sigma
 
+
+
+def _takes_previous(method) -> bool:
+    """Whether a backend method accepts the keyword ``previous`` (the last step's read index)."""
+    try:
+        params = inspect.signature(method).parameters
+    except (TypeError, ValueError):  # a builtin without a signature: the plain protocol
+        return False
+    return "previous" in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())

@@ -158,12 +158,15 @@ def execute(
     model, sigma: torch.Tensor, steps: int, recorders, summary, *, engine: str, tol=None, perturb=None,
     freeze: bool = False, params: _Params | None = None, inference: bool = False, record_overlaps: bool = False,
     record_states: bool = False, record_attention: bool = False, attention_summary: bool = True,
+    cues: torch.Tensor | None = None, overlap_columns: int | None = None,
 ) -> Run:
     """Plan, step and record one run of ``model`` from ``sigma`` (B, n), stepped in place.
 
     ``recorders`` are shown every state (``summary``, among them, the final one as such);
     ``params`` (per-run values) default to the model's. The plan fits ``model.budget`` or
-    raises :class:`~cdam.errors.MemoryBudgetError` before the stepper exists.
+    raises :class:`~cdam.errors.MemoryBudgetError` before the stepper exists. ``cues`` (B,),
+    when known, are the first read's ``previous`` for a backend that takes one;
+    ``overlap_columns``: the memories recorded overlaps cover, when not all.
 
     Raises
     ------
@@ -173,9 +176,12 @@ def execute(
     rows = rows_per_chunk(
         model, sigma.shape[0], steps, engine=engine, record_overlaps=record_overlaps, record_states=record_states,
         record_attention=record_attention, tol=tol, attention_summary=attention_summary,
+        cues_given=cues is not None, overlap_columns=overlap_columns,
     )
     with subnormals_flushed():
         run = Run(stepper_for(model, sigma, params, engine), sigma.shape[0], rows)
+        if cues is not None and hasattr(run.stepper, "seed_previous"):
+            run.stepper.seed_previous(cues)
         loop(run, model, steps, recorders, summary, tol=tol, perturb=perturb, freeze=freeze, inference=inference)
     final = run.final
     # a sum is finite when every entry is (one pass, no bool mask); only a non-finite sum needs the exact check

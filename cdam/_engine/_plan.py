@@ -96,48 +96,101 @@ def plan_rows(batch: int, *, fixed: int, per_run: int, per_chunk_row: int, budge
     return int(max(1, min(batch, room // per_chunk_row)))
 
 
+def sparse_read_width(model) -> int | None:
+    """``k`` when the model's reads are sparse (its memory store declares ``sparse_k``: each read
+    names k memories in ``Retrieval.index``), else None."""
+    k = getattr(model.backend, "sparse_k", None)
+    return int(k) if k is not None and getattr(model, "_memory_units", False) else None
+
+
+def summary_bytes(model, steps: int, attention_summary: bool = True) -> int:
+    r"""Bytes each run's attention summaries (final and late-window attention) keep.
+
+    Dense reads: a (p,) row of the dtype and one of float64. Sparse reads of k memories: the
+    final read's k entries and the late window's :math:`L = T - \lfloor (T+1)/2\rfloor + 1`
+    reads of k (memory and float64 weight, 16 bytes an entry, with room for coalescing them
+    once at the end and the CSR results).
+    """
+    if not attention_summary:
+        return 0
+    p, e = model.n_memories, model.dtype.itemsize
+    k = sparse_read_width(model)
+    if k is None:
+        return e * p + 8 * p
+    late = steps - (steps + 1) // 2 + 1
+    return (e + 8) * k + 16 + late * k * (16 + 24 + 16)
+
+
 def memory_estimate(
     model, steps: int, *, engine: str = "direct", record_overlaps: bool = False, record_states: bool = False,
-    record_attention: bool = False, tol=None, attention_summary: bool = True,
+    record_attention: bool = False, tol=None, attention_summary: bool = True, cues_given: bool = False,
+    overlap_columns: int | None = None,
 ) -> tuple[int, int, int]:
     """Bytes a run of ``model`` needs, ``(fixed, per_run, per_chunk_row)``: every engine's formula.
 
     ``fixed`` whatever the batch (the Gram matrices of coefficient space, unless the model
     holds them already), ``per_run`` kept by each run for the whole run (state, start, final,
     cues, attention summaries, recorded outputs), ``per_chunk_row`` the temporaries of one step
-    per row in flight (the gathered value rows of a top-k read included).
+    per row in flight (the gathered value rows of a top-k read included). ``overlap_columns``:
+    recorded overlaps cover that many memories, not all p. With sparse reads
+    (:func:`sparse_read_width`) a step's temporaries are k per row, plus one (p,) row where
+    something asks for every memory: cues found from the start's overlaps (``cues_given``
+    False), all overlaps or the attention recorded.
     """
     p, n, e = model.n_memories, model.n_neurons, model.dtype.itemsize
+    cols = p if overlap_columns is None else overlap_columns
     # kept for the whole run, per run: state, start, final, cues, attention summaries
-    per_run = e * 3 * n + 16 + (e * p + 8 * p) * attention_summary
-    per_run += e * ((steps + 1) * p * record_overlaps + steps * n * record_states + steps * p * record_attention)
+    per_run = e * 3 * n + 16 + summary_bytes(model, steps, attention_summary)
+    per_run += e * ((steps + 1) * cols * record_overlaps + steps * n * record_states + steps * p * record_attention)
     fixed = 0
     if engine == "coefficient":
         per_run += e * (3 * p + 4) + e * steps * (p + 3) * record_overlaps  # C_t kept per step for the overlaps
         fixed += 2 * e * p * p + 8 * (2 * p * p + n * p) * (GRAM not in model._cache)
         per_row = e * (6 * p + n) + 8 * p
-    else:
-        per_row = e * (6 * p + 2 * n) + 8 * p + e * n * (tol is not None)
-        k = getattr(model.backend, "topk", None)
-        if k:
-            per_row += e * k * n  # the gathered value rows of a top-k read
+        return fixed, per_run, per_row
+    k_sparse = sparse_read_width(model)
+    if k_sparse is not None:
+        per_run += 8 * k_sparse  # each run's last read index, the next read's previous
+        wide = not cues_given or (record_overlaps and overlap_columns is None) or record_attention
+        per_row = e * (2 * n + k_sparse * n) + 24 * k_sparse + e * n * (tol is not None)
+        per_row += 3 * e * p * wide + 3 * e * cols * (record_overlaps and overlap_columns is not None)
+        return fixed, per_run, per_row
+    per_row = e * (6 * p + 2 * n) + 8 * p + e * n * (tol is not None)
+    k = getattr(model.backend, "topk", None)
+    if k:
+        per_row += e * k * n  # the gathered value rows of a top-k read
     return fixed, per_run, per_row
 
 
 def rows_per_chunk(
     model, batch: int, steps: int, *, engine: str, record_overlaps: bool = False, record_states: bool = False,
-    record_attention: bool = False, tol=None, attention_summary: bool = True,
+    record_attention: bool = False, tol=None, attention_summary: bool = True, cues_given: bool = False,
+    overlap_columns: int | None = None,
 ) -> int:
     """Rows of a batch of ``batch`` runs one pass may touch under ``model.budget``, or
-    :class:`~cdam.errors.MemoryBudgetError` (naming what makes it fit) before anything large exists."""
+    :class:`~cdam.errors.MemoryBudgetError` (naming what makes it fit) before anything large exists.
+
+    When the attention summaries alone exceed the budget, the error says so and names
+    ``attention_summary=False`` first."""
     fixed, per_run, per_row = model.memory_estimate(
         steps, engine=engine, record_overlaps=record_overlaps, record_states=record_states,
         record_attention=record_attention, tol=tol, attention_summary=attention_summary,
+        cues_given=cues_given, overlap_columns=overlap_columns,
     )
+    summaries = batch * summary_bytes(model, steps, attention_summary)
+    if summaries and fixed + summaries >= model.budget:
+        dense = sparse_read_width(model) is None
+        raise MemoryBudgetError(
+            f"the attention summaries alone (final_attention and late_attention, "
+            f"{'two dense (B, p) arrays' if dense else 'sparse'} for {batch} runs of {model.n_memories} memories) "
+            f"need about {_gb(summaries)}, but the memory budget is {_gb(model.budget)}. To make it fit: "
+            "run with attention_summary=False (the final states and any recorded overlaps are kept; mode "
+            "classification needs the summaries), run fewer starts at once, or give memory_limit= more bytes"
+        )
     hints = (
         "give memory_limit= more bytes (CDAM(..., memory_limit=...)), run fewer starts at once, "
         "record fewer quantities (record_states / record_overlaps / record_attention, "
-        "attention_summary=False)"
+        "overlaps_with= a few memories, attention_summary=False)"
         + ("" if engine == "coefficient" else ", use values='factored' or topk= for large p")
         + ", or use fewer neurons or memories"
     )

@@ -31,8 +31,35 @@ class StepView:
 
     @property
     def weights(self) -> torch.Tensor:
-        """Attention over memories (rows, p): the weights the update uses."""
+        """Attention over memories (rows, p): the weights the update uses. For a sparse read,
+        formed from :attr:`index` and :attr:`index_weights` on first access (a (rows, p)
+        array: recorders of large stores read those two instead)."""
+        w = self._get("weights")
+        index = self._cache.get("index")
+        if index is None:
+            return w
+        dense = self._cache.get("dense_weights")
+        if dense is None:
+            p = self._stepper.Xi.shape[1]
+            dense = w.new_zeros(w.shape[0], p).scatter_add_(1, index, w)  # padding's weight 0 adds nothing
+            self._cache["dense_weights"] = dense
+        return dense
+
+    @property
+    def index(self) -> torch.Tensor | None:
+        """A sparse read's memories (rows, k), int64 (``Retrieval.index``); None for a dense read."""
+        self._get("weights")
+        return self._cache.get("index")
+
+    @property
+    def index_weights(self) -> torch.Tensor:
+        """The weights (rows, k) over :attr:`index` for a sparse read; for a dense read, :attr:`weights`."""
         return self._get("weights")
+
+    @property
+    def sparse_reads(self) -> bool:
+        """Whether the run's reads are sparse (the backend declares ``sparse_k``)."""
+        return bool(getattr(self._stepper, "sparse", False))
 
     @property
     def discarded(self) -> torch.Tensor | None:

@@ -17,6 +17,15 @@ How the model reads a backend, with no special case for any class:
 - An optional method ``attend(query, beta) -> Retrieval`` (weights, scores and discarded
   mass, ``values=None``) lets a store skip the value read where only the attention is
   needed (the final state); without it, ``retrieve`` is called.
+- **Sparse reads.** A read that attends to ``k`` memories per query returns them in
+  :attr:`Retrieval.index` (B, k), with ``weights`` and ``scores`` (B, k) over those memories:
+  nothing (B, p) is formed. A backend whose reads are sparse says so with an attribute
+  ``sparse_k`` (the ``k``), so that the run's budget counts ``k`` per run instead of ``p`` and
+  its attention summaries are kept as (B, p) torch sparse CSR tensors.
+- **Previous reads.** A ``retrieve`` (and ``attend``) that accepts a keyword ``previous`` is
+  passed each run's ``index`` of the last step's read (at the first read, each run's cue as a
+  (B, 1) column when the run knows it, else None): the memories attended last step, from
+  which a graph-seeded store finds its candidates. The loop reads the signature once per run.
 """
 
 from __future__ import annotations
@@ -45,12 +54,16 @@ class Retrieval(NamedTuple):
         read overlaps off them instead of doing one more product.
     discarded : torch.Tensor (B,), optional
         Softmax mass a truncated (top-k) read left out, per query; None for an exact read.
+    index : torch.Tensor (B, k), int64, optional
+        A sparse read: the hidden units attended; ``weights`` and ``scores`` are then (B, k)
+        over them (an entry of weight 0 is padding). None: ``weights`` cover every unit.
     """
 
     weights: torch.Tensor | None
     values: torch.Tensor | None
     scores: torch.Tensor | None = None
     discarded: torch.Tensor | None = None
+    index: torch.Tensor | None = None  # type: ignore[assignment]  # shadows tuple.index, as the contract names it
 
 
 class StorageBackend(ABC):
@@ -66,7 +79,9 @@ class StorageBackend(ABC):
 
     @abstractmethod
     def retrieve(self, query: torch.Tensor, beta: float) -> Retrieval:
-        """Read the store for ``query`` (B, n) at inverse temperature ``beta``."""
+        """Read the store for ``query`` (B, n) at inverse temperature ``beta``.
+
+        A subclass may take a keyword ``previous`` too (see the module docstring)."""
 
     @property
     @abstractmethod

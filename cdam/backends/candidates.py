@@ -12,7 +12,12 @@ set per query instead, scores the candidates exactly, and attends over the best 
    the best candidates join the set. Hetero-association moves the attention from a memory to
    its successors, so the next attended memory is, as a rule, a neighbour of the current one.
    :meth:`CandidateSlots.read` also takes ``previous``, the memories attended last step, and
-   adds them and their neighbours (the run loop would pass them; see ``previous`` there).
+   adds them and their neighbours; :meth:`cdam.CDAM.run` passes each run's last read (its cue
+   at the first read).
+
+:meth:`CandidateSlots.retrieve` returns the read in its compact form (``Retrieval.index``,
+(B, k) weights): a step never forms a (B, p) array, and the run keeps its attention summaries
+sparse.
 
 The candidates' scores :math:`q\cdot\xi_\mu` are recomputed exactly in torch (the index only
 chooses who is scored), so a read whose candidate set holds the true top ``k`` equals
@@ -141,6 +146,9 @@ class CandidateSlots(StorageBackend):
         Coupling matrix (``Couplings.M``) whose links, in both directions, extend the
         candidates: the up to ``max_neighbours`` strongest links of each of the ``expand``
         best index candidates (and of ``previous`` in :meth:`read`).
+    follow : int, optional
+        Use only the first ``follow`` memories of ``previous`` (a read's index is best first):
+        they and their neighbours join the candidates. Default: all of them.
     max_neighbours : int
         Links kept per memory (the strongest by absolute weight).
     expand : int, optional
@@ -189,6 +197,7 @@ class CandidateSlots(StorageBackend):
         neighbours=None,
         max_neighbours: int = 16,
         expand: int | None = None,
+        follow: int | None = None,
         center_keys: bool = True,
         seed: int = 0,
     ):
@@ -222,6 +231,7 @@ class CandidateSlots(StorageBackend):
         self.expand = self.k if expand is None else check.positive_int("expand", expand, minimum=0)
         if self.expand > self.candidates:
             raise ParameterError(f"expand ({self.expand}) cannot exceed candidates ({self.candidates})")
+        self.follow = None if follow is None else check.positive_int("follow", follow)
         if not isinstance(center_keys, bool):
             raise ParameterError(f"center_keys must be True or False, got {center_keys!r}")
         self.center_keys = center_keys
@@ -325,10 +335,15 @@ class CandidateSlots(StorageBackend):
                 raise StateError(
                     f"previous must be (B, j) memory indices, B={query.shape[0]}; got {tuple(previous.shape)}"
                 )
+            if self.follow is not None:
+                previous = previous[:, : self.follow]
         elif self.index is None:
-            raise ParameterError("with index=None every read needs previous=, the memories attended last step")
+            raise ParameterError(
+                "with index=None every read needs previous=, the memories attended last step "
+                "(cdam.CDAM.run passes each run's cue at the first read: give the run cues=)"
+            )
         B = query.shape[0]
-        width = self.candidates + (0 if previous is None else previous.shape[1])
+        width = (self.candidates if self.index is not None else 0) + (0 if previous is None else previous.shape[1])
         table = self.neighbour_table
         if table is not None:
             width += (self.expand + (0 if previous is None else previous.shape[1])) * table.shape[1]
@@ -407,21 +422,23 @@ class CandidateSlots(StorageBackend):
         keys = self.keys[cand.clamp_min(0)]  # (B, c, n)
         return torch.bmm(keys, q.unsqueeze(2).to(keys.dtype)).squeeze(2)
 
-    def _dense(self, r: CandidateRead, query: torch.Tensor, values: bool) -> Retrieval:
-        # the protocol's weights are over all p units; scatter_add keeps padding's 0 harmless
-        w = query.new_zeros(query.shape[0], self.n_hidden).scatter_add_(1, r.index, r.weights.to(query.dtype))
-        return Retrieval(w, r.values if values else None, None, r.discarded)
+    def attend(self, query: torch.Tensor, beta, previous: torch.Tensor | None = None) -> Retrieval:
+        """The compact attention at ``query`` (see :meth:`retrieve`), no value read."""
+        r = self.read(query, beta, previous=previous, values=False)
+        return Retrieval(r.weights, None, r.scores, r.discarded, r.index)
 
-    def attend(self, query: torch.Tensor, beta) -> Retrieval:
-        """The attention at ``query`` over all memories (dense, mostly zeros), no value read."""
-        return self._dense(self.read(query, beta, values=False), query, False)
+    def retrieve(self, query: torch.Tensor, beta, previous: torch.Tensor | None = None) -> Retrieval:
+        """The protocol's read, sparse: ``index`` (B, k) the memories attended, ``weights`` and
+        ``scores`` (B, k) over them, the read-out, ``discarded`` (the upper bound).
 
-    def retrieve(self, query: torch.Tensor, beta) -> Retrieval:
-        """The protocol's read: dense weights (B, p), the read-out, ``discarded`` (upper bound).
+        ``previous`` as in :meth:`read` (the run loop passes the last step's ``index``)."""
+        r = self.read(query, beta, previous=previous)
+        return Retrieval(r.weights, r.values, r.scores, r.discarded, r.index)
 
-        ``scores`` is None: only candidates are scored, so the model computes overlaps
-        itself where a recorder asks for them."""
-        return self._dense(self.read(query, beta), query, True)
+    @property
+    def sparse_k(self) -> int:
+        """Memories each read attends (the width of ``Retrieval.index``): the reads are sparse."""
+        return self.k if self.keys is None else min(self.k, int(self.keys.shape[0]))
 
     @property
     def n_hidden(self) -> int:

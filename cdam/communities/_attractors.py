@@ -21,9 +21,10 @@ where the softmax runs over a set :math:`S` of memories per run:
   carry the weight (for U[0,1) patterns the logit of an unlinked memory sits
   :math:`\approx\kappa h M_{\mu\nu}` below a linked one, :math:`\kappa = \beta n/12`).
 
-:class:`cdam.CDAM` records per-run attention summaries of shape (B, p), 40 GB at
-:math:`p = 10^5` for all-starts; the readout needs only the final states, (B, n), so this
-loop keeps nothing else and walks the starts in chunks.
+Both run through :meth:`cdam.CDAM.run` (one run loop): the local attention is a graph-seeded
+:class:`~cdam.backends.CandidateSlots` (no index) whose reads are sparse, so a step forms
+nothing (B, p); the readout needs only the final states, (B, n), so the runs keep no
+attention summaries (``attention_summary=False``) and the budget plans the chunks.
 """
 
 from __future__ import annotations
@@ -32,45 +33,26 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-from .._random import as_generator
 from ..couplings import normalize
 from ..datasets.patterns import random_patterns
 
 __all__ = ["ATTENTIONS", "all_start_finals"]
 
 ATTENTIONS = ("dense", "local")
-_CHUNK_ENTRIES = 1 << 23  # float32 temporaries per chunk of starts (32 MB)
 
 
-def _neighbour_table(M: sp.csr_matrix, width: int) -> torch.Tensor:
-    """(p, width + 1): each memory itself, then its ``width`` strongest links (padded with itself)."""
-    p = M.shape[0]
-    M = sp.csr_matrix(M)
-    deg = np.diff(M.indptr)
-    table = np.repeat(np.arange(p)[:, None], width + 1, axis=1)
-    rows = np.repeat(np.arange(p), deg)
-    # order each row's entries by decreasing |weight|; a stable lexsort keeps ties in index order
-    order = np.lexsort((-np.abs(M.data), rows))
-    rank = np.arange(len(order)) - np.repeat(M.indptr[:-1], deg)
-    keep = rank < width
-    table[rows[keep], 1 + rank[keep]] = M.indices[order][keep]
-    return torch.as_tensor(table)
+def _memory_graph(A, n_neurons: int, seed: int):
+    """The memory graph of ``A`` with ``random_patterns(n_neurons, p, seed)``: the patterns and
+    links of ``cdam.datasets.memory_graph_from_networkx`` (A was validated whole by
+    ``_adjacency``: no per-edge checks)."""
+    from ..graph import MemoryGraph
 
-
-def _local_chunk(x, cues, keys, Q, table, k, beta, eta, c_xbar, steps):
-    B = x.shape[0]
-    prev = cues[:, None]
-    rows = torch.arange(B)[:, None]
-    for _ in range(steps):
-        cand, _ = torch.sort(table[prev].reshape(B, -1), dim=1)
-        dup = torch.zeros_like(cand, dtype=torch.bool)
-        dup[:, 1:] = cand[:, 1:] == cand[:, :-1]
-        logits = beta * torch.einsum("bn,bcn->bc", x, keys[cand])
-        w = torch.softmax(logits.masked_fill(dup, -torch.inf), dim=1)
-        x += eta * (torch.einsum("bc,bcn->bn", w, Q[cand]) - c_xbar - x)
-        top = torch.topk(w, min(k, w.shape[1]), dim=1).indices
-        prev = cand[rows, top]
-    return x
+    p = A.shape[0]
+    g = MemoryGraph.from_patterns(random_patterns(n_neurons, p, seed))
+    rows, cols = sp.triu(sp.csr_matrix(A), k=0).nonzero()  # self-loops kept, as the graph has them
+    weights = np.asarray(sp.csr_matrix(A)[rows, cols]).ravel()
+    g._add_index_links(rows, cols, weights)
+    return g
 
 
 def all_start_finals(A: sp.csr_array, cells, *, n_neurons: int, seed: int, steps: int, noise: float = 1.0,
@@ -79,45 +61,43 @@ def all_start_finals(A: sp.csr_array, cells, *, n_neurons: int, seed: int, steps
     """Final states (p, n) of the all-starts run of every cell ``{"a": .., "h": ..}`` (see module docstring).
 
     The patterns and starts are those of ``CDAM(memory_graph_from_networkx(G, n, seed))`` and
-    its ``initial_states(noise, seed)``, so ``attention="dense"`` reproduces
-    ``CDAM.run_cells(...)[i].final`` to float32 round-off.
+    its ``initial_states(noise, seed)``; both attentions run through :meth:`cdam.CDAM.run`, so
+    ``attention="dense"`` is ``CDAM.run_cells(...)[i].final``.
     """
-    p = A.shape[0]
+    g = _memory_graph(A, n_neurons, seed)
     if attention == "dense":
-        return _dense_finals(A, cells, n_neurons=n_neurons, seed=seed, steps=steps, noise=noise, beta=beta,
-                             eta=eta, mean_coef=mean_coef)
-    keys = torch.as_tensor(random_patterns(n_neurons, p, seed).T.copy(), dtype=torch.float64)  # (p, n)
-    gen = as_generator(seed)
-    x0 = (keys + noise * (torch.rand(p, n_neurons, generator=gen, dtype=torch.float64) - 0.5)).float()
+        return _dense_finals(g, cells, seed=seed, steps=steps, noise=noise, beta=beta, eta=eta, mean_coef=mean_coef)
+    return _local_finals(A, g, cells, seed=seed, steps=steps, noise=noise, beta=beta, eta=eta,
+                         mean_coef=mean_coef, k=k, max_neighbours=max_neighbours)
+
+
+def _local_finals(A, g, cells, *, seed, steps, noise, beta, eta, mean_coef, k, max_neighbours) -> list[torch.Tensor]:
+    """Attention over neighbourhoods: a graph-seeded :class:`~cdam.backends.CandidateSlots`
+    (no index) in the model's run loop. Each read scores the ``k`` memories the run attended
+    most last step (its cue at the first read: ``follow=k`` of the last read, best first) and
+    their ``max_neighbours`` strongest links, and attends to every one of them (its ``k`` is the
+    candidate count, so no candidate is cut)."""
+    from ..backends.candidates import CandidateSlots
+    from ..dynamics import CDAM
+
+    p = A.shape[0]
     M = normalize(A, "sym")
-    MX = torch.as_tensor(M @ keys.numpy())
-    c_xbar = (mean_coef * keys.mean(dim=0)).float()
-    table = _neighbour_table(M, max_neighbours)
-    chunk = max(1, _CHUNK_ENTRIES // max(k * (max_neighbours + 1) * n_neurons, 1))
-    keys32 = keys.float()
     out = []
     for cell in cells:
-        Q = (cell["a"] * keys + cell["h"] * MX).float()
-        final = torch.empty(p, n_neurons)
-        for s in range(0, p, chunk):
-            cues = torch.arange(s, min(s + chunk, p))
-            final[s:s + chunk] = _local_chunk(x0[s:s + chunk].clone(), cues, keys32, Q, table, k, beta, eta, c_xbar,
-                                              steps)
-        out.append(final)
+        store = CandidateSlots(index=None, neighbours=M, k=min(k * (max_neighbours + 1), p), follow=k,
+                               max_neighbours=max_neighbours)
+        model = CDAM(g, a=cell["a"], h=cell["h"], beta=beta, eta=eta, mean_coef=mean_coef, backend=store)
+        x0 = model.initial_states(noise, seed)
+        out.append(model.run(x0, steps, cues=np.arange(p), attention_summary=False).final)
     return out
 
 
-def _dense_finals(A, cells, *, n_neurons, seed, steps, noise, beta, eta, mean_coef) -> list[torch.Tensor]:
+def _dense_finals(g, cells, *, seed, steps, noise, beta, eta, mean_coef) -> list[torch.Tensor]:
     """Attention over every memory: the model's own run loop (its engine, chunks and budget),
     keeping the final states only (``attention_summary=False``)."""
     from ..dynamics import CDAM
-    from ..graph import MemoryGraph
 
-    p = A.shape[0]
-    g = MemoryGraph.from_patterns(random_patterns(n_neurons, p, seed))
-    rows, cols = sp.triu(sp.csr_matrix(A), k=0).nonzero()  # self-loops kept, as the graph has them
-    weights = np.asarray(sp.csr_matrix(A)[rows, cols]).ravel()
-    g._add_index_links(rows, cols, weights)  # A was validated whole (_adjacency): no per-edge checks
+    p = len(g)
     model = CDAM(g, beta=beta, eta=eta, mean_coef=mean_coef)
     x0 = model.initial_states(noise, seed)
     runs = model.run_cells(cells, x0, steps, cues=np.arange(p), attention_summary=False)

@@ -16,6 +16,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 import torch
 
+from .. import _csr
 from ..errors import ParameterError, StateError
 from . import _recall
 
@@ -181,11 +182,13 @@ def predict_modes(model: CDAM) -> list[Mode]:
 
 
 def _dense(x: torch.Tensor) -> torch.Tensor:
-    # attention summaries may be kept as sparse CSR (top-k reads); classification reads them dense
-    return x.to_dense() if x.is_sparse_csr else x
+    # attention summaries of sparse reads are CSR; classification reads them dense, where that is small
+    return _csr.dense_rows(x, "classifying modes")
 
 
 def _window_attention(trajectory) -> torch.Tensor:
+    """The late-window (else final) attention (B, p), dense float64; sparse summaries of sparse
+    reads are densified when small enough (:func:`cdam._csr.dense_rows`), else refused."""
     late = getattr(trajectory, "late_attention", None)
     if late is not None:
         return _dense(late).double()

@@ -123,9 +123,12 @@ def test_read_equals_the_topk_scan(graph, starts, index):
     assert torch.equal(r.index.sort(dim=1).values, top_idx.sort(dim=1).values)
     assert torch.allclose(r.values, d.values, atol=1e-5)
     assert torch.equal(r.index[:, 0], d.weights.argmax(dim=1))
+    # the protocol's read is the compact one: (B, k) weights and scores over its index
     via_protocol = store.retrieve(q, beta=1.0)
-    assert torch.allclose(via_protocol.weights, d.weights, atol=1e-6)
-    assert via_protocol.scores is None and torch.equal(via_protocol.discarded, r.discarded)
+    assert torch.equal(via_protocol.index, r.index) and via_protocol.weights.shape == (q.shape[0], K)
+    dense_w = torch.zeros_like(d.weights).scatter_add_(1, via_protocol.index, via_protocol.weights)
+    assert torch.allclose(dense_w, d.weights, atol=1e-6)
+    assert torch.equal(via_protocol.scores, r.scores) and torch.equal(via_protocol.discarded, r.discarded)
     # the same mass left out, and the estimate bounds it
     exact = _exact_outside(keys, q, 1.0, r.index)
     assert torch.allclose(exact, d.discarded.double(), rtol=1e-4, atol=1e-9)
@@ -180,7 +183,11 @@ def test_cdam_run_matches_the_topk_scan(graph, starts, index):
     store = CandidateSlots(k=K, candidates=96, index=index, ef_search=256)
     traj = cdam.CDAM(graph, backend=store, **kw).run(starts[0], steps=40, record_overlaps=True, record_attention=True)
     np.testing.assert_allclose(np.asarray(traj.final), np.asarray(ref.final), atol=1e-4)
-    assert torch.equal(traj.final_attention.argmax(dim=1), ref.final_attention.argmax(dim=1))
+    # sparse reads keep sparse summaries: CSR, k entries a run, equal to the scan's densified
+    assert traj.final_attention.layout == torch.sparse_csr and traj.late_attention.layout == torch.sparse_csr
+    assert traj.final_attention.values().numel() <= 64 * K
+    assert torch.equal(traj.final_attention.to_dense().argmax(dim=1), ref.final_attention.argmax(dim=1))
+    torch.testing.assert_close(traj.late_attention.to_dense(), ref.late_attention, atol=1e-5, rtol=0)
     # attention recorded over all p memories, k of them nonzero, and overlaps as the scan's
     assert traj.attention.shape == (40, 64, P) and ((traj.attention > 0).sum(dim=2) <= K).all()
     torch.testing.assert_close(traj.attention.sum(dim=2), torch.ones(40, 64), atol=1e-5, rtol=0)
