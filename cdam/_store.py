@@ -48,7 +48,8 @@ def build_store(c: Couplings, backend, *, softmax: str, topk: int | None, values
                 backend.store(c.Xi.T, c.Q)  # auto: a store that needs the matrix gets it, as before
             else:
                 keys = c.Xi.T.contiguous()
-                backend.store(keys, c.factored_values(rows=keys))  # the store shares this copy of the patterns  # type: ignore[arg-type]  # the store declared accepts_factored_values
+                # the store shares this copy of the patterns; it declared that it reads factors
+                backend.store(keys, c.factored_values(rows=keys))  # type: ignore[arg-type]
         else:
             backend.store(c.Xi.T, c.Q)
         # a store that grew one hidden unit per memory holds the memories themselves
