@@ -387,10 +387,11 @@ def sweep(
     if measure is not None and not callable(measure):
         raise ParameterError(f"measure must be a callable (model, trajectory) -> dict, got {measure!r}")
     serial = scheduler is None and executor is None and workers == 1
-    backends, described = {}, None
+    backends: dict = {}
+    described = None
     if "backend" in grid:  # labels on the grid and in the file, the stores themselves in the spec
         labels, backends, described = backend_axis(grid["backend"], picklable=not serial)
-        grid["backend"] = labels
+        grid["backend"] = labels  # type: ignore[assignment]  # the one axis of labels, not numbers
     stores = frozenset(label for label, value in backends.items() if not isinstance(value, str))
     if measure is not None and not serial:
         try:
@@ -735,7 +736,7 @@ def _run_store_cell(item, spec: _Spec, observe: bool) -> tuple[list[dict], BaseE
             traj = None
             if observe:
                 traj = model.all_starts(spec.steps, spec.noise, spec.seed)
-                cue_rows = _normalise_rows(torch.as_tensor(spec.graph.patterns).T, center=True)
+                cue_rows = _normalise_rows(torch.as_tensor(model.graph.patterns).T, center=True)
                 record.update(_observed(traj, spec, cue_rows, classify_mode))
             else:
                 record.update(_unobserved())
