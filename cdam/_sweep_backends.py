@@ -66,6 +66,20 @@ def backend_axis(values, *, picklable: bool) -> tuple[tuple[str, ...], dict, dic
 
     ``picklable``: the stores travel to worker processes, so each instance or factory must
     pickle.
+
+    Examples
+    --------
+    >>> from cdam.backends import KWinnerMHN
+    >>> labels, values, described = backend_axis(["dense", KWinnerMHN(100, 200, k=5)], picklable=True)
+    >>> labels
+    ('dense', 'KWinnerMHN(n_visible=100, n_hidden=200, k=5, fan_in=1.0, lr=1.0, connections=20000)')
+    >>> described["dense"], described[labels[1]]["type"]
+    ({'name': 'dense'}, 'cdam.backends.kwinner.KWinnerMHN')
+    >>> backend_axis([lambda: KWinnerMHN(100, 200, k=5)], picklable=False)
+    Traceback (most recent call last):
+    ...
+    cdam.errors.ParameterError: backend 'cdam._sweep_backends.<lambda>' has no label that stays the same from run \
+to run (a resumed sweep must find its cells); name it with a mapping, grid['backend'] = {'my store': ...}
     """
     if isinstance(values, Mapping):
         pairs = list(values.items())

@@ -750,7 +750,8 @@ def _run_store_cell(item, spec: _Spec, observe: bool) -> tuple[list[dict], BaseE
 
 def _observed(traj, spec, cue_rows, classify_mode) -> dict:
     # rows centred and scaled to unit norm (constant rows -> 0), as the overlaps use them
-    Z = _normalise_rows(traj.final.to(torch.float64), center=True)
+    # detached: a store with trainable weights (an MHN layer's projections) hands back graph-tracked states
+    Z = _normalise_rows(traj.final.detach().to(torch.float64), center=True)
     cue = cue_rows[traj.cues]
     B = Z.shape[0]
     total = Z.sum(dim=0)

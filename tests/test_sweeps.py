@@ -531,6 +531,29 @@ def test_backend_axis_interrupted_resumes_identically(graph, backend_reference, 
         run(graph, out, grid=other)
 
 
+_BACKEND_LINES: dict = {}
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_finished_subset_of_a_backend_sweep_resumes(graph, backend_reference, data):
+    if not _BACKEND_LINES:
+        with tempfile.TemporaryDirectory() as folder:
+            out = Path(folder) / "sweep.jsonl"
+            run(graph, out, grid=backend_grid(), measure=None)
+            header, *records = out.read_bytes().split(b"\n")[:-1]
+        records.sort(key=lambda r: json.loads(r)["cell"])
+        _BACKEND_LINES["lines"] = [line + b"\n" for line in [header, *records]]
+    lines_ = _BACKEND_LINES["lines"]
+    done = data.draw(st.lists(st.integers(0, 11), unique=True), label="finished cells, in finishing order")
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "sweep.jsonl"
+        out.write_bytes(b"".join([lines_[0], *(lines_[1 + i] for i in done), b'{"cell": 3, "ba']))
+        res = run(graph, out, grid=backend_grid(), measure=None)
+        assert (res.resumed, res.computed) == (len(done), 12 - len(done))
+        assert res.same_results(backend_reference) and SweepResult.load(out).same_results(backend_reference)
+
+
 def test_numeric_grids_still_write_version_1(graph, tmp_path):
     out = tmp_path / "v1.jsonl"
     run(graph, out, grid={"a": [1.0]})
