@@ -124,7 +124,23 @@ class UndefinedTransition(CDAMError, KeyError):
 
 
 class CapacityError(CDAMError, ValueError):
-    """The memory cannot simulate this automaton exactly with these settings."""
+    """The memory cannot simulate this automaton exactly with these settings.
+
+    Attributes
+    ----------
+    failures : tuple
+        When compile-time verification refused the automaton: each failing run as
+        ``(state, symbol, target, reached, perturbed)``, where ``reached`` is the state it
+        decoded to (None when it did not settle) and ``perturbed`` says whether it started
+        from the pushed point rather than the attractor. Empty for the other refusals.
+    """
+
+    def __init__(self, message: str, failures=()):
+        super().__init__(message)
+        self.failures = tuple(failures)
+
+    def __reduce__(self):
+        return (type(self), (self.args[0], self.failures))
 
 
 class SimulationError(CDAMError, RuntimeError):

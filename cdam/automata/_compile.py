@@ -288,7 +288,7 @@ class MemoryAutomaton(_Runner):
         gen = as_generator(0 if self.seed is None else self.seed)
         push = self._radius * (2.0 * torch.randint(0, 2, (P, self.n_neurons), generator=gen) - 1.0)
         push = push.to(device=dev, dtype=self._attractors.dtype)
-        failures, steps_all, margins, dists, reads = [], [], [], [], []
+        failures, failed, steps_all, margins, dists, reads = [], [], [], [], [], []
         chunk = 2048
         for lo in range(0, P, chunk):
             idx = torch.arange(lo, min(lo + chunk, P), device=dev)
@@ -317,6 +317,7 @@ class MemoryAutomaton(_Runner):
                     else f"ended {float(dist[k]):.3f} from the attractor"
                 )
                 failures.append(f"({qq!r}, {ss!r}) -> {tt!r} {why}{' (perturbed start)' if k >= m else ''}")
+                failed.append((qq, ss, tt, self.dfa.states[int(dec[k])] if settled[k] else None, k >= m))
         if failures:
             k = len(self.dfa.states)
             cap = MEASURED_CAPACITY.get(self.beta, {}).get(self.n_neurons)
@@ -329,7 +330,8 @@ class MemoryAutomaton(_Runner):
                 f"({P} transitions, each from the attractor and from a perturbed start) fail, e.g. "
                 f"{'; '.join(failures[:3])}. Use more n_neurons (limits at beta 0.5: "
                 + "; ".join(f"n={nn}: {c}" for nn, c in MEASURED_CAPACITY[0.5].items())
-                + f"), beta=1, or another seed{hint}"
+                + f"), beta=1, or another seed{hint}",
+                failures=failed,
             )
         steps = torch.cat(steps_all).float()
         return Verification(
