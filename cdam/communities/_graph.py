@@ -8,6 +8,7 @@ import scipy.sparse as sp
 
 from .. import _validation as check
 from ..errors import GraphError, ParameterError
+from ..graph import MemoryGraph
 from ._directed import checked_reading, is_symmetric, read_directed
 
 #: Where a method reads only undirected graphs (today's consensus and paper methods).
@@ -36,7 +37,7 @@ def _undirected(G, weight: str | None) -> nx.Graph:
     if not isinstance(G, nx.Graph):
         raise GraphError(
             f"G must be a networkx graph or a scipy.sparse adjacency matrix, got {type(G).__name__}; "
-            "convert it with MemoryGraph.to_networkx()"
+            "the default method='markov' reads a cdam.MemoryGraph too; or convert it with MemoryGraph.to_networkx()"
         )
     if G.is_directed():
         raise GraphError(f"{_UNDIRECTED_ONLY}; or pass G.to_undirected() (or nx.Graph(G) to merge reciprocal "
@@ -75,11 +76,14 @@ def _adjacency(G, weight: str | None, directed: str | None = None, teleport=None
 
     A scipy.sparse input stays sparse (nodes 0..p-1): a networkx copy of a 1e5-node graph
     would cost more than the whole readout. A directed graph (an nx.DiGraph, an asymmetric
-    matrix) is refused where ``directed`` is None, else read as ``directed`` says
+    matrix, a MemoryGraph with transitions) is refused where ``directed`` is None (a
+    MemoryGraph is then refused too), else read as ``directed`` says
     (:func:`~cdam.communities._directed.read_directed`); one that is symmetric all the same
     is read as the undirected graph it is."""
     if directed is not None:
         checked_reading(directed, teleport)  # for every input: an undirected one reads them too
+        if isinstance(G, MemoryGraph):
+            return _memory_graph_adjacency(G, weight, directed, teleport)
     if sp.issparse(G):
         if G.ndim != 2 or G.shape[0] != G.shape[1]:
             raise GraphError(f"a sparse adjacency matrix must be square, got shape {G.shape}")
@@ -137,3 +141,14 @@ def _directed_networkx(G: nx.DiGraph, weight: str | None, directed: str, telepor
     A = sp.coo_array((data[keep], (A.row[keep], A.col[keep])), shape=(p, p)).tocsr()
     A.eliminate_zeros()
     return (A if is_symmetric(A) else read_directed(A, directed, teleport)), nodes
+
+
+def _memory_graph_adjacency(g: MemoryGraph, weight: str | None, directed: str, teleport) -> tuple[sp.csr_array, list]:
+    """:func:`_adjacency` of a MemoryGraph: its links and transitions (``A[mu, nu]``: mu -> nu), nodes its memories.
+
+    ``weight`` None reads it unweighted, as for networkx input; any other value its own weights."""
+    g.require_nonempty()
+    A = sp.csr_array(g.adjacency(), dtype=np.float64)
+    if weight is None:
+        A.data[:] = 1.0
+    return _adjacency(A, weight, directed, teleport)[0], g.memories

@@ -167,10 +167,12 @@ def multiscale(
 
     Parameters
     ----------
-    G : networkx.Graph, networkx.DiGraph or scipy.sparse matrix
+    G : networkx.Graph, networkx.DiGraph, scipy.sparse matrix or cdam.MemoryGraph
         Weighted or not; a sparse matrix is an adjacency matrix on nodes 0..p-1 (row: the
         source of a transition). ``method="markov"`` reads a directed graph (a DiGraph, an
-        asymmetric matrix) as ``directed`` says; the other methods refuse it with a message.
+        asymmetric matrix, a MemoryGraph with transitions) as ``directed`` says, and a
+        MemoryGraph's links and transitions (its memories the nodes); the other methods
+        refuse a directed graph or a MemoryGraph with a message.
     seed : int
         Seeds the patterns, the start noise and Louvain. Draw 0 uses ``seed`` itself.
     method : {"markov", "consensus", "paper"}
@@ -325,7 +327,7 @@ def extract(G, seed: int = 0, *, select: str | None = None, **kwargs) -> list[se
 
     Parameters
     ----------
-    G : networkx.Graph, networkx.DiGraph or scipy.sparse matrix
+    G : networkx.Graph, networkx.DiGraph, scipy.sparse matrix or cdam.MemoryGraph
         Directed graphs as :func:`multiscale` reads them (``directed``, ``teleport``).
     seed : int
     select : {"stability_minimum", "stable_modularity", "stability", "modularity"}, optional

@@ -200,3 +200,41 @@ def test_bad_directed_weights_are_refused(bad):
     G[3][4]["weight"] = "heavy"
     with pytest.raises(cdam.GraphError, match="must be numbers"):
         extract(G)
+
+
+def _memory_graph(directed: bool):
+    g = cdam.MemoryGraph()
+    rng = np.random.default_rng(0)
+    for i in range(8):
+        g.add_memory(f"m{i}", rng.random(16))
+    add = g.add_transitions_from if directed else g.add_links_from
+    D = _two_directed_cliques()
+    add([(f"m{u}", f"m{v}", 2.0) for u, v in (D if directed else D.to_undirected()).edges()])
+    return g
+
+
+def test_memory_graph_input_directed_and_undirected():
+    blocks = [[f"m{i}" for i in range(4)], [f"m{i}" for i in range(4, 8)]]
+    directed = _memory_graph(True)
+    assert directed.is_directed
+    assert sorted(map(sorted, extract(directed, seed=0))) == blocks
+    A = nx.to_scipy_sparse_array(_two_directed_cliques(), nodelist=range(8)) * 2.0
+    levels = multiscale(directed, seed=0, resolutions=[2.0, 1.0])
+    from_matrix = multiscale(A, seed=0, resolutions=[2.0, 1.0])
+    assert [lvl.modularity for lvl in levels] == [lvl.modularity for lvl in from_matrix]
+    undirected = _memory_graph(False)
+    assert not undirected.is_directed
+    G = nx.Graph(_two_directed_cliques().to_undirected())
+    G = nx.relabel_nodes(G, {i: f"m{i}" for i in range(8)})
+    nx.set_edge_attributes(G, 2.0, "weight")
+    assert [lvl.partition for lvl in multiscale(undirected, seed=0)] == [lvl.partition for lvl in multiscale(G, seed=0)]
+    assert [lvl.partition for lvl in multiscale(undirected, seed=0, weight=None)] == [
+        lvl.partition for lvl in multiscale(G, seed=0, weight=None)]
+    with pytest.raises(cdam.GraphError, match="got MemoryGraph; the default method='markov' reads"):
+        multiscale(directed, method="consensus", a_values=[0.0])
+    with pytest.raises(cdam.EmptyGraphError):
+        extract(cdam.MemoryGraph())
+    inhibitory = _memory_graph(True)
+    inhibitory.add_link("m0", "m5", -1.0)
+    with pytest.raises(cdam.GraphError, match="non-negative"):
+        extract(inhibitory)
