@@ -208,14 +208,15 @@ def multiscale(
             its undirected flow graph :math:`W = (\Pi P + (\Pi P)^\top)/2`, whose modularity
             at :math:`\gamma` is the walk's linearised Markov stability (Lambiotte, Delvenne
             and Barahona 2014, arXiv 0812.1770; :mod:`cdam.communities._directed`).
-            ``"symmetrise"``: the undirected :math:`A + A^\top`. An undirected graph reads
-            the same either way.
+            ``"symmetrise"``: the undirected :math:`A + A^\top`. A symmetric graph (an
+            undirected one, or both orientations of every edge) reads as undirected either
+            way, exactly. ``Level.modularity`` is that of the graph read.
         teleport : float, optional
             ``directed="flow"``: the probability per step that the walk is re-cued at a
             link (chosen by weight; unrecorded, Lambiotte and Rosvall 2012, arXiv
             1112.5252), by default 1/2, one link followed per cue on average. 0: the walk
             itself, refused (:class:`~cdam.GraphError`) where its transitions are not
-            strongly connected.
+            strongly connected (never a symmetric graph: its :math:`\pi` is the degree).
 
         ``method="consensus"``:
 
