@@ -210,7 +210,7 @@ def _strongly_connected(A: sp.csr_array, out: np.ndarray) -> np.ndarray:
     u = (out + np.asarray(A.sum(axis=0)).ravel()) / (2 * out.sum())
     p = u.size
     op = sla.LinearOperator((p, p), matvec=lambda x: x - PT @ x + u * x.sum(), dtype=np.float64)
-    pi, _ = sla.gmres(op, u, x0=u, rtol=1e-14, atol=0.0, restart=min(p, 60), maxiter=50 * max(p, 60))
+    pi, _ = sla.gmres(op, u, x0=u, rtol=1e-14, atol=0.0, restart=min(p, 60), maxiter=1000)
     return _checked(pi, PT)
 
 
