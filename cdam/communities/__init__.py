@@ -10,7 +10,8 @@ and ``_paper.py`` (the paper's procedure); below them ``_selection.py`` (which l
 take), ``_level.py`` (:class:`Level`), ``_louvain.py`` (igraph's Louvain and the consensus
 of partitions), ``_similarity.py`` (sparse similarity graphs of the attractors),
 ``_attractors.py`` (the all-starts runs), ``_readout.py`` (the paper's readout,
-:func:`correlation_partition`), ``_graph.py`` (the input checks, networkx or scipy.sparse)
+:func:`correlation_partition`), ``_graph.py`` (the input checks, networkx or scipy.sparse), ``_directed.py``
+(directed graphs: the flow graph of the CDAM's walk)
 and ``_hierarchy.py`` (the levels as a tree, its node-attribute and JSON exports).
 Partition comparisons (NMI, ARI, NVI) are :mod:`cdam.partitions`.
 

@@ -167,9 +167,12 @@ def multiscale(
 
     Parameters
     ----------
-    G : networkx.Graph or scipy.sparse matrix
-        Undirected (weighted or not); a sparse matrix is a symmetric adjacency matrix on
-        nodes 0..p-1. Directed graphs are refused with a message.
+    G : networkx.Graph, networkx.DiGraph, scipy.sparse matrix or cdam.MemoryGraph
+        Weighted or not; a sparse matrix is an adjacency matrix on nodes 0..p-1 (row: the
+        source of a transition). ``method="markov"`` reads a directed graph (a DiGraph, an
+        asymmetric matrix, a MemoryGraph with transitions) as ``directed`` says, and a
+        MemoryGraph's links and transitions (its memories the nodes); the other methods
+        refuse a directed graph or a MemoryGraph with a message.
     seed : int
         Seeds the patterns, the start noise and Louvain. Draw 0 uses ``seed`` itself.
     method : {"markov", "consensus", "paper"}
@@ -199,6 +202,21 @@ def multiscale(
             :math:`Q_\gamma`.
         eta : float, default 0.4
             The step size of the walk.
+        directed : {"flow", "symmetrise"}, default "flow"
+            How a directed graph is read. ``"flow"``: the walk follows the transitions,
+            :math:`P = D_\text{out}^{-1}A` (the CDAM's row coupling), and the scan runs on
+            its undirected flow graph :math:`W = (\Pi P + (\Pi P)^\top)/2`, whose modularity
+            at :math:`\gamma` is the walk's linearised Markov stability (Lambiotte, Delvenne
+            and Barahona 2014, arXiv 0812.1770; :mod:`cdam.communities._directed`).
+            ``"symmetrise"``: the undirected :math:`A + A^\top`. A symmetric graph (an
+            undirected one, or both orientations of every edge) reads as undirected either
+            way, exactly. ``Level.modularity`` is that of the graph read.
+        teleport : float, optional
+            ``directed="flow"``: the probability per step that the walk is re-cued at a
+            link (chosen by weight; unrecorded, Lambiotte and Rosvall 2012, arXiv
+            1112.5252), by default 1/2, one link followed per cue on average. 0: the walk
+            itself, refused (:class:`~cdam.GraphError`) where its transitions are not
+            strongly connected (never a symmetric graph: its :math:`\pi` is the degree).
 
         ``method="consensus"``:
 
@@ -310,7 +328,8 @@ def extract(G, seed: int = 0, *, select: str | None = None, **kwargs) -> list[se
 
     Parameters
     ----------
-    G : networkx.Graph or scipy.sparse matrix
+    G : networkx.Graph, networkx.DiGraph, scipy.sparse matrix or cdam.MemoryGraph
+        Directed graphs as :func:`multiscale` reads them (``directed``, ``teleport``).
     seed : int
     select : {"stability_minimum", "stable_modularity", "stability", "modularity"}, optional
     **kwargs

@@ -139,7 +139,8 @@ def strengths_for(resolution: float, eta: float) -> tuple[float, float]:
 
 
 def markov_levels(G, seed: int = 0, *, a_values=None, h_values=None, resolutions=None, eta: float | None = None,
-                  tries: int = 8, rounds: int = 0, weight: str | None = "weight", progress=None) -> list[Level]:
+                  tries: int = 8, rounds: int = 0, weight: str | None = "weight", progress=None,
+                  directed: str = "flow", teleport: float | None = None) -> list[Level]:
     """See :func:`cdam.communities.multiscale` (``method="markov"``); ``eta`` None is 0.4.
 
     Examples
@@ -148,7 +149,7 @@ def markov_levels(G, seed: int = 0, *, a_values=None, h_values=None, resolutions
     >>> [lvl.n_communities for lvl in markov_levels(nx.connected_caveman_graph(3, 5), resolutions=[20.0, 1.0])]
     [15, 3]
     """
-    A, nodes = _adjacency(G, weight)
+    A, nodes = _adjacency(G, weight, directed, teleport)  # a directed G: its flow graph (_directed.py)
     eta = check.step_size(0.4 if eta is None else eta)
     tries = check.positive_int("tries", tries)
     rounds = check.positive_int("rounds", rounds, minimum=0)

@@ -29,8 +29,8 @@ def test_weighted_and_multigraph_input():
 
 
 def test_directed_and_empty_graphs_refused():
-    with pytest.raises(cdam.GraphError, match="undirected"):
-        multiscale(nx.DiGraph([(0, 1)]))
+    with pytest.raises(cdam.GraphError, match="undirected"):  # the default method reads its flow (test_directed)
+        multiscale(nx.DiGraph([(0, 1)]), method="consensus")
     with pytest.raises(cdam.GraphError, match="no nodes"):
         multiscale(nx.Graph())
     with pytest.raises(cdam.ParameterError):
