@@ -117,8 +117,9 @@ def multiscale(
     :math:`Q_\gamma` (or with ``rounds`` > 0 their consensus at the same :math:`\gamma`), its
     partition; a scale whose first two tries give one partition stops there (``nvi`` 0).
     The scan runs over ``resolutions`` (by default
-    :data:`cdam.communities.MARKOV_RESOLUTIONS`, 4 down to 0.5) or over ``a_values`` (and
-    ``h_values``), with ``eta`` 0.4 unless given. Its cost is at most ``tries`` Leiden runs
+    :data:`cdam.communities.MARKOV_RESOLUTIONS`, 4 down to 0.5, of which it reads every
+    third and then those next to the instability minimum: ``refine``) or over ``a_values``
+    (and ``h_values``), with ``eta`` 0.4 unless given. Its cost is at most ``tries`` Leiden runs
     per scale on one igraph graph built once, linear in the edges.
 
     For ``method="consensus"`` and ``method="paper"`` each node gets a random U[0,1)
@@ -200,6 +201,11 @@ def multiscale(
         rounds : int, default 0
             The most consensus rounds; 0: the level's partition is the try of highest
             :math:`Q_\gamma`.
+        refine : bool, optional
+            Read every third scale, then the scales next to their instability minimum
+            until both its neighbours are read (:func:`cdam.communities._markov.coarse_positions`),
+            rather than every scale. Default: True for the default scan, False for
+            ``resolutions`` or ``a_values`` given.
         eta : float, default 0.4
             The step size of the walk.
         directed : {"flow", "symmetrise"}, default "flow"

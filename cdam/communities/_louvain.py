@@ -116,9 +116,21 @@ def same_partition(x: np.ndarray, y: np.ndarray) -> bool:
     >>> same_partition(x, np.array([5, 5, 2])), same_partition(x, np.array([0, 1, 1]))
     (True, False)
     """
-    # alike iff the pairs (x_i, y_i) are as few as the groups of each
-    pairs = np.unique(np.stack([x, y]), axis=1).shape[1]
-    return pairs == len(np.unique(x)) == len(np.unique(y))
+    x, y = np.asarray(x).ravel(), np.asarray(y).ravel()
+    if x.size != y.size:
+        return False
+    if x.size == 0:
+        return True
+    if not (np.issubdtype(x.dtype, np.integer) and np.issubdtype(y.dtype, np.integer) and x.min() >= 0
+            and y.min() >= 0 and max(x.max(), y.max()) < 4 * x.size):
+        x, y = np.unique(x, return_inverse=True)[1].ravel(), np.unique(y, return_inverse=True)[1].ravel()
+    # alike iff each group of x lies in one group of y and back: two scatters, no sort (a
+    # sort of the label pairs took 0.5 s per comparison at 1e5 nodes)
+    x_to_y = np.empty(int(x.max()) + 1, dtype=y.dtype)
+    x_to_y[x] = y
+    y_to_x = np.empty(int(y.max()) + 1, dtype=x.dtype)
+    y_to_x[y] = x
+    return bool(np.array_equal(x_to_y[x], y) and np.array_equal(y_to_x[y], x))
 
 
 def label_blocks(lab: np.ndarray, nodes: list) -> list[set]:

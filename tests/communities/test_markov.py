@@ -80,7 +80,7 @@ def test_resolution_literals_and_refusals():
 # --------------------------------------------------------------------- the scan
 def test_scan_levels_fine_to_coarse_with_resolution_and_spread():
     G = nx.connected_caveman_graph(3, 5)
-    levels = multiscale(G, seed=0)
+    levels = multiscale(G, seed=0, refine=False)
     assert [lvl.resolution for lvl in levels] == pytest.approx(list(MARKOV_RESOLUTIONS))
     for lvl in levels:
         assert resolution_of(lvl.a, lvl.h, 0.4) == pytest.approx(lvl.resolution)
@@ -91,6 +91,27 @@ def test_scan_levels_fine_to_coarse_with_resolution_and_spread():
     assert np.isnan(one[0].nvi) and one[0].n_communities == 3
     assert multiscale(G, seed=0, a_values=[-1.5])[0].resolution == pytest.approx(1.0)
     assert multiscale(G, seed=0, a_values=[0.0], eta=0.2)[0].resolution == pytest.approx(5.0)
+
+
+def test_refined_scan_reads_the_full_scans_levels_around_its_instability_minimum():
+    from cdam.communities import deepest_stability_minimum
+    from cdam.communities._markov import coarse_positions
+
+    K = cdam.datasets.karate_graph()
+    full = multiscale(K, seed=3, refine=False)
+    refined = multiscale(K, seed=3)  # the default scan refines
+    grid = [round(lvl.resolution, 9) for lvl in full]
+    read = [grid.index(round(lvl.resolution, 9)) for lvl in refined]
+    assert read == sorted(read) and set(coarse_positions(len(full))) <= set(read) and len(read) < len(full)
+    for k, lvl in zip(read, refined):  # each scale seeded by its place in the scan: the same tries
+        assert lvl.partition == full[k].partition and lvl.nvi == full[k].nvi
+    at = read[refined.index(deepest_stability_minimum(refined))]
+    assert {k for k in (at - 1, at + 1) if 0 <= k < len(full)} <= set(read)  # the minimum's neighbours are read
+    explicit = multiscale(K, seed=3, resolutions=list(MARKOV_RESOLUTIONS))  # scales given: every one is read
+    assert [lvl.partition for lvl in explicit] == [lvl.partition for lvl in full]
+    assert len(multiscale(K, seed=3, resolutions=list(MARKOV_RESOLUTIONS), refine=True)) == len(refined)
+    with pytest.raises(cdam.ParameterError, match="refine must be"):
+        multiscale(K, refine="yes")
 
 
 def test_scan_is_deterministic_and_scipy_sparse_input_matches_networkx():
