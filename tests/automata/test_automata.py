@@ -442,3 +442,50 @@ def test_gallery_examples_run_exactly(name):
     for w, r in zip(d.examples, got):
         want, failure = reference(d, d.read_word(w))
         assert r == want if failure is None else isinstance(r, UndefinedTransition)
+
+
+# ---------------------------------------------------------------------- sparse reads (issue 25)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(dfa_and_words())
+def test_sparse_reads_give_the_reference_and_the_dense_state_sequences(case):
+    dfa, words, seed = case
+    if len(dfa.states) == 1 and dfa.n_transitions == 0:
+        return  # refused at compile time (the test above)
+    sparse = MemoryAutomaton(dfa, n_neurons=1000, seed=seed)
+    dense = MemoryAutomaton(dfa, n_neurons=1000, seed=seed, reads="dense")
+    assert sparse.reads == "sparse" and dense.reads == "dense"
+    got, oracle = sparse.run_many(words, return_exceptions=True), dense.run_many(words, return_exceptions=True)
+    for w, a, b in zip(words, got, oracle):
+        want, failure = reference(dfa, w)
+        if failure is None:
+            assert a == b == want
+        else:
+            assert isinstance(a, UndefinedTransition) and isinstance(b, UndefinedTransition)
+            assert (a.state, a.symbol, a.position) == (b.state, b.symbol, b.position) == failure
+    # the attractors the runs are measured from agree to float32 round-off
+    np.testing.assert_allclose(sparse.attractors, dense.attractors, atol=1e-5, rtol=0)
+    assert dense.verification is None or dense.verification.dense_fallbacks == 0
+
+
+def test_sparse_reads_fall_back_to_dense_reads_and_count_them():
+    # parity has 6 memories and a sparse read attends 5 (A + 3): every read leaves mass out,
+    # so max_discarded=0 sends each settle of a word back through dense reads
+    m = MemoryAutomaton(parity(), n_neurons=300, seed=0, max_discarded=0.0)
+    assert m.run("0110") == ["even", "even", "odd", "even", "even"]
+    assert m.last_dense_fallbacks == 4  # one word, four symbols: four settles
+    assert m.run_many(["1", "11", ""]) == [["even", "odd"], ["even", "odd", "even"], ["even"]]
+    assert m.last_dense_fallbacks == 3  # positions 0 (two words) and 1 (one word)
+    # 2 attractor settles + 2 x 4 transition runs, all re-run
+    assert m.verification.dense_fallbacks == 2 + 8
+    assert m.trace("01").dense_fallbacks == 2
+    # at n=1000 the left-out mass stays under the default max_discarded (1e-4): no re-runs
+    strict = MemoryAutomaton(parity(), n_neurons=1000, seed=0)
+    assert strict.run("0110") == ["even", "even", "odd", "even", "even"]
+    assert strict.last_dense_fallbacks == 0 and strict.verification.dense_fallbacks == 0
+
+
+def test_reads_option_is_validated():
+    with pytest.raises(cdam.ParameterError, match="reads"):
+        MemoryAutomaton(parity(), n_neurons=300, reads="fast")
+    with pytest.raises(cdam.ParameterError, match="max_discarded"):
+        MemoryAutomaton(parity(), n_neurons=300, max_discarded=-1.0)
