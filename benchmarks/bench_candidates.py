@@ -27,9 +27,9 @@ Measured (2 shared cores, n = 256, B = 1024, k = 16, 64 candidates, HNSW M 16 / 
 p = 1e5: dense 4.2 s/step, 1.26 GB; hnsw 2.4 s/step (build 30 s), 0.63 GB, top-1 = scan 0.76;
 graph 0.88 s/step, 0.47 GB, top-1 1.00. p = 1e6: dense 78 s/step, 9.96 GB; graph 1.8 s/step,
 2.37 GB, top-1 1.00 (its reported mass is no bound: 3e-5 against 9.6e-2 exact). p = 1e6,
-50 steps, ``cdam`` (CDAM.run, summaries recorded: 16384 and 17456 CSR entries): 1.60 s/step,
-top-1 1.00 on 256 runs, peak 9.7 GB, nearly all of it the model's build (the patterns held by
-the graph, the compiled Xi and the store's contiguous keys, and the dense Q), load average 4.1.
+50 steps, ``cdam`` (CDAM.run, summaries recorded: 16384 and 17456 CSR entries, values read from
+the factors): 0.44 s/step, top-1 1.00 on 256 runs, peak 4.70 GB, build 10.6 s, load average 2.2
+(with the dense Q instead: peak 8.72 GB, nearly all of it Q and the temporaries that form it).
 
     python benchmarks/bench_candidates.py                      # p = 1e6, n = 256, B = 1024
     python benchmarks/bench_candidates.py --p 200000 --methods dense,hnsw
@@ -94,11 +94,13 @@ def cdam_worker(args, out: str) -> dict:
     # the same graph: M's upper triangle as an edge list (from_edges adds both directions)
     upper = sp.triu(M, k=1).tocoo()
     g = cdam.MemoryGraph.from_edges(np.vstack([upper.row, upper.col]), keys.T.numpy())
-    del upper
+    del upper, keys  # the graph holds the patterns now
     t1 = time.perf_counter()
     store = CandidateSlots(k=args.k, candidates=args.candidates, index=None, neighbours=M)
-    model = cdam.CDAM(g, a=A, h=H, beta=BETA, eta=ETA, mean_coef=C, backend=store)
-    del keys, M
+    # values from the factors a w + h wM (as the other methods read them): Q itself would be a
+    # second copy of the patterns, and forming it costs ~4 GB of temporaries at p = 1e6
+    model = cdam.CDAM(g, a=A, h=H, beta=BETA, eta=ETA, mean_coef=C, backend=store, values="factored")
+    del M
     t2 = time.perf_counter()
     traj = model.run(x, args.steps, cues=cues.numpy())
     t3 = time.perf_counter()

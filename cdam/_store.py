@@ -4,7 +4,8 @@ The slot store (:class:`~cdam.backends.DenseSlots`) keys on :math:`\Xi^\top` and
 :math:`Q = K\Xi^\top` either as one (p, n) matrix or from their factors
 (:class:`~cdam.couplings.FactoredValues`), which ``values="auto"`` picks once ``Q`` would exceed
 :data:`DENSE_VALUES_MAX_BYTES`. A user's :class:`~cdam.backends.base.StorageBackend` must arrive
-empty and is given the associations (keys :math:`\Xi^\top`, values ``Q``).
+empty and is given the associations (keys :math:`\Xi^\top`, values ``Q``), or the factors of
+``Q`` under the same rule when it declares ``accepts_factored_values``.
 """
 
 from __future__ import annotations
@@ -36,7 +37,21 @@ def build_store(c: Couplings, backend, *, softmax: str, topk: int | None, values
             before = backend.n_hidden
         except Exception:  # noqa: BLE001 - a store may only know its size once it holds something
             before = 0
-        backend.store(c.Xi.T, c.Q)
+        if _factored(c, values):
+            if not backend.accepts_factored_values:
+                if values == "factored":
+                    raise ParameterError(
+                        f"{type(backend).__name__} does not take factored values (its accepts_factored_values is "
+                        "False): use values='auto' or 'dense', or a store that accepts them (DenseSlots, "
+                        "CandidateSlots)"
+                    )
+                backend.store(c.Xi.T, c.Q)  # auto: a store that needs the matrix gets it, as before
+            else:
+                keys = c.Xi.T.contiguous()
+                # the store shares this copy of the patterns; it declared that it reads factors
+                backend.store(keys, c.factored_values(rows=keys))  # type: ignore[arg-type]
+        else:
+            backend.store(c.Xi.T, c.Q)
         # a store that grew one hidden unit per memory holds the memories themselves
         return backend, before == 0 and backend.n_hidden == c.n_memories
     if backend == "dense":
@@ -45,8 +60,13 @@ def build_store(c: Couplings, backend, *, softmax: str, topk: int | None, values
     raise ParameterError(f"unknown backend {backend!r}; use 'dense' or a StorageBackend instance")
 
 
-def _slot_values(c: Couplings, keys, values: str):
+def _factored(c: Couplings, values: str) -> bool:
+    """Whether the values are given as factors: asked for, or ``auto`` and ``Q`` over the limit."""
     q_bytes = c.n_memories * c.n_neurons * c.Xi.element_size()
-    if values == "factored" or (values == "auto" and q_bytes > DENSE_VALUES_MAX_BYTES):
+    return values == "factored" or (values == "auto" and q_bytes > DENSE_VALUES_MAX_BYTES)
+
+
+def _slot_values(c: Couplings, keys, values: str):
+    if _factored(c, values):
         return c.factored_values(rows=keys)  # shares the keys' copy of the patterns
     return c.Q

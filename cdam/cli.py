@@ -442,7 +442,7 @@ def sweep_cmd(graph, directed, patterns, n, seed, a_values, h_values, beta_value
               help="markov: Markov stability of the linearised CDAM walk; consensus: Louvain consensus on "
                    "CDAM similarity graphs; paper: the karate-club readout of Burns 2024.")
 @click.option("--draws", default=3, show_default=True, help="Pattern draws per scale (consensus only).")
-@click.option("--tries", default=8, show_default=True, help="Louvain optimisations per scale (markov only).")
+@click.option("--tries", default=8, show_default=True, help="Leiden optimisations per scale (markov only).")
 @click.option("--select", type=click.Choice(["stability_minimum", "stability", "modularity"]), default=None,
               help="How the scale is chosen [default: stability_minimum for markov, stability for consensus, "
                    "modularity for paper].")

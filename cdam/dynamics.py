@@ -257,7 +257,8 @@ class CDAM:
         bound). The softmax mass left out is reported in
         :attr:`Trajectory.topk_discarded`.
     values : {"auto", "dense", "factored"}
-        Slot backend only: hold ``Q`` (p, n) in memory (``"dense"``), or never form it and
+        The slot store, and a custom store that declares ``accepts_factored_values`` (such as
+        :class:`~cdam.backends.CandidateSlots`): hold ``Q`` (p, n) in memory (``"dense"``), or never form it and
         read :math:`wQ = (a\,w + h\,wM)\,\Xi^\top` from its factors (``"factored"``,
         :class:`~cdam.couplings.FactoredValues`: no p x n value matrix, for one sparse
         product more per step). ``"auto"`` factors when ``Q`` would exceed

@@ -13,10 +13,13 @@ so an interrupted sweep resumes where it stopped: the same call again runs only 
 the file lacks, and the result is identical to an uninterrupted run's (all randomness
 comes from ``seed``, and every cell runs with one torch thread whatever the executor).
 
-The file format (``cdam.sweep``, version 1): the first line is a JSON header with the
-format tag, the version and the sweep's configuration (graph hash, grid, steps, noise,
-seed, model parameters, measure) with its SHA-256 fingerprint; each further line is one
-cell's record, in the order the cells finished.
+The file format (``cdam.sweep``): the first line is a JSON header with the format tag, the
+version and the sweep's configuration (graph hash, grid, steps, noise, seed, model
+parameters, measure) with its SHA-256 fingerprint; each further line is one cell's record,
+in the order the cells finished. Version 1 files hold numeric grids; a grid with a
+``backend`` axis writes version 2, whose grid holds each backend's label (see
+:mod:`cdam._sweep_backends`) and whose config adds ``backends`` (label -> the store's class
+and state digest). Files of both versions are read.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from . import _executor
 from . import _validation as check
 from ._executor import _single_thread
 from ._progress import progress_reporter
+from ._sweep_backends import backend_axis, fresh_store
 from .backends.base import StorageBackend
 from .errors import FileFormatError, ParameterError, WriteError
 from .io import append_line
@@ -59,12 +63,17 @@ try:  # POSIX: a lock keeps two sweeps from appending to one file at once
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["GRID_PARAMETERS", "RECORD_FIELDS", "SWEEP_FORMAT", "SWEEP_VERSION", "SweepResult", "phase_diagram", "sweep"]
+__all__ = [
+    "GRID_AXES", "GRID_PARAMETERS", "RECORD_FIELDS", "SWEEP_FORMAT", "SWEEP_VERSION", "SweepResult", "phase_diagram",
+    "sweep",
+]  # fmt: skip
 
 SWEEP_FORMAT = "cdam.sweep"
-SWEEP_VERSION = 1
+SWEEP_VERSION = 2
 #: CDAM parameters a grid may vary.
 GRID_PARAMETERS = ("a", "h", "beta", "eta", "mean_coef")
+#: Every axis a grid may have: the numeric parameters and the storage backend.
+GRID_AXES = GRID_PARAMETERS + ("backend",)
 #: What every record holds besides the cell's grid parameters (and the measure's fields).
 RECORD_FIELDS = ("cell", "predicted", "observed", "cue_overlap", "attractor_correlation", "steps", "wall_time")
 #: Keyword arguments of :class:`cdam.CDAM` a sweep passes on (fixed for the whole sweep).
@@ -166,10 +175,16 @@ class SweepResult:
 
     @property
     def agreement(self) -> float:
-        """Fraction of finished cells whose observed mode is the predicted one."""
+        """Fraction of finished cells with a predicted mode whose observed mode is the predicted
+        one (cells of a backend without a theory, ``predicted`` None, are left out)."""
         if not self.records:
             raise ParameterError("the sweep has no finished cell yet; run it before asking for agreement")
-        return sum(r["predicted"] == r["observed"] for r in self.records) / len(self.records)
+        judged = [r for r in self.records if r["predicted"] is not None]
+        if not judged:
+            raise ParameterError(
+                "no finished cell has a predicted mode (the theory is the slot store's); compare observed modes instead"
+            )
+        return sum(r["predicted"] == r["observed"] for r in judged) / len(judged)
 
     def same_results(self, other: SweepResult) -> bool:
         """True when both hold the same sweep with identical records, timings aside."""
@@ -247,12 +262,20 @@ def sweep(
     Parameters
     ----------
     graph : MemoryGraph
-    grid : mapping of str to sequence of float
+    grid : mapping of str to sequence
         Parameter name (``a``, ``h``, ``beta``, ``eta``, ``mean_coef``) -> values. The cells
         are the Cartesian product in the mapping's order with the last parameter varying
         fastest (``itertools.product``, numpy's C order); values keep the order given and
         must be finite and distinct. ``{"h": hs, "a": as}`` gives the layout of
         :class:`cdam.modes.PhaseDiagram` (entry ``[i, j]`` is ``h[i], a[j]``).
+        ``"backend"`` may be an axis too: a list of backends, each ``"dense"``, an empty
+        :class:`~cdam.backends.base.StorageBackend` (every cell gets a deep copy) or a
+        no-argument callable returning one, or a mapping ``{label: backend}`` that names them.
+        Records and the file hold each backend's label (the name, the instance's ``repr``,
+        the factory's ``repr`` or qualified name, or the mapping's key; a label with a memory
+        address is refused, since a resumed sweep must find it again). A slot-store cell
+        stacks with its neighbours as usual; any other store's cell runs alone as its own
+        task, with ``predicted`` None (the theory is the slot store's).
     steps, noise, seed
         As in :meth:`cdam.CDAM.all_starts`; every cell uses the same start states.
     out : str or path-like, optional
@@ -326,6 +349,16 @@ def sweep(
     >>> again.resumed, again.computed, again.same_results(first), first.same_results(res)
     (4, 0, True, True)
     >>> shutil.rmtree(folder)
+
+    The storage backend as an axis: the slot store beside a K-winner store (Bhandarkar &
+    McClelland 2025, arXiv 2511.04593), named by a mapping; the K-winner cells have no
+    predicted mode:
+
+    >>> from cdam.backends import KWinnerMHN
+    >>> both = {"backend": {"slots": "dense", "kwinner k=10": KWinnerMHN(200, 400, k=10)}, "a": [1.0]}
+    >>> res = cdam.sweep(g, both, steps=30, workers=1, progress=False)
+    >>> [(r["backend"], r["predicted"], r["observed"]) for r in res.records]
+    [('slots', 'auto', 'auto'), ('kwinner k=10', None, 'auto')]
     """
     from .dynamics import CDAM
     from .graph import MemoryGraph
@@ -347,10 +380,19 @@ def sweep(
     if both:
         raise ParameterError(f"{both} are both fixed (keyword) and varied (grid); give each in one place")
     if "backend" in model_kwargs and not isinstance(model_kwargs["backend"], str):
-        raise ParameterError("a sweep needs a named backend (e.g. 'dense'); backend instances cannot be shared")
+        raise ParameterError(
+            "a fixed backend must be named (e.g. 'dense'); give instances or factories as a grid axis, "
+            "grid['backend'] = [store]"
+        )
     if measure is not None and not callable(measure):
         raise ParameterError(f"measure must be a callable (model, trajectory) -> dict, got {measure!r}")
     serial = scheduler is None and executor is None and workers == 1
+    backends: dict = {}
+    described = None
+    if "backend" in grid:  # labels on the grid and in the file, the stores themselves in the spec
+        labels, backends, described = backend_axis(grid["backend"], picklable=not serial)
+        grid["backend"] = labels  # type: ignore[assignment]  # the one axis of labels, not numbers
+    stores = frozenset(label for label, value in backends.items() if not isinstance(value, str))
     if measure is not None and not serial:
         try:
             pickle.dumps(measure)
@@ -362,13 +404,16 @@ def sweep(
 
     cells = [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
     graph_key = _graph_digest(graph)
-    spec = _Spec(graph, graph_key, dict(model_kwargs), steps, noise, seed, measure)
+    spec = _Spec(graph, graph_key, dict(model_kwargs), steps, noise, seed, measure, backends)
     # a bad fixed parameter, an empty graph, ... fail here, not in every worker
     CDAM(graph, **{k: v for k, v in model_kwargs.items() if k not in ("a", "h")})
     config = _config(graph, graph_key, grid, steps, noise, seed, model_kwargs, measure)
+    if described is not None:
+        config["backends"] = described
     header = {
         "format": SWEEP_FORMAT,
-        "version": SWEEP_VERSION,
+        # numeric grids keep writing version 1, which older cdam reads
+        "version": SWEEP_VERSION if described is not None else 1,
         "fingerprint": _fingerprint(config),
         "cells": len(cells),
         "config": config,
@@ -385,12 +430,13 @@ def sweep(
         per_block = _cells_per_block(len(graph))
         if cells_per_task is not None:
             per_block = check.positive_int("cells_per_task", cells_per_task)
-        blocks = sorted({i // per_block for i in todo})
+        wanted = set(todo)
         tasks = [
-            ([(i, cells[i]) for i in range(b * per_block, min((b + 1) * per_block, len(cells)))],
-             frozenset(i for i in todo if i // per_block == b), spec, observe)
-            for b in blocks
-        ]
+            ([(i, cells[i]) for i in range(start, stop)], frozenset(wanted.intersection(range(start, stop))), spec,
+             observe)
+            for start, stop in _blocks(cells, per_block, stores)
+            if not wanted.isdisjoint(range(start, stop))
+        ]  # fmt: skip
         bar = progress_reporter(progress, len(cells), desc="sweep cells", unit="cell", initial=resumed)
         runs = _executor.run_tasks(_run_block, tasks, workers=workers, scheduler=scheduler, executor=executor)
         with contextlib.closing(runs):
@@ -579,6 +625,7 @@ class _Spec:
     noise: float
     seed: int
     measure: Callable | None
+    backends: dict = field(default_factory=dict)  # grid label -> name, empty store or factory
 
 
 # Compiled models per process, by graph and non-(a, h) parameters: cells that differ only in
@@ -615,20 +662,41 @@ def _cells_per_block(p: int) -> int:
     return max(1, ROWS_PER_BLOCK // max(1, p))
 
 
+def _blocks(cells: list[dict], per_block: int, stores=frozenset()) -> list[tuple[int, int]]:
+    """Consecutive cell ranges ``[start, stop)`` that run as one task.
+
+    Without a backend axis: ``per_block`` cells each (``i // per_block``). With one, a block
+    also ends where the backend changes, and a cell whose backend label is in ``stores`` (an
+    instance or factory, not a named backend) is a block of its own: such a cell builds its
+    own model. Depends only on the grid, never on which cells are still to run."""
+    out: list[tuple[int, int]] = []
+    start = 0
+    for i in range(1, len(cells) + 1):
+        alone = cells[i - 1].get("backend") in stores
+        if i == len(cells) or alone or i - start == per_block or cells[i].get("backend") != cells[start].get("backend"):
+            out.append((start, i))
+            start = i
+    return out
+
+
 def _run_block(task) -> tuple[list[dict], BaseException | None]:
     """Run a block of cells as one stacked batch; records for the cells in ``emit``.
 
     Returns the records and, if a cell's ``measure`` raised, that error (after the records of
     the cells before it, so that a stopped sweep keeps what it finished)."""
     block, emit, spec, observe = task
+    label = block[0][1].get("backend")
+    if label is not None and not isinstance(spec.backends[label], str):
+        return _run_store_cell(block[0], spec, observe)
     records: list[dict] = []
     with _single_thread():  # one thread in every executor: identical floating-point results
         t0 = time.perf_counter()
-        base = _model_for(spec, {})
+        base = _model_for(spec, {} if label is None else {"backend": spec.backends[label]})
         trajs = [None] * len(block)
         if observe:
             x0 = base.initial_states(spec.noise, spec.seed)
-            trajs = base.run_cells([params for _, params in block], x0, spec.steps, cues=np.arange(base.n_memories))
+            numeric = [{k: v for k, v in params.items() if k != "backend"} for _, params in block]
+            trajs = base.run_cells(numeric, x0, spec.steps, cues=np.arange(base.n_memories))
         share = (time.perf_counter() - t0) / len(block)
         # the patterns as centred unit rows, once per block: each cell's cues index them
         cue_rows = _normalise_rows(torch.as_tensor(spec.graph.patterns).T, center=True) if observe else None
@@ -642,7 +710,8 @@ def _run_block(task) -> tuple[list[dict], BaseException | None]:
                 a, h = params.get("a", base.a), params.get("h", base.h)
                 record = {"cell": cell, **params, "predicted": str(predicted_at(base, a, h))}
                 record.update(_observed(traj, spec, cue_rows, classify_mode) if observe else _unobserved())
-                extra = _measured(spec.measure(_model_for(spec, params), traj), cell) if spec.measure else {}
+                own = params if label is None else {**params, "backend": spec.backends[label]}
+                extra = _measured(spec.measure(_model_for(spec, own), traj), cell) if spec.measure else {}
             except BaseException as exc:  # noqa: B036 - handed back with the records before it
                 return records, exc
             record["wall_time"] = share + time.perf_counter() - t1
@@ -651,9 +720,38 @@ def _run_block(task) -> tuple[list[dict], BaseException | None]:
     return records, None
 
 
+def _run_store_cell(item, spec: _Spec, observe: bool) -> tuple[list[dict], BaseException | None]:
+    """One cell on its own store (a fresh copy or a factory's new store): its own model and run."""
+    from .dynamics import CDAM
+
+    cell, params = item
+    numeric = {k: v for k, v in params.items() if k != "backend"}
+    with _single_thread():
+        t0 = time.perf_counter()
+        try:
+            store = fresh_store(spec.backends[params["backend"]])
+            model = CDAM(spec.graph, **{**spec.model, **numeric, "backend": store})
+            record = {"cell": cell, **params}
+            record["predicted"] = str(predicted_at(model, model.a, model.h)) if has_slot_theory(model) else None
+            traj = None
+            if observe:
+                traj = model.all_starts(spec.steps, spec.noise, spec.seed)
+                cue_rows = _normalise_rows(torch.as_tensor(model.graph.patterns).T, center=True)
+                record.update(_observed(traj, spec, cue_rows, classify_mode))
+            else:
+                record.update(_unobserved())
+            extra = _measured(spec.measure(model, traj), cell) if spec.measure else {}
+        except BaseException as exc:  # noqa: B036 - handed back, as a block hands back its error
+            return [], exc
+        record["wall_time"] = time.perf_counter() - t0
+        record.update(extra)
+    return [record], None
+
+
 def _observed(traj, spec, cue_rows, classify_mode) -> dict:
     # rows centred and scaled to unit norm (constant rows -> 0), as the overlaps use them
-    Z = _normalise_rows(traj.final.to(torch.float64), center=True)
+    # detached: a store with trainable weights (an MHN layer's projections) hands back graph-tracked states
+    Z = _normalise_rows(traj.final.detach().to(torch.float64), center=True)
     cue = cue_rows[traj.cues]
     B = Z.shape[0]
     total = Z.sum(dim=0)
@@ -678,7 +776,7 @@ def _measured(out, cell: int) -> dict:
     for k, v in out.items():
         if not isinstance(k, str):
             raise ParameterError(f"measure returned a non-str key {k!r}; record names must be str")
-        if k in RECORD_FIELDS or k in GRID_PARAMETERS:
+        if k in RECORD_FIELDS or k in GRID_AXES:
             raise ParameterError(f"measure returned {k!r}, a name the sweep records itself; rename it")
         if isinstance(v, (np.generic, torch.Tensor)) and np.ndim(v) == 0:
             v = v.item()
@@ -700,8 +798,11 @@ def _check_grid(grid) -> dict[str, tuple[float, ...]]:
         )
     out = {}
     for name, values in grid.items():
+        if name == "backend":  # labels and stores: cdam._sweep_backends.backend_axis
+            out[name] = values
+            continue
         if name not in GRID_PARAMETERS:
-            raise ParameterError(f"unknown grid parameter {name!r}; a grid may vary {', '.join(GRID_PARAMETERS)}")
+            raise ParameterError(f"unknown grid parameter {name!r}; a grid may vary {', '.join(GRID_AXES)}")
         if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
             raise ParameterError(f"grid[{name!r}] must be a sequence of numbers, got {values!r}")
         # + 0.0: -0.0 and 0.0 are one cell
@@ -765,7 +866,7 @@ def _fingerprint(config: dict) -> str:
 
 def _grid_from_config(config, path) -> dict:
     try:
-        return {str(k): tuple(float(x) for x in v) for k, v in config["grid"]}
+        return {str(k): tuple(str(x) if k == "backend" else float(x) for x in v) for k, v in config["grid"]}
     except (TypeError, ValueError, KeyError) as exc:
         raise FileFormatError(f"{path} has a corrupted sweep header (grid): {exc}") from None
 
@@ -869,7 +970,10 @@ def _check_same_sweep(found: dict, header: dict, path) -> None:
     ):
         return
     old, new = found.get("config", {}), header["config"]
-    names = {"graph": "the graph (patterns or edges)", "grid": "the grid", "model": "the model parameters"}
+    names = {
+        "graph": "the graph (patterns or edges)", "grid": "the grid", "model": "the model parameters",
+        "backends": "a backend (its store's class or state)",
+    }
     diffs = [
         f"{names[k]} changed" if k in names else f"{k} is {old.get(k)!r} in the file, {new[k]!r} now"
         for k in new

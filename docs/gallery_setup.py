@@ -21,6 +21,7 @@ OUTPUT = Path(__file__).resolve().parent / "_build" / "gallery-output"
 #: runs in a few minutes on 2 cores; each script's docstring gives the full-size command.
 #: ``{out}`` is replaced by the script's own output folder.
 ARGS = {
+    "backend_phase_diagrams": ["--out", "{out}"],  # the full coarse grid: about 40 s on one core
     "case_sequence": ["--seeds", "1", "--batches", "500", "--workers", "1", "--outdir", "{out}"],
     "digits_retrieval": ["--seeds", "2", "--out", "{out}"],
     "family_tree": ["--out", "{out}/family_tree.png"],

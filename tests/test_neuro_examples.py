@@ -147,6 +147,29 @@ def test_video_example_on_a_folder_of_frames(tmp_path, capsys):
     _check_png(result["figures"][0])
 
 
+# ---------------------------------------------------------------------- storage backends' phase diagrams
+def test_backend_phase_diagrams_example_reduced(tmp_path, capsys):
+    # one cell, (a, h) = (1, 0), at the full example's size (30-cycle, n = 1000, 2000 hidden units).
+    # Measured there: slots and K-winner k = 1 auto-associate, K-winner k = 50 is a recall failure
+    # (its overlapping ensembles misread the cues: auto 0.70 of runs), the projection-free MHN
+    # layer reads exactly like the slot store, the untrained random projections fall quiescent.
+    result = _main("backend_phase_diagrams.py")(["--a", "1", "--h", "0", "--k", "1", "50", "--profile", "1,0",
+                                                 "--out", str(tmp_path)])  # fmt: skip
+    out = capsys.readouterr().out
+    assert "Q quiescent, F recall failure" in out and "range of recall" in out
+    _check_png(result["figure"])
+    modes = {label: m[0, 0] for label, m in result["modes"].items()}
+    assert modes == {
+        "slots": "auto", "K-winner k=1": "auto", "K-winner k=50": "recall_failure",
+        "MHN layer, no projections": "auto", "MHN layer, random projections": "quiescent",
+    }  # fmt: skip
+    slots, mhn = result["profiles"]["slots", (1.0, 0.0)], result["profiles"]["MHN layer, no projections", (1.0, 0.0)]
+    np.testing.assert_allclose(mhn.mean, slots.mean, atol=1e-6)
+    # auto-association keeps the cues' own (nearly uncorrelated) patterns: no range of recall
+    assert abs(slots.at(1)) < 0.1
+    assert result["sweep"].to_numpy("predicted")[0].tolist() == [["auto"]]
+
+
 # ---------------------------------------------------------------------- full size (slow)
 @pytest.mark.slow
 def test_video_result_across_pixel_seeds():

@@ -202,3 +202,28 @@ def test_csr_rows_helpers():
     assert torch.equal(_csr.take_rows(x, torch.tensor([True, False, False, True])).to_dense(), d[[0, 3]])
     assert torch.equal(_csr.cat_rows([x, _csr.take_rows(x, slice(1, 2))]).to_dense(), torch.cat([d, d[1:2]]))
     assert torch.equal(_csr.divided(x, 2.0).to_dense(), d / 2)
+
+
+def test_a_store_that_accepts_factored_values_never_gets_the_value_matrix():
+    # a million-memory store must hold the patterns once: the factors of Q, not Q
+    from cdam.couplings import FactoredValues
+
+    g = _graph(60, 40, seed=3)
+    runs = {}
+    for values in ("dense", "factored"):
+        model = _sparse_model(g, 6, h=0.5, a=0.5, dtype=torch.float64, values=values)
+        assert isinstance(model.backend.values, FactoredValues) is (values == "factored")
+        assert "Q" not in vars(model.couplings) or values == "dense"  # the cached Q was never built
+        runs[values] = model.all_starts(steps=12, seed=1, record_overlaps=True)
+    assert torch.allclose(runs["factored"].final, runs["dense"].final, rtol=0, atol=1e-12)
+    assert torch.allclose(runs["factored"].overlaps, runs["dense"].overlaps, rtol=0, atol=1e-12)
+
+
+def test_factored_values_for_a_store_that_cannot_take_them_is_refused():
+    from cdam.backends import KWinnerMHN
+
+    g = _graph(20, 50)
+    with pytest.raises(ParameterError, match="does not take factored values"):
+        cdam.CDAM(g, backend=KWinnerMHN(50, 100, k=5, seed=0), values="factored")
+    # auto keeps giving such a store the matrix it needs
+    assert cdam.CDAM(g, backend=KWinnerMHN(50, 100, k=5, seed=0)).backend.n_stored == 20

@@ -133,14 +133,12 @@ def test_interrupted_sweep_resumes_with_only_the_missing_cells(graph, reference,
     assert (again.resumed, again.computed, probe.calls) == (9, 0, 0)
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
-def test_killed_command_resumes_to_identical_results(tmp_path):
-    out = tmp_path / "killed.jsonl"
-    args = ["sweep", "cycle:12", "--n", "200", "--a", "-2,-1,0,0.5,1,1.5", "--h", "0,1,2,3,4",
-            "--steps", "100", "--workers", "1", "--out", str(out)]  # fmt: skip
+def killed_after_three_cells(argv, out, total) -> int:
+    """Start ``python argv...`` (a sweep writing to ``out``), SIGKILL it once it has saved 3
+    cells, and return how many cells the file holds (checked to be short of ``total``)."""
     root = str(Path(cdam.__file__).parents[1])  # this checkout, installed or not
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
-    proc = subprocess.Popen([sys.executable, "-m", "cdam", *args], env=env, cwd=tmp_path,
+    proc = subprocess.Popen([sys.executable, *argv], env=env, cwd=out.parent,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
@@ -150,7 +148,16 @@ def test_killed_command_resumes_to_identical_results(tmp_path):
     proc.send_signal(signal.SIGKILL)
     _, err = proc.communicate()
     finished = out.read_bytes().count(b"\n") - 1 if out.exists() else -1
-    assert 3 <= finished < 30, f"the sweep was not killed mid-way: {err.decode()[-2000:]}"
+    assert 3 <= finished < total, f"the sweep was not killed mid-way: {err.decode()[-2000:]}"
+    return finished
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_killed_command_resumes_to_identical_results(tmp_path):
+    out = tmp_path / "killed.jsonl"
+    args = ["sweep", "cycle:12", "--n", "200", "--a", "-2,-1,0,0.5,1,1.5", "--h", "0,1,2,3,4",
+            "--steps", "100", "--workers", "1", "--out", str(out)]  # fmt: skip
+    finished = killed_after_three_cells(["-m", "cdam", *args], out, 30)
 
     res = CliRunner().invoke(main, args)
     assert res.exit_code == 0, res.output
@@ -447,3 +454,162 @@ def test_cells_per_task_does_not_change_a_record(graph, reference):
     # a cell computes the same bits alone or stacked with the others (one thread per task)
     assert run(graph, cells_per_task=1).same_results(reference)
     assert run(graph, cells_per_task=4).same_results(reference)
+
+
+# ---------------------------------------------------------------------- the backend axis
+def kwinner_store():
+    """A module-level factory: picklable for worker processes, labelled by its qualified name."""
+    from cdam.backends import KWinnerMHN
+
+    return KWinnerMHN(200, 400, k=10, seed=0)
+
+
+def backend_grid():
+    from cdam.backends import MHNAttention
+
+    # a name, a factory and an empty instance, named by a mapping
+    return {"backend": {"slots": "dense", "kwinner k=10": kwinner_store, "mhn": MHNAttention(200, projections=False)},
+            "h": [0.0, 3.0], "a": [-2.0, 1.0]}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def backend_reference(graph):
+    return run(graph, grid=backend_grid(), measure=None)
+
+
+def test_backend_axis_records(graph, backend_reference):
+    res = backend_reference
+    assert res.shape == (3, 2, 2) and res.grid["backend"] == ("slots", "kwinner k=10", "mhn")
+    assert res.to_numpy("backend")[:, 0, 0].tolist() == ["slots", "kwinner k=10", "mhn"]
+    # the slot cells are the plain sweep's cells, the others have no prediction
+    plain = run(graph, grid={"h": [0.0, 3.0], "a": [-2.0, 1.0]}, measure=None)
+    keep = lambda r: {k: v for k, v in r.items() if k not in ("wall_time", "cell", "backend")}  # noqa: E731
+    assert [keep(r) for r in res.records[:4]] == [keep(r) for r in plain.records]
+    assert res.to_numpy("predicted")[1:].ravel().tolist() == [None] * 8
+    assert res.agreement == plain.agreement == 1.0  # judged on the cells with a prediction
+    # each store cell observes what phase_diagram observes on that store
+    d = cdam.phase_diagram(graph, [-2.0, 1.0], [0.0, 3.0], backend=kwinner_store, steps=STEPS)
+    assert res.to_numpy("observed")[1].tolist() == [[str(m) for m in row] for row in d.observed]
+    # the projection-free MHN layer reads like the slot store
+    assert res.to_numpy("observed")[2].tolist() == res.to_numpy("observed")[0].tolist()
+    assert res.config["backends"]["slots"] == {"name": "dense"}
+    assert res.config["backends"]["kwinner k=10"]["type"] == "cdam.backends.kwinner.KWinnerMHN"
+
+
+def test_backend_axis_labels_without_a_mapping(graph):
+    from cdam.backends import KWinnerMHN
+
+    res = run(graph, grid={"backend": ["dense", kwinner_store, KWinnerMHN(200, 400, k=1)], "a": [1.0]}, measure=None)
+    assert res.grid["backend"] == (
+        "dense", f"{kwinner_store.__module__}.kwinner_store",
+        "KWinnerMHN(n_visible=200, n_hidden=400, k=1, fan_in=1.0, lr=1.0, connections=80000)",
+    )  # fmt: skip
+
+
+def test_backend_axis_workers_equal_serial(graph, backend_reference):
+    assert run(graph, grid=backend_grid(), measure=None, workers=2).same_results(backend_reference)
+
+
+def test_backend_axis_interrupted_resumes_identically(graph, backend_reference, tmp_path):
+    out = tmp_path / "backends.jsonl"
+    with pytest.raises(KeyboardInterrupt):
+        run(graph, out, grid=backend_grid(), measure=Probe(fail_after=6))
+    header = json.loads(lines(out)[0])
+    assert header["version"] == 2 and len(lines(out)) == 1 + 6 + 1
+    probe = Probe()
+    res = run(graph, out, grid=backend_grid(), measure=probe)
+    assert (res.resumed, res.computed, probe.calls) == (6, 6, 6)
+    reference = run(graph, grid=backend_grid())  # with the Probe's fields
+    assert res.same_results(reference) and SweepResult.load(out).same_results(reference)
+    assert SweepResult.load(out).grid == backend_reference.grid
+    # the same label on a store that computes other results is another sweep
+    from cdam.backends import KWinnerMHN
+
+    other = backend_grid()
+    other["backend"]["kwinner k=10"] = KWinnerMHN(200, 400, k=10, seed=1)
+    with pytest.raises(ParameterError, match=r"different sweep \(a backend \(its store's class or state\) changed"):
+        run(graph, out, grid=other)
+
+
+_BACKEND_LINES: dict = {}
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_finished_subset_of_a_backend_sweep_resumes(graph, backend_reference, data):
+    if not _BACKEND_LINES:
+        with tempfile.TemporaryDirectory() as folder:
+            out = Path(folder) / "sweep.jsonl"
+            run(graph, out, grid=backend_grid(), measure=None)
+            header, *records = out.read_bytes().split(b"\n")[:-1]
+        records.sort(key=lambda r: json.loads(r)["cell"])
+        _BACKEND_LINES["lines"] = [line + b"\n" for line in [header, *records]]
+    lines_ = _BACKEND_LINES["lines"]
+    done = data.draw(st.lists(st.integers(0, 11), unique=True), label="finished cells, in finishing order")
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "sweep.jsonl"
+        out.write_bytes(b"".join([lines_[0], *(lines_[1 + i] for i in done), b'{"cell": 3, "ba']))
+        res = run(graph, out, grid=backend_grid(), measure=None)
+        assert (res.resumed, res.computed) == (len(done), 12 - len(done))
+        assert res.same_results(backend_reference) and SweepResult.load(out).same_results(backend_reference)
+
+
+def test_numeric_grids_still_write_version_1(graph, tmp_path):
+    out = tmp_path / "v1.jsonl"
+    run(graph, out, grid={"a": [1.0]})
+    header = json.loads(lines(out)[0])
+    assert header["version"] == 1 and "backends" not in header["config"]
+
+
+_KILLED_SWEEP = """
+import sys, numpy as np, networkx as nx, cdam
+sys.path.insert(0, sys.argv[2])
+from test_sweeps import kwinner_store
+g = cdam.MemoryGraph.from_networkx(nx.cycle_graph(12), np.random.default_rng(0).random((200, 12)))
+grid = {"backend": {"slots": "dense", "kw": kwinner_store}, "h": [0.0, 1.0, 2.0, 3.0], "a": [-2.0, -1.0, 0.0, 1.0]}
+cdam.sweep(g, grid, steps=100, workers=1, progress=False, out=sys.argv[1], cells_per_task=1)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_backend_axis_killed_resumes_to_identical_results(graph, tmp_path):
+    out = tmp_path / "killed.jsonl"
+    script = tmp_path / "killed_sweep.py"
+    script.write_text(_KILLED_SWEEP)
+    finished = killed_after_three_cells([str(script), str(out), str(Path(__file__).parent)], out, 32)
+    grid = {"backend": {"slots": "dense", "kw": kwinner_store}, "h": [0.0, 1.0, 2.0, 3.0], "a": [-2.0, -1.0, 0.0, 1.0]}
+    kw = {"steps": 100, "workers": 1, "progress": False, "cells_per_task": 1}
+    res = cdam.sweep(graph, grid, out=out, **kw)
+    assert (res.resumed, res.computed) == (finished, 32 - finished)
+    assert res.same_results(cdam.sweep(graph, grid, **kw))
+
+
+@pytest.mark.parametrize(
+    "backends, kwargs, fragment",
+    [
+        ([3], {}, r"grid\['backend'\] holds 3; give 'dense', an empty StorageBackend"),
+        (["sparse"], {}, "unknown backend 'sparse'"),
+        ("dense", {}, "must be a list"),
+        ([], {}, r"grid\['backend'\] is empty"),
+        (["dense", "dense"], {}, "labelled alike"),
+        ([lambda: kwinner_store()], {}, "name it with a mapping"),
+        ({"kw": lambda: kwinner_store()}, {"workers": 2}, "cannot be sent to worker processes"),
+        ({1: "dense"}, {}, "non-empty str keys"),
+        ({"kw": lambda: 3}, {}, "returned int, not a StorageBackend"),
+        ({"kw": dict}, {}, "returned dict, not a StorageBackend"),
+        ({"kw": __import__("cdam.backends.kwinner").backends.kwinner.KWinnerMHN}, {}, "without arguments"),
+        (["dense"], {"backend": "dense"}, "both fixed"),
+    ],
+)
+def test_bad_backend_values(graph, backends, kwargs, fragment):
+    with pytest.raises(ParameterError, match=fragment):
+        cdam.sweep(graph, {"backend": backends, "a": [1.0]}, **{"workers": 1, "progress": False, **kwargs})
+
+
+def test_a_filled_store_and_a_fixed_instance_are_refused(graph):
+    store = kwinner_store()
+    cdam.CDAM(graph, backend=store)
+    with pytest.raises(ParameterError, match="already holds 12 associations"):
+        run(graph, grid={"backend": [store], "a": [1.0]})
+    with pytest.raises(ParameterError, match=r"grid\['backend'\] = \[store\]"):
+        run(graph, grid={"a": [1.0]}, backend=kwinner_store())

@@ -26,6 +26,11 @@ How the model reads a backend, with no special case for any class:
   passed each run's ``index`` of the last step's read (at the first read, each run's cue as a
   (B, 1) column when the run knows it, else None): the memories attended last step, from
   which a graph-seeded store finds its candidates. The loop reads the signature once per run.
+- **Factored values.** A store whose :meth:`StorageBackend.store` can take the values as a
+  :class:`~cdam.couplings.FactoredValues` (their factors, never the (p, n) matrix) says so
+  with ``accepts_factored_values = True``; the model then gives it the factors wherever the
+  slot store would use them (``CDAM(values=...)``), so a million-memory store holds the
+  patterns once, not the patterns and ``Q``.
 """
 
 from __future__ import annotations
@@ -72,6 +77,9 @@ class StorageBackend(ABC):
     Subclasses implement :meth:`store` (write associations) and :meth:`retrieve`
     (read them for a batch of queries at inverse temperature ``beta``).
     """
+
+    #: ``store`` may be given a :class:`~cdam.couplings.FactoredValues` as ``values``
+    accepts_factored_values: bool = False
 
     @abstractmethod
     def store(self, keys: torch.Tensor, values: torch.Tensor) -> None:

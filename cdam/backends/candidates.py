@@ -181,6 +181,8 @@ class CandidateSlots(StorageBackend):
     ``CandidateSlots(k=16, index="hnsw")`` as the ``backend=`` of :class:`cdam.CDAM`.
     """
 
+    accepts_factored_values = True  # values may be a FactoredValues (read from the factors)
+
     def __init__(
         self,
         keys: torch.Tensor | None = None,

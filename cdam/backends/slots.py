@@ -91,6 +91,8 @@ class DenseSlots(StorageBackend):
     0.2689
     """
 
+    accepts_factored_values = True  # values may be a FactoredValues (read from the factors)
+
     def __init__(
         self,
         keys: torch.Tensor | None = None,

@@ -28,7 +28,7 @@ class Level:
         (node order of ``G``). None for the default method, which never forms it.
     nvi : float
         Mean normalised variation of information between the partitions of the pattern
-        draws (``"consensus"``) or of the Louvain tries (``"markov"``) at this scale (0: all
+        draws (``"consensus"``) or of the Leiden tries (``"markov"``) at this scale (0: all
         gave the same partition; NaN with one).
     nvi_coarser : float
         NVI between this partition and the next coarser level's (NaN for the coarsest).

@@ -51,7 +51,7 @@ METHOD_OPTIONS = MappingProxyType({
 })
 
 _WHAT_IT_DOES = {
-    "markov": "method='markov' simulates nothing: it reads the linearised walk through Louvain tries",
+    "markov": "method='markov' simulates nothing: it reads the linearised walk through Leiden tries",
     "consensus": "method='consensus' runs its own all-starts loop over pattern draws",
     "paper": "method='paper' runs cdam.CDAM once and reads the correlations by average linkage",
 }
@@ -85,7 +85,7 @@ def checked_method(method: str, options) -> str:
     Traceback (most recent call last):
     ...
     cdam.errors.ParameterError: draws belongs to method='consensus', not method='markov' (method='markov' \
-simulates nothing: it reads the linearised walk through Louvain tries); pass method='consensus', or drop draws
+simulates nothing: it reads the linearised walk through Leiden tries); pass method='consensus', or drop draws
     """
     method = check.choice("method", method, METHODS)
     refused = [_refusal(name, method) for name in sorted(options) if name not in METHOD_OPTIONS[method]]
@@ -112,12 +112,14 @@ def multiscale(
     random walk :math:`T = (sI + tD^{-1}A)/(s + t)`, :math:`s = 1 - \eta + \eta a`,
     :math:`t = \eta h`, and its Markov stability is, up to constants, the modularity at
     resolution :math:`\gamma = (s + t)/t` (:mod:`cdam.communities._markov`; nothing is
-    simulated). At every scale ``tries`` Louvain optimisations of :math:`Q_\gamma` give the
-    level's ``nvi`` (their mean pairwise NVI) and, through a consensus at the same
-    :math:`\gamma`, its partition. The scan runs over ``resolutions`` (by default
+    simulated). At every scale ``tries`` optimisations of :math:`Q_\gamma` (igraph's Leiden)
+    give the level's ``nvi`` (their mean pairwise NVI) and, the best of them by
+    :math:`Q_\gamma` (or with ``rounds`` > 0 their consensus at the same :math:`\gamma`), its
+    partition; a scale whose first two tries give one partition stops there (``nvi`` 0).
+    The scan runs over ``resolutions`` (by default
     :data:`cdam.communities.MARKOV_RESOLUTIONS`, 4 down to 0.5) or over ``a_values`` (and
-    ``h_values``), with ``eta`` 0.4 unless given. Its cost is about 14 Louvain runs per
-    scale, linear in the edges.
+    ``h_values``), with ``eta`` 0.4 unless given. Its cost is at most ``tries`` Leiden runs
+    per scale on one igraph graph built once, linear in the edges.
 
     For ``method="consensus"`` and ``method="paper"`` each node gets a random U[0,1)
     pattern of ``n_neurons``; every node cues one run (all-starts, ``sym`` normalisation,
@@ -190,9 +192,11 @@ def multiscale(
             The scales as modularity resolutions :math:`\gamma > 0` instead of a values
             (:math:`h = 1/(\eta\gamma)`, :math:`a = 1 - h`).
         tries : int, default 8
-            Louvain optimisations per scale (their spread is ``Level.nvi``).
-        rounds : int, default 2
-            The most consensus rounds.
+            Leiden optimisations per scale (their spread is ``Level.nvi``); fewer where
+            the first tries agree.
+        rounds : int, default 0
+            The most consensus rounds; 0: the level's partition is the try of highest
+            :math:`Q_\gamma`.
         eta : float, default 0.4
             The step size of the walk.
 

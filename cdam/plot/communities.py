@@ -118,7 +118,7 @@ def plot_community_scan(levels, chosen=None, path=None):
     axes[0].plot(x, [lvl.n_communities for lvl in pick], "o-")
     axes[0].set_yscale("log")
     axes[0].set_ylabel("groups")
-    spread = "between Louvain tries" if by_resolution else "between pattern draws"
+    spread = "between Leiden tries" if by_resolution else "between pattern draws"
     axes[1].plot(x, [lvl.nvi for lvl in pick], "o-", label=spread)
     axes[1].plot(x, [lvl.nvi_coarser for lvl in pick], "s--", label="to the next coarser level")
     axes[1].plot(x, [score[i] for i in order], "^:", label="instability (the selection's score)")

@@ -57,7 +57,7 @@ def test_the_default_method_refuses_draws_with_what_to_do():
         multiscale(TINY, draws=3)
     assert str(err.value) == (
         "draws belongs to method='consensus', not method='markov' (method='markov' simulates nothing: it reads the "
-        "linearised walk through Louvain tries); pass method='consensus', or drop draws")
+        "linearised walk through Leiden tries); pass method='consensus', or drop draws")
     with pytest.raises(cdam.ParameterError, match="draws belongs to method='consensus'"):
         extract(TINY, draws=3)
     # several at once: each is named

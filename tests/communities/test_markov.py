@@ -133,3 +133,63 @@ def test_planted_partition_at_least_louvain(seed):
     louvain = adjusted_rand_index(nx.community.louvain_communities(P, seed=0), truth, list(P))
     assert ours >= 0.9
     assert ours >= louvain - 1e-9
+
+
+# --------------------------------------------------------------------- the scan's shortcuts
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 3), min_size=6, max_size=6), min_size=2, max_size=5))
+def test_mean_pairwise_nvi_is_the_mean_of_the_pairs(rows):
+    from itertools import combinations
+
+    from cdam.communities._markov import mean_pairwise_nvi
+    from cdam.partitions import normalized_variation_of_information
+
+    parts = [np.array(r) for r in rows]
+    pairs = [normalized_variation_of_information(x, y) for x, y in combinations(parts, 2)]
+    assert mean_pairwise_nvi(parts) == float(np.mean(pairs))  # the same numbers, not merely close
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 4), min_size=1, max_size=12), st.permutations(range(5)))
+def test_same_partition_ignores_label_names(labels, names):
+    from cdam.communities._louvain import same_partition
+
+    x = np.array(labels)
+    assert same_partition(x, np.array(names)[x])  # a renaming groups alike
+    if len(set(labels)) < len(labels):  # split one group in two: no longer alike
+        y = x.copy()
+        i = int(np.flatnonzero(np.bincount(x)[x] > 1)[0])
+        y[i] = 99
+        assert not same_partition(x, y)
+
+
+def test_a_scale_whose_first_tries_agree_stops_there(monkeypatch):
+    import cdam.communities._markov as markov
+
+    calls = []
+    run = markov.optimised_labels
+
+    def counted(g, weights, seeds, *args):
+        calls.append(len(seeds))
+        return run(g, weights, seeds, *args)
+
+    monkeypatch.setattr(markov, "optimised_labels", counted)
+    G = nx.connected_caveman_graph(3, 5)
+    (lvl,) = multiscale(G, seed=0, resolutions=[1.0])  # three cliques: every try finds them
+    assert sum(calls) == markov.AGREEING_TRIES == 2 and lvl.nvi == 0.0 and lvl.n_communities == 3
+    calls.clear()
+    K = cdam.datasets.karate_graph()
+    (lvl,) = multiscale(K, seed=0, resolutions=[4.0])  # fine scale of karate: the tries differ
+    assert sum(calls) == 8 and lvl.nvi > 0
+
+
+def test_rounds_chooses_the_best_try_or_the_consensus():
+    K = cdam.datasets.karate_graph()
+    for gamma in (2.0, 1.0):
+        (best,) = multiscale(K, seed=0, resolutions=[gamma])  # rounds=0: the try of highest Q_gamma
+        (first,) = multiscale(K, seed=0, resolutions=[gamma], tries=1)  # the first of the same tries
+        assert modularity(K, best.partition, resolution=gamma) >= modularity(K, first.partition, resolution=gamma)
+        (consensus,) = multiscale(K, seed=0, resolutions=[gamma], rounds=2)
+        assert consensus.nvi == best.nvi  # the same tries, combined another way
+    with pytest.raises(cdam.ParameterError, match="rounds must be >= 0"):
+        multiscale(K, rounds=-1)
