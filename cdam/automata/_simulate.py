@@ -16,6 +16,7 @@ import torch
 from ..dynamics import Recorder
 from ..errors import AmbiguousStateError, AutomatonError, MisrecallError, NotSettledError, UndefinedTransition
 from ..overlap import OverlapOperator
+from ._candidates import BLOCK_ELEMENTS, CandidateGraph, settle_over_candidates
 
 __all__ = ["AutomatonTrace"]
 
@@ -106,29 +107,41 @@ class _Runner:
     def _settle(self, x: torch.Tensor, record=None, *, cues, tol=None, max_steps=None):
         """Update each row until it moves by at most ``tol``; settled rows are frozen.
 
-        The model's one run loop does it (``freeze=True``); ``record`` (a list) receives the
-        decoder's correlations of the whole batch after every update. ``cues`` (B,): each
-        run's memory, :math:`(q, s)` or the state, which seeds the sparse reads' candidates.
-        A run whose sparse reads left out more than ``max_discarded`` softmax mass is run
-        again with dense reads, from the same start (counted in ``_fallbacks``)."""
+        Sparse reads: :func:`settle_over_candidates`, each run over the fixed candidates of
+        its cue in the transition graph; dense reads: the model's one run loop
+        (``freeze=True``). ``record`` (a list) receives the decoder's correlations of the whole
+        batch after every update. ``cues`` (B,): each run's memory, :math:`(q, s)` or the
+        state. A run whose sparse reads left out more than ``max_discarded`` softmax mass
+        (estimated) is run again with dense reads, from the same start (counted in
+        ``_fallbacks``)."""
         tol = self.tol if tol is None else tol
         max_steps = self.max_steps if max_steps is None else max_steps
         cues_np = cues.cpu().numpy()
-        start = x.clone() if self.reads == "sparse" else x
-        sink: list | None = None if record is None else []
-        recorders = [] if sink is None else [_DecodedStates(self._decoder, sink)]
-        traj = self.model.run(x, max_steps, tol=tol, freeze=True, engine="direct", recorders=recorders, cues=cues_np)
         dev = x.device
-        final, steps, settled = traj.final.to(dev), traj.run_steps.to(dev), traj.settled.to(dev)
-        d = traj.topk_discarded
-        redo = None if self.reads == "dense" or d is None else (d > self.max_discarded).to(dev)
+        sink: list | None = None if record is None else []
+        if self.reads == "dense":
+            recorders = [] if sink is None else [_DecodedStates(self._decoder, sink)]
+            traj = self.model.run(x, max_steps, tol=tol, freeze=True, engine="direct", recorders=recorders,
+                                  cues=cues_np)
+            final, steps, settled = traj.final.to(dev), traj.run_steps.to(dev), traj.settled.to(dev)
+            redo = None
+        else:
+            store = self.model.backend
+            r = settle_over_candidates(
+                x, cues.to(dev), self._candidate_graph, store.keys, beta=self.beta, eta=self.eta,
+                mean_coef=self.mean_coef, xbar=self.model.couplings.xbar, tol=tol, max_steps=max_steps,
+                record=sink, decoder=self._decoder,
+            )
+            final, steps, settled = r.final, r.steps, r.settled
+            redo = r.discarded > self.max_discarded
         if redo is not None and bool(redo.any()):
             rows = redo.nonzero().squeeze(1) if sink is None else torch.arange(x.shape[0], device=dev)
             self._fallbacks += int(rows.numel())
+            recorders = []
             if sink is not None:  # a recorded run is one word: re-record it whole
                 sink = []
                 recorders = [_DecodedStates(self._decoder, sink)]
-            again = self.dense_model.run(start[rows], max_steps, tol=tol, freeze=True, engine="direct",
+            again = self.dense_model.run(x[rows], max_steps, tol=tol, freeze=True, engine="direct",
                                          recorders=recorders, cues=cues_np[rows.cpu().numpy()])
             final[rows], steps[rows], settled[rows] = again.final.to(dev), again.run_steps.to(dev), \
                 again.settled.to(dev)
@@ -140,8 +153,24 @@ class _Runner:
         """The attention (B,) that the first read of ``x`` (B, n) puts on ``memory`` (B,)."""
         if self.reads == "dense":
             return self.model.attention(x)[torch.arange(x.shape[0], device=x.device), memory]
-        r = self.model.backend.attend(x, self.beta, previous=memory[:, None])
-        return (r.weights * (r.index == memory[:, None])).sum(dim=1)
+        cand, bad = self._candidate_graph.candidates(memory)
+        keys, out = self.model.backend.keys, x.new_empty(x.shape[0])
+        rows = max(1, BLOCK_ELEMENTS // (cand.shape[1] * x.shape[1]))
+        block = keys.new_empty(min(rows, x.shape[0]) * cand.shape[1], x.shape[1])
+        for lo in range(0, x.shape[0], rows):  # the gathered keys (rows, c, n) stay small
+            c, b = cand[lo : lo + rows], bad[lo : lo + rows]
+            K = torch.index_select(keys, 0, c.reshape(-1), out=block[: c.numel()]).view(*c.shape, -1)
+            s = torch.bmm(x[lo : lo + rows].unsqueeze(1), K.transpose(1, 2)).squeeze(1).masked_fill(b, float("-inf"))
+            out[lo : lo + rows] = (torch.softmax(s * self.beta, dim=1) * (c == memory[lo : lo + rows, None])).sum(dim=1)
+        return out
+
+    @property
+    def _candidate_graph(self) -> CandidateGraph:
+        """Each memory's state and successor in the transition graph (built once, on first use)."""
+        g = getattr(self, "_graph_of_candidates", None)
+        if g is None:
+            g = self._graph_of_candidates = CandidateGraph(self._table, self._pair_memory)
+        return g
 
     def _decode(self, x: torch.Tensor):
         """Best-correlated state memory and the margin :math:`r_1 - \\max(r_2, 0)`."""

@@ -468,16 +468,19 @@ def test_sparse_reads_give_the_reference_and_the_dense_state_sequences(case):
 
 
 def test_sparse_reads_fall_back_to_dense_reads_and_count_them():
-    # parity has 6 memories and a sparse read attends 5 (A + 3): every read leaves mass out,
-    # so max_discarded=0 sends each settle of a word back through dense reads
+    # parity has 6 memories. A run's candidates are its cue and the own memories of its state
+    # and of its target (the state, its (q, a), their targets): a self-loop such as
+    # (even, 0) -> even scores 5 of the 6 (the other state's pair memories stay out), a
+    # state-changing step scores all 6. With max_discarded=0 every run that left a memory
+    # out, and only those, is re-run with dense reads.
     m = MemoryAutomaton(parity(), n_neurons=300, seed=0, max_discarded=0.0)
     assert m.run("0110") == ["even", "even", "odd", "even", "even"]
-    assert m.last_dense_fallbacks == 4  # one word, four symbols: four settles
+    assert m.last_dense_fallbacks == 2  # the two self-loops (even, 0); the two 1s read all 6
     assert m.run_many(["1", "11", ""]) == [["even", "odd"], ["even", "odd", "even"], ["even"]]
-    assert m.last_dense_fallbacks == 3  # positions 0 (two words) and 1 (one word)
-    # 2 attractor settles + 2 x 4 transition runs, all re-run
-    assert m.verification.dense_fallbacks == 2 + 8
-    assert m.trace("01").dense_fallbacks == 2
+    assert m.last_dense_fallbacks == 0  # only state-changing steps
+    # 2 attractor settles (a state cue scores its own 5) + the two self-loops x 2 starts
+    assert m.verification.dense_fallbacks == 2 + 4
+    assert m.trace("01").dense_fallbacks == 1
     # at n=1000 the left-out mass stays under the default max_discarded (1e-4): no re-runs
     strict = MemoryAutomaton(parity(), n_neurons=1000, seed=0)
     assert strict.run("0110") == ["even", "even", "odd", "even", "even"]
