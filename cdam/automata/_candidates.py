@@ -41,8 +41,8 @@ __all__ = ["CandidateGraph", "SettledRuns", "settle_over_candidates"]
 
 # key rows gathered at once by a single read, (rows, c, n): near 16 MiB in float32
 BLOCK_ELEMENTS = 1 << 22
-# a settle's chunk holds its runs' candidate keys, (rows, c, n): near 16 MiB in float32
-CHUNK_ELEMENTS = 1 << 22
+# a settle's chunk holds its runs' candidate keys, (rows, c, n): near 64 MiB in float32
+CHUNK_ELEMENTS = 1 << 24
 # neurons whose move each run watches in coefficient space (the largest movers last checked)
 WATCHED = 16
 

@@ -106,11 +106,13 @@ class MemoryAutomaton(_Runner):
         Turning it off keeps the run-time checks but loses the guarantee. Verification runs
         through the same reads as the runs (``reads``), so it proves what the runs do.
     reads : {"sparse", "dense"}
-        ``"sparse"`` (default): each update scores only the memories near the current one in
-        the transition graph (:class:`~cdam.backends.CandidateSlots` seeded by the run's
-        memory :math:`(q, s)`, see the module docstring), :math:`O(k\,w\,n)` per update
-        instead of :math:`O(p\,n)`. ``"dense"``: every update reads every memory (the
-        oracle the sparse reads are tested against).
+        ``"sparse"`` (default): each settle reads only the cue's candidates in the
+        transition graph (the memory :math:`(q, s)`, the memories of :math:`q` and of its
+        target, at most :math:`4A + 3`), fixed before its first update and stepped in
+        coefficient space (the guide's "Sparse reads"): :math:`O(c\,n)` once per
+        settle and :math:`O(c^2)` per update instead of :math:`O(p\,n)` per update.
+        ``"dense"``: every update reads every memory (the oracle the sparse reads are tested
+        against).
     max_discarded : float
         Sparse reads only: a settle whose reads left out more than this softmax mass
         (``Trajectory.topk_discarded``) is re-run with dense reads; such re-runs are counted

@@ -487,6 +487,29 @@ def test_sparse_reads_fall_back_to_dense_reads_and_count_them():
     assert strict.last_dense_fallbacks == 0 and strict.verification.dense_fallbacks == 0
 
 
+def test_sparse_settles_freeze_at_the_dense_update_and_values_are_successor_keys():
+    # the coefficient-space settle must freeze each run at the very update the dense loop
+    # does, and its premise (a memory's value is its successor's key) must hold
+    dfa = random_dfa(12, 3, seed=4)
+    sparse = MemoryAutomaton(dfa, n_neurons=1000, seed=4)
+    dense = MemoryAutomaton(dfa, n_neurons=1000, seed=4, reads="dense")
+    g, store = sparse._candidate_graph, sparse.model.backend
+    every = torch.arange(g.n_memories)
+    values = store.values.rows(every) if hasattr(store.values, "rows") else store.values[every]
+    assert torch.equal(values, store.keys[g.succ_of])
+    q, s = (sparse._pair_memory >= 0).nonzero(as_tuple=True)
+    x = sparse._attractors[q].clone()
+    x[:, sparse.n_state_neurons :] = sparse._zeta[s]
+    cues = sparse._pair_memory[q, s]
+    fs, ss, ok_s = sparse._settle(x, cues=cues)
+    fd, sd, ok_d = dense._settle(x, cues=cues)
+    assert bool(ok_s.all()) and bool(ok_d.all())
+    assert torch.equal(ss, sd)
+    # the fixed points differ by the read's error, at most 2 x the discarded mass (<= max_discarded,
+    # or the run would have been re-run densely) times max |value| <= 1
+    np.testing.assert_allclose(fs.numpy(), fd.numpy(), atol=2 * sparse.max_discarded, rtol=0)
+
+
 def test_reads_option_is_validated():
     with pytest.raises(cdam.ParameterError, match="reads"):
         MemoryAutomaton(parity(), n_neurons=300, reads="fast")
