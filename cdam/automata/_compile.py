@@ -10,16 +10,18 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 
 from .. import _validation as check
 from .._random import as_generator, as_rng, check_seed
+from ..backends import CandidateSlots
 from ..dynamics import CDAM
 from ..errors import AutomatonError, CapacityError, FileFormatError, ParameterError
 from ..graph import MemoryGraph
 from ..io import atomic_write, check_format, read_json
 from ..overlap import OverlapOperator
-from ._simulate import _Runner
+from ._simulate import READS, _Runner
 from ._spec import DFA, NFA, _from_dict
 
 __all__ = ["MEASURED_CAPACITY", "MemoryAutomaton", "Verification"]
@@ -62,6 +64,9 @@ class Verification:
         Largest max-abs distance between a settled transition and its target's attractor.
     min_read_weight : float
         Smallest attention on the memory :math:`(q, s)` right after reading ``s``.
+    dense_fallbacks : int
+        Verification runs whose sparse read left out more softmax mass than
+        ``max_discarded`` and were re-run with dense reads (0 with ``reads="dense"``).
     """
 
     n_transitions: int
@@ -70,6 +75,7 @@ class Verification:
     min_margin: float
     max_distance: float
     min_read_weight: float
+    dense_fallbacks: int = 0
 
 
 class MemoryAutomaton(_Runner):
@@ -97,7 +103,20 @@ class MemoryAutomaton(_Runner):
         Smallest accepted decoding margin (see the module docstring).
     verify : bool
         Simulate every transition at compile time and raise :class:`CapacityError` on failure.
-        Turning it off keeps the run-time checks but loses the guarantee.
+        Turning it off keeps the run-time checks but loses the guarantee. Verification runs
+        through the same reads as the runs (``reads``), so it proves what the runs do.
+    reads : {"sparse", "dense"}
+        ``"sparse"`` (default): each settle reads only the cue's candidates in the
+        transition graph (the memory :math:`(q, s)`, the memories of :math:`q` and of its
+        target, at most :math:`4A + 3`), fixed before its first update and stepped in
+        coefficient space (the guide's "Sparse reads"): :math:`O(c\,n)` once per
+        settle and :math:`O(c^2)` per update instead of :math:`O(p\,n)` per update.
+        ``"dense"``: every update reads every memory (the oracle the sparse reads are tested
+        against).
+    max_discarded : float
+        Sparse reads only: a settle whose reads left out more than this softmax mass
+        (``Trajectory.topk_discarded``) is re-run with dense reads; such re-runs are counted
+        in ``Verification.dense_fallbacks`` and ``last_dense_fallbacks``.
     dtype, device
         Where the dynamics run.
 
@@ -133,6 +152,8 @@ class MemoryAutomaton(_Runner):
         max_steps: int = 1000,
         min_margin: float = 0.5,
         verify: bool = True,
+        reads: str = "sparse",
+        max_discarded: float = 1e-4,
         dtype: torch.dtype = torch.float32,
         device="cpu",
     ) -> None:
@@ -156,10 +177,13 @@ class MemoryAutomaton(_Runner):
         self.min_margin = check.finite_real("min_margin", min_margin, minimum=0.0)
         if self.min_margin >= 1.0:
             raise ParameterError(f"min_margin must be < 1 (a correlation lead), got {self.min_margin}")
+        self.reads = check.choice("reads", reads, READS)
+        self.max_discarded = check.finite_real("max_discarded", max_discarded, minimum=0.0)
         self.dfa, self.n_neurons, self.seed = dfa, n, seed
         self._settings = {
             "n_neurons": n, "seed": seed, "state_fraction": f, "beta": beta, "eta": eta, "mean_coef": mean_coef,
             "tol": tol, "max_steps": max_steps, "min_margin": min_margin, "verify": bool(verify),
+            "reads": self.reads, "max_discarded": self.max_discarded,
             "dtype": str(dtype).removeprefix("torch."),
         }
         self.state_fraction, self.n_state_neurons = f, n_state
@@ -183,18 +207,20 @@ class MemoryAutomaton(_Runner):
         g.add_transitions_from([(("state", q), ("state", q)) for q in states])
         g.add_transitions_from([(("read", q, s), ("state", t)) for (q, s), t in dfa.transitions.items()])
         self.graph = g
-        self.model = CDAM(
-            g,
-            a=0.0,
-            h=1.0,
-            beta=self.beta,
-            eta=self.eta,
-            mean_coef=mean_coef,
-            normalization="none",
-            dtype=dtype,
-            device=device,
+        self._model_kwargs = dict(
+            a=0.0, h=1.0, beta=self.beta, eta=self.eta, mean_coef=mean_coef, normalization="none",
+            dtype=dtype, device=device,
         )
+        S = len(states)
+        pair_memory = torch.full((S, max(len(symbols), 1)), -1, dtype=torch.long)
+        for i, (q, s) in enumerate(pairs):
+            pair_memory[self._state_index[q], self._symbol_index[s]] = S + i
+        if self.reads == "sparse":
+            self.model = CDAM(g, backend=self._candidate_store(pairs), **self._model_kwargs)
+        else:
+            self.model = self._dense_model = CDAM(g, **self._model_kwargs)
         dev = self.model.device
+        self._pair_memory = pair_memory.to(dev)
         self._xi = torch.as_tensor(xi, dtype=dtype, device=dev)
         self._zeta = torch.as_tensor(zeta.T.copy(), dtype=dtype, device=dev)  # (symbols, n_input)
         self._decoder = OverlapOperator(self._xi, "pearson")
@@ -205,6 +231,35 @@ class MemoryAutomaton(_Runner):
         self._radius = 2.0 * self.tol / self.eta
         self._attractors = self._compute_attractors(verify)
         self.verification = self._verify() if verify else None
+
+    def _candidate_store(self, pairs) -> CandidateSlots:
+        r"""The graph-seeded store of sparse reads: the transition graph as its neighbour table.
+
+        Links: state :math:`q` -- its own memories :math:`(q, s)` (weight 3), and
+        :math:`(q, s)` -- its target :math:`\delta(q, s)` (weight 2). A row of the table keeps
+        the ``A + 1`` strongest links (A symbols): a state's own memories first, then one
+        memory leading into it; a memory :math:`(q, s)`'s row is its state and its target.
+        Each read attends ``k = A + 3`` memories and all of them bring their neighbours, so
+        the candidates of a run at :math:`q` reading :math:`s` hold :math:`q`, every
+        :math:`(q, s')`, their targets and, one hop further, the targets' own memories.
+        """
+        S, A = len(self.dfa.states), len(self.dfa.alphabet)
+        p = S + len(pairs)
+        rows, cols, vals = [], [], []
+        for i, ((q, _s), t) in enumerate(self.dfa.transitions.items()):
+            rows += [self._state_index[q], S + i]
+            cols += [S + i, self._state_index[t]]
+            vals += [3.0, 2.0]
+        links = sp.csr_matrix((vals, (rows, cols)), shape=(p, p))
+        k = min(p, A + 3)
+        return CandidateSlots(index=None, neighbours=links, k=k, candidates=k, max_neighbours=A + 1)
+
+    @property
+    def dense_model(self) -> CDAM:
+        """The same memories read densely (every memory at every update): the oracle, the fallback."""
+        if getattr(self, "_dense_model", None) is None:
+            self._dense_model = CDAM(self.graph, **self._model_kwargs)
+        return self._dense_model
 
     # ------------------------------------------------------------------ compile-time checks
     def _check_feasible(self) -> None:
@@ -259,8 +314,10 @@ class MemoryAutomaton(_Runner):
 
     def _compute_attractors(self, verify: bool) -> torch.Tensor:
         x0 = (self._xi.T - self.model.couplings.xbar).contiguous()
+        self._fallbacks = 0
         # tighter than tol: every run-time distance is measured from these points
-        x, _, settled = self._settle(x0, tol=self.tol / 100.0, max_steps=10 * self.max_steps)
+        x, _, settled = self._settle(x0, tol=self.tol / 100.0, max_steps=10 * self.max_steps,
+                                     cues=torch.arange(x0.shape[0], device=x0.device))
         dec, margin = self._decode(x)
         want = torch.arange(len(self.dfa.states), device=x.device)
         bad = (~settled) | (dec != want) | (margin < self.min_margin)
@@ -295,9 +352,8 @@ class MemoryAutomaton(_Runner):
             m = idx.numel()
             x = torch.cat([self._attractors[q[idx]], self._attractors[q[idx]] + push[idx]])
             x[:, self.n_state_neurons :] = self._zeta[s[idx]].repeat(2, 1)
-            w = self.model.attention(x[:m])
-            reads.append(w[torch.arange(m, device=dev), n_states + idx])
-            x, steps, settled = self._settle(x)
+            reads.append(self._read_weight(x[:m], n_states + idx))
+            x, steps, settled = self._settle(x, cues=(n_states + idx).repeat(2))
             dec, margin = self._decode(x)
             dist = (x - self._attractors[dec]).abs().amax(dim=1)
             steps_all.append(steps)
@@ -341,6 +397,7 @@ class MemoryAutomaton(_Runner):
             min_margin=float(min(torch.cat(margins).min(), self._decode(self._attractors)[1].min())),
             max_distance=float(torch.cat(dists).max()),
             min_read_weight=float(torch.cat(reads).min()),
+            dense_fallbacks=self._fallbacks,
         )
 
     # ------------------------------------------------------------------ files

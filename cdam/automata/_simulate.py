@@ -16,8 +16,11 @@ import torch
 from ..dynamics import Recorder
 from ..errors import AmbiguousStateError, AutomatonError, MisrecallError, NotSettledError, UndefinedTransition
 from ..overlap import OverlapOperator
+from ._candidates import BLOCK_ELEMENTS, CandidateGraph, settle_over_candidates
 
 __all__ = ["AutomatonTrace"]
+
+READS = ("sparse", "dense")
 
 
 @dataclass
@@ -39,6 +42,8 @@ class AutomatonTrace:
     margins : list of float
         Decoding margin after each symbol.
     state_names : list
+    dense_fallbacks : int
+        Settles re-run with dense reads because a sparse read left out too much mass.
     """
 
     word: list
@@ -48,6 +53,7 @@ class AutomatonTrace:
     read_times: list
     margins: list
     state_names: list = field(default_factory=list)
+    dense_fallbacks: int = 0
 
 
 class _DecodedStates(Recorder):
@@ -89,20 +95,82 @@ class _Runner:
     _zeta: torch.Tensor
     _attractors: torch.Tensor
     _radius: float
+    _pair_memory: torch.Tensor
+    reads: str
+    max_discarded: float
+    dense_model: Any
+    #: Settles of the last run call re-run with dense reads (see ``max_discarded``).
+    last_dense_fallbacks: int = 0
+    _fallbacks: int = 0
 
     # ------------------------------------------------------------------ dynamics
-    def _settle(self, x: torch.Tensor, record=None, *, tol=None, max_steps=None):
+    def _settle(self, x: torch.Tensor, record=None, *, cues, tol=None, max_steps=None):
         """Update each row until it moves by at most ``tol``; settled rows are frozen.
 
-        The model's one run loop does it (``freeze=True``); ``record`` (a list) receives the
-        decoder's correlations of the whole batch after every update."""
+        Sparse reads: :func:`settle_over_candidates`, each run over the fixed candidates of
+        its cue in the transition graph; dense reads: the model's one run loop
+        (``freeze=True``). ``record`` (a list) receives the decoder's correlations of the whole
+        batch after every update. ``cues`` (B,): each run's memory, :math:`(q, s)` or the
+        state. A run whose sparse reads left out more than ``max_discarded`` softmax mass
+        (estimated) is run again with dense reads, from the same start (counted in
+        ``_fallbacks``)."""
         tol = self.tol if tol is None else tol
         max_steps = self.max_steps if max_steps is None else max_steps
-        recorders = [] if record is None else [_DecodedStates(self._decoder, record)]
-        traj = self.model.run(x, max_steps, tol=tol, freeze=True, engine="direct", recorders=recorders,
-                              cues=np.zeros(x.shape[0], dtype=np.int64))
+        cues_np = cues.cpu().numpy()
         dev = x.device
-        return traj.final.to(dev), traj.run_steps.to(dev), traj.settled.to(dev)
+        sink: list | None = None if record is None else []
+        if self.reads == "dense":
+            recorders = [] if sink is None else [_DecodedStates(self._decoder, sink)]
+            traj = self.model.run(x, max_steps, tol=tol, freeze=True, engine="direct", recorders=recorders,
+                                  cues=cues_np)
+            final, steps, settled = traj.final.to(dev), traj.run_steps.to(dev), traj.settled.to(dev)
+            redo = None
+        else:
+            store = self.model.backend
+            r = settle_over_candidates(
+                x, cues.to(dev), self._candidate_graph, store.keys, beta=self.beta, eta=self.eta,
+                mean_coef=self.mean_coef, xbar=self.model.couplings.xbar, tol=tol, max_steps=max_steps,
+                record=sink, decoder=self._decoder,
+            )
+            final, steps, settled = r.final, r.steps, r.settled
+            redo = r.discarded > self.max_discarded
+        if redo is not None and bool(redo.any()):
+            rows = redo.nonzero().squeeze(1) if sink is None else torch.arange(x.shape[0], device=dev)
+            self._fallbacks += int(rows.numel())
+            recorders = []
+            if sink is not None:  # a recorded run is one word: re-record it whole
+                sink = []
+                recorders = [_DecodedStates(self._decoder, sink)]
+            again = self.dense_model.run(x[rows], max_steps, tol=tol, freeze=True, engine="direct",
+                                         recorders=recorders, cues=cues_np[rows.cpu().numpy()])
+            final[rows], steps[rows], settled[rows] = again.final.to(dev), again.run_steps.to(dev), \
+                again.settled.to(dev)
+        if record is not None:
+            record.extend(sink)
+        return final, steps, settled
+
+    def _read_weight(self, x: torch.Tensor, memory: torch.Tensor) -> torch.Tensor:
+        """The attention (B,) that the first read of ``x`` (B, n) puts on ``memory`` (B,)."""
+        if self.reads == "dense":
+            return self.model.attention(x)[torch.arange(x.shape[0], device=x.device), memory]
+        cand, bad = self._candidate_graph.candidates(memory)
+        keys, out = self.model.backend.keys, x.new_empty(x.shape[0])
+        rows = max(1, BLOCK_ELEMENTS // (cand.shape[1] * x.shape[1]))
+        block = keys.new_empty(min(rows, x.shape[0]) * cand.shape[1], x.shape[1])
+        for lo in range(0, x.shape[0], rows):  # the gathered keys (rows, c, n) stay small
+            c, b = cand[lo : lo + rows], bad[lo : lo + rows]
+            K = torch.index_select(keys, 0, c.reshape(-1), out=block[: c.numel()]).view(*c.shape, -1)
+            s = torch.bmm(x[lo : lo + rows].unsqueeze(1), K.transpose(1, 2)).squeeze(1).masked_fill(b, float("-inf"))
+            out[lo : lo + rows] = (torch.softmax(s * self.beta, dim=1) * (c == memory[lo : lo + rows, None])).sum(dim=1)
+        return out
+
+    @property
+    def _candidate_graph(self) -> CandidateGraph:
+        """Each memory's state and successor in the transition graph (built once, on first use)."""
+        g = getattr(self, "_graph_of_candidates", None)
+        if g is None:
+            g = self._graph_of_candidates = CandidateGraph(self._table, self._pair_memory)
+        return g
 
     def _decode(self, x: torch.Tensor):
         """Best-correlated state memory and the margin :math:`r_1 - \\max(r_2, 0)`."""
@@ -114,6 +182,7 @@ class _Runner:
 
     def _simulate(self, words, start, record: bool, return_exceptions: bool):
         seqs = [self.dfa.read_word(w) for w in words]  # refuse unknown symbols before any work
+        self._fallbacks = 0
         q0 = self._state_index[self.dfa._checked_start(start)]
         dev = self._table.device
         B = len(seqs)
@@ -152,7 +221,7 @@ class _Runner:
             if rec is not None:
                 read_times.append(len(rec))
                 rec.append(self._decoder(xr))
-            xr, _, settled = self._settle(xr, rec)
+            xr, _, settled = self._settle(xr, rec, cues=self._pair_memory[cur[rows], s])
             dec, margin = self._decode(xr)
             dist = (xr - self._attractors[dec]).abs().amax(dim=1)
             x[rows], cur[rows], hist[rows, t + 1] = xr, dec, dec
@@ -177,6 +246,7 @@ class _Runner:
                     )
                 errors[b] = err
                 alive[b] = False
+        self.last_dense_fallbacks = self._fallbacks
         if not return_exceptions:
             for e in errors:
                 if e is not None:
@@ -253,6 +323,7 @@ class _Runner:
             read_times=read_times,
             margins=margins,
             state_names=list(self.dfa.states),
+            dense_fallbacks=self.last_dense_fallbacks,
         )
 
     def drift(self, state, symbol):
@@ -268,6 +339,8 @@ class _Runner:
         self.dfa.read_word([symbol])
         x = self._attractors[qi : qi + 1].clone()
         x[:, self.n_state_neurons :] = self._zeta[self._symbol_index[symbol]]
-        x, _, _ = self._settle(x)
+        # no memory (state, symbol) seeds a sparse read here: read every memory
+        traj = self.dense_model.run(x, self.max_steps, tol=self.tol, freeze=True, engine="direct")
+        x = traj.final.to(x.device)
         dec, margin = self._decode(x)
         return self.dfa.states[int(dec[0])], float(margin[0])

@@ -498,3 +498,76 @@ def test_gallery_examples_run_exactly(name):
     for w, r in zip(d.examples, got):
         want, failure = reference(d, d.read_word(w))
         assert r == want if failure is None else isinstance(r, UndefinedTransition)
+
+
+# ---------------------------------------------------------------------- sparse reads (issue 25)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(dfa_and_words())
+def test_sparse_reads_give_the_reference_and_the_dense_state_sequences(case):
+    dfa, words, seed = case
+    if len(dfa.states) == 1 and dfa.n_transitions == 0:
+        return  # refused at compile time (the test above)
+    sparse = MemoryAutomaton(dfa, n_neurons=1000, seed=seed)
+    dense = MemoryAutomaton(dfa, n_neurons=1000, seed=seed, reads="dense")
+    assert sparse.reads == "sparse" and dense.reads == "dense"
+    got, oracle = sparse.run_many(words, return_exceptions=True), dense.run_many(words, return_exceptions=True)
+    for w, a, b in zip(words, got, oracle):
+        want, failure = reference(dfa, w)
+        if failure is None:
+            assert a == b == want
+        else:
+            assert isinstance(a, UndefinedTransition) and isinstance(b, UndefinedTransition)
+            assert (a.state, a.symbol, a.position) == (b.state, b.symbol, b.position) == failure
+    # the attractors the runs are measured from agree to float32 round-off
+    np.testing.assert_allclose(sparse.attractors, dense.attractors, atol=1e-5, rtol=0)
+    assert dense.verification is None or dense.verification.dense_fallbacks == 0
+
+
+def test_sparse_reads_fall_back_to_dense_reads_and_count_them():
+    # parity has 6 memories. A run's candidates are its cue and the own memories of its state
+    # and of its target (the state, its (q, a), their targets): a self-loop such as
+    # (even, 0) -> even scores 5 of the 6 (the other state's pair memories stay out), a
+    # state-changing step scores all 6. With max_discarded=0 every run that left a memory
+    # out, and only those, is re-run with dense reads.
+    m = MemoryAutomaton(parity(), n_neurons=300, seed=0, max_discarded=0.0)
+    assert m.run("0110") == ["even", "even", "odd", "even", "even"]
+    assert m.last_dense_fallbacks == 2  # the two self-loops (even, 0); the two 1s read all 6
+    assert m.run_many(["1", "11", ""]) == [["even", "odd"], ["even", "odd", "even"], ["even"]]
+    assert m.last_dense_fallbacks == 0  # only state-changing steps
+    # 2 attractor settles (a state cue scores its own 5) + the two self-loops x 2 starts
+    assert m.verification.dense_fallbacks == 2 + 4
+    assert m.trace("01").dense_fallbacks == 1
+    # at n=1000 the left-out mass stays under the default max_discarded (1e-4): no re-runs
+    strict = MemoryAutomaton(parity(), n_neurons=1000, seed=0)
+    assert strict.run("0110") == ["even", "even", "odd", "even", "even"]
+    assert strict.last_dense_fallbacks == 0 and strict.verification.dense_fallbacks == 0
+
+
+def test_sparse_settles_freeze_at_the_dense_update_and_values_are_successor_keys():
+    # the coefficient-space settle must freeze each run at the very update the dense loop
+    # does, and its premise (a memory's value is its successor's key) must hold
+    dfa = random_dfa(12, 3, seed=4)
+    sparse = MemoryAutomaton(dfa, n_neurons=1000, seed=4)
+    dense = MemoryAutomaton(dfa, n_neurons=1000, seed=4, reads="dense")
+    g, store = sparse._candidate_graph, sparse.model.backend
+    every = torch.arange(g.n_memories)
+    values = store.values.rows(every) if hasattr(store.values, "rows") else store.values[every]
+    assert torch.equal(values, store.keys[g.succ_of])
+    q, s = (sparse._pair_memory >= 0).nonzero(as_tuple=True)
+    x = sparse._attractors[q].clone()
+    x[:, sparse.n_state_neurons :] = sparse._zeta[s]
+    cues = sparse._pair_memory[q, s]
+    fs, ss, ok_s = sparse._settle(x, cues=cues)
+    fd, sd, ok_d = dense._settle(x, cues=cues)
+    assert bool(ok_s.all()) and bool(ok_d.all())
+    assert torch.equal(ss, sd)
+    # the fixed points differ by the read's error, at most 2 x the discarded mass (<= max_discarded,
+    # or the run would have been re-run densely) times max |value| <= 1
+    np.testing.assert_allclose(fs.numpy(), fd.numpy(), atol=2 * sparse.max_discarded, rtol=0)
+
+
+def test_reads_option_is_validated():
+    with pytest.raises(cdam.ParameterError, match="reads"):
+        MemoryAutomaton(parity(), n_neurons=300, reads="fast")
+    with pytest.raises(cdam.ParameterError, match="max_discarded"):
+        MemoryAutomaton(parity(), n_neurons=300, max_discarded=-1.0)
