@@ -64,7 +64,8 @@ from ..errors import ParameterError
 from ..partitions import _entropy, _joint_counts
 from ._graph import _adjacency, _scales
 from ._level import Level, with_neighbour_nvi
-from ._louvain import consensus_labels, edge_graph, label_blocks, modularity, optimised_labels, same_partition
+from ._louvain import consensus_labels, label_blocks, modularity, optimised_labels, same_partition
+from ._parallel import ScanGraph, checked_spread, scale_results
 
 __all__ = ["AGREEING_TRIES", "MARKOV_RESOLUTIONS", "markov_levels", "mean_pairwise_nvi", "resolution_of",
            "strengths_for"]
@@ -94,6 +95,24 @@ def _tries(g, weights, seeds, gamma) -> list:
         if len(parts) == AGREEING_TRIES and all(same_partition(parts[0], q) for q in parts[1:]):
             break
     return parts
+
+
+def _scale_labels(scan: ScanGraph, task) -> tuple[int, np.ndarray, float]:
+    """Scale ``i``'s partition (labels 0..k-1) and ``nvi`` from its tries, wherever the task runs."""
+    i, gamma, s, tries, rounds = task
+    g, U = scan.graph(), scan.U
+    parts = _tries(g, "weight", [s + r for r in range(tries)], gamma)
+    agreed = len(parts) > 1 and all(same_partition(parts[0], q) for q in parts[1:])
+    nvi = float("nan") if tries == 1 else 0.0 if agreed else mean_pairwise_nvi(parts)
+    if tries == 1 or agreed:
+        lab = parts[0]
+    elif rounds == 0:  # the try that optimised Q_gamma best (the first of equals)
+        q_gamma = _q_gamma(U, scan.strength)
+        lab = max(parts, key=lambda q: q_gamma(q, gamma))
+    else:
+        lab = consensus_labels(parts, U.row, U.col, scan.p, s + tries, _CONSENSUS_RUNS, rounds, gamma, graph=g,
+                               algorithm=_ALGORITHM, iterations=_ITERATIONS)
+    return i, np.unique(lab, return_inverse=True)[1], nvi
 
 
 def _q_gamma(U: sp.coo_array, strength: np.ndarray):
@@ -139,7 +158,8 @@ def strengths_for(resolution: float, eta: float) -> tuple[float, float]:
 
 
 def markov_levels(G, seed: int = 0, *, a_values=None, h_values=None, resolutions=None, eta: float | None = None,
-                  tries: int = 8, rounds: int = 0, weight: str | None = "weight", progress=None) -> list[Level]:
+                  tries: int = 8, rounds: int = 0, weight: str | None = "weight", progress=None,
+                  workers: int | None = 1, scheduler=None, memory_limit: int | None = None) -> list[Level]:
     """See :func:`cdam.communities.multiscale` (``method="markov"``); ``eta`` None is 0.4.
 
     Examples
@@ -152,30 +172,21 @@ def markov_levels(G, seed: int = 0, *, a_values=None, h_values=None, resolutions
     eta = check.step_size(0.4 if eta is None else eta)
     tries = check.positive_int("tries", tries)
     rounds = check.positive_int("rounds", rounds, minimum=0)
+    workers, scheduler = checked_spread(workers, scheduler, memory_limit)
     scales = _markov_scales(a_values, h_values, resolutions, eta)
-    p = A.shape[0]
-    U = sp.triu(A, k=1).tocoo()
-    g = edge_graph(U.row, U.col, p)  # one graph for every scale, try and consensus round
-    g.es["weight"] = U.data.tolist()  # converted once: each run names the attribute
-    weights = "weight"
-    q_gamma = _q_gamma(U, np.asarray(A.sum(axis=1)).ravel())
-    levels = []
+    # one graph for every scale, try and consensus round (per worker process when spread)
+    scan = ScanGraph(sp.triu(A, k=1).tocoo(), np.asarray(A.sum(axis=1)).ravel())
+    tasks = [(i, gamma, derive_seed(seed, i), tries, rounds) for i, (_, _, gamma) in enumerate(scales)]
+    found = {}
     with progress_reporter(progress, len(scales), desc="scales", unit="scale") as bar:
-        for i, (a, h, gamma) in enumerate(scales):
-            s = derive_seed(seed, i)
-            parts = _tries(g, weights, [s + r for r in range(tries)], gamma)
-            agreed = len(parts) > 1 and all(same_partition(parts[0], q) for q in parts[1:])
-            nvi = float("nan") if tries == 1 else 0.0 if agreed else mean_pairwise_nvi(parts)
-            if tries == 1 or agreed:
-                lab = parts[0]
-            elif rounds == 0:  # the try that optimised Q_gamma best (the first of equals)
-                lab = max(parts, key=lambda q: q_gamma(q, gamma))
-            else:
-                lab = consensus_labels(parts, U.row, U.col, p, s + tries, _CONSENSUS_RUNS, rounds, gamma, graph=g,
-                                       algorithm=_ALGORITHM, iterations=_ITERATIONS)
-            lab = np.unique(lab, return_inverse=True)[1]
-            levels.append(Level(a, h, label_blocks(lab, nodes), modularity(A, lab), None, nvi, resolution=gamma))
+        for i, lab, nvi in scale_results(_scale_labels, scan, tasks, workers=workers, scheduler=scheduler,
+                                         memory_limit=memory_limit, tries=tries):
+            found[i] = lab, nvi  # in the order the scales finish
             bar.advance()
+    levels = []
+    for i, (a, h, gamma) in enumerate(scales):
+        lab, nvi = found[i]
+        levels.append(Level(a, h, label_blocks(lab, nodes), modularity(A, lab), None, nvi, resolution=gamma))
     levels.sort(key=lambda lvl: -lvl.resolution)  # fine to coarse: the scan's own order
     return with_neighbour_nvi(levels, nodes)
 
