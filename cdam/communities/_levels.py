@@ -207,7 +207,8 @@ def multiscale(
             torch and cdam imported: seconds) and holds its own copy of the graph: about
             :math:`B_0 + 1.25\,(220\,m + (160 + 16\,\text{tries})\,n)` bytes for n nodes
             and m edges (:func:`cdam.communities._parallel.worker_bytes`, :math:`B_0` 320 MiB;
-            0.6 GiB at 1e5 nodes and 1e6 edges).
+            0.6 GiB at 1e5 nodes and 1e6 edges). Two workers paid from about 2e4 nodes
+            (1.7x at 3e4, 1.3x at 1e5; slower below, where the start-up dominates).
         scheduler : str or distributed.Client, optional
             A Dask scheduler's address (``"tcp://host:8786"``) or client: the scales run on
             that cluster instead, with the same partitions (needs ``cdam[dask]``).

@@ -6,6 +6,13 @@ scan computes exactly what the serial one does, early stop included, and the res
 put back in scale order. The tasks go through the project's one executor,
 :func:`cdam._executor.run_tasks` (``spawn`` processes, one torch thread each, or Dask).
 
+Measured (``benchmarks/bench_communities_parallel.py``, planted SBMs of mean degree 20, a
+shared 2-core machine, serial against ``workers=2`` side by side, partitions identical at
+every size): 1.5 s against 5.6 s at n = 1e3 and 7.3 s against 8.9 s at 1e4 (starting two
+``spawn`` processes that import torch costs about 4 s), 32.7 s against 18.9 s at 3e4 and
+168 s against 126 s at 1e5. Workers pay once the serial scan takes more than about ten
+seconds (n of about 2e4 at this density).
+
 Each worker holds one copy of the graph, built once per process however many scales it
 runs. For a graph of :math:`n` nodes and :math:`m` edges (each pair once) and ``tries``
 Leiden runs per scale a worker needs about (:func:`worker_bytes`)
