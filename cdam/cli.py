@@ -443,6 +443,10 @@ def sweep_cmd(graph, directed, patterns, n, seed, a_values, h_values, beta_value
                    "CDAM similarity graphs; paper: the karate-club readout of Burns 2024.")
 @click.option("--draws", default=3, show_default=True, help="Pattern draws per scale (consensus only).")
 @click.option("--tries", default=8, show_default=True, help="Leiden optimisations per scale (markov only).")
+@click.option("--workers", default=1, show_default=True, type=int,
+              help="Local processes that run the scales (markov only); 1: this process.")
+@click.option("--scheduler", default=None, metavar="ADDR",
+              help="Dask scheduler address that runs the scales, e.g. tcp://host:8786 (markov only).")
 @click.option("--select", type=click.Choice(["stability_minimum", "stability", "modularity"]), default=None,
               help="How the scale is chosen [default: stability_minimum for markov, stability for consensus, "
                    "modularity for paper].")
@@ -450,7 +454,7 @@ def sweep_cmd(graph, directed, patterns, n, seed, a_values, h_values, beta_value
               help="Write the scan (communities_scan.png), the graph per scale (communities.png) and the "
                    "hierarchy (communities_tree.png).")
 @click.option("--out", "out_dir", default=DEFAULT_OUT, show_default=True, type=click.Path(file_okay=False))
-def communities(graph, seed, n, a_values, method, draws, tries, select, do_plot, out_dir):
+def communities(graph, seed, n, a_values, method, draws, tries, workers, scheduler, select, do_plot, out_dir):
     """Multi-scale communities of GRAPH from the CDAM's scales.
 
     GRAPH is an edge list, a .graphml file, cycle:P or karate. Prints the scan (fine to
@@ -460,8 +464,9 @@ def communities(graph, seed, n, a_values, method, draws, tries, select, do_plot,
     scale and the hierarchy.
 
     \b
-    Example:
+    Examples:
       cdam communities karate --plot
+      cdam communities edges.txt --workers 2
     """
     from .communities import METHOD_OPTIONS, hierarchy, multiscale, selected_level
     from .partitions import normalized_mutual_info
@@ -480,7 +485,8 @@ def communities(graph, seed, n, a_values, method, draws, tries, select, do_plot,
             raise click.BadParameter(f"--a-values must be numbers separated by commas, got {a_values!r}") from None
     # forward only the options given, and refuse one of another method rather than ignore it
     ctx = click.get_current_context()
-    flags = {"n_neurons": ("--n", n), "draws": ("--draws", draws), "tries": ("--tries", tries)}
+    flags = {"n_neurons": ("--n", n), "draws": ("--draws", draws), "tries": ("--tries", tries),
+             "workers": ("--workers", workers), "scheduler": ("--scheduler", scheduler)}
     given = {name: value for name, (flag, value) in flags.items()
              if ctx.get_parameter_source(flag.lstrip("-")) is not click.core.ParameterSource.DEFAULT}
     for name in given:

@@ -199,11 +199,26 @@ def test_cli_communities_karate(tmp_path):
     (["--method", "paper", "--tries", "4"], "--tries", "markov"),
     (["--method", "paper", "--draws", "2"], "--draws", "consensus"),
     (["--method", "consensus", "--tries", "4"], "--tries", "markov"),
+    (["--method", "consensus", "--workers", "2"], "--workers", "markov"),
+    (["--method", "paper", "--scheduler", "tcp://127.0.0.1:8786"], "--scheduler", "markov"),
 ])
 def test_cli_communities_refuses_an_option_of_another_method(runner, args, flag, owners):
     res = runner.invoke(main, ["communities", "karate", *args])
     assert res.exit_code == 2
     assert f"{flag} belongs to --method" in res.output and f"pass --method {owners}, or drop {flag}" in res.output
+
+
+def test_cli_communities_forwards_workers_and_scheduler(runner, monkeypatch):
+    from cdam.communities import _levels
+
+    seen = {}
+    real = _levels._READERS["markov"]
+    monkeypatch.setitem(_levels._READERS, "markov", lambda G, seed, **kw: seen.update(kw) or real(G, seed, **kw))
+    res = runner.invoke(main, ["communities", "karate", "--workers", "1", "--tries", "2"])
+    assert res.exit_code == 0, res.output
+    assert seen["workers"] == 1 and "scheduler" not in seen
+    res = runner.invoke(main, ["communities", "karate", "--workers", "0"])
+    assert res.exit_code != 0 and "workers must be >= 1, got 0" in res.output
 
 
 def test_cli_communities_forwards_the_options_it_was_given(runner):

@@ -223,6 +223,23 @@ def multiscale(
             1112.5252), by default 1/2, one link followed per cue on average. 0: the walk
             itself, refused (:class:`~cdam.GraphError`) where its transitions are not
             strongly connected (never a symmetric graph: its :math:`\pi` is the degree).
+        workers : int or None, default 1
+            Local processes (``spawn``, one thread each) that run the scales; None: every
+            core; 1: this process. Each scale is one task that runs its whole try loop
+            (early stop and consensus included) where it lands, so the partitions are
+            those of ``workers=1`` for the same seed. Each process starts anew (Python,
+            torch and cdam imported: seconds) and holds its own copy of the graph: about
+            :math:`B_0 + 1.25\,(220\,m + (160 + 16\,\text{tries})\,n)` bytes for n nodes
+            and m edges (:func:`cdam.communities._parallel.worker_bytes`, :math:`B_0` 320 MiB;
+            0.6 GiB at 1e5 nodes and 1e6 edges). Two workers paid from about 2e4 nodes
+            (1.7x at 3e4, 1.3x at 1e5; slower below, where the start-up dominates).
+        scheduler : str or distributed.Client, optional
+            A Dask scheduler's address (``"tcp://host:8786"``) or client: the scales run on
+            that cluster instead, with the same partitions (needs ``cdam[dask]``).
+        memory_limit : int, optional
+            Bytes the scan may use on this machine (default: half the memory available);
+            a scan whose workers cannot all fit is refused before any starts
+            (:class:`~cdam.MemoryBudgetError`).
 
         ``method="consensus"``:
 

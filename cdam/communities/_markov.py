@@ -76,7 +76,8 @@ from ..errors import ParameterError
 from ..partitions import _entropy, _joint_counts
 from ._graph import _adjacency, _scales
 from ._level import Level
-from ._louvain import consensus_labels, edge_graph, label_blocks, optimised_labels, same_partition
+from ._louvain import consensus_labels, label_blocks, optimised_labels, same_partition
+from ._parallel import ScanGraph, checked_spread, scale_results
 from ._selection import deepest_stability_minimum
 
 __all__ = ["AGREEING_TRIES", "COARSE_STEP", "MARKOV_RESOLUTIONS", "coarse_positions", "markov_levels",
@@ -112,6 +113,24 @@ def _tries(g, weights, seeds, gamma) -> list:
         if len(parts) == AGREEING_TRIES and all(same_partition(parts[0], q) for q in parts[1:]):
             break
     return parts
+
+
+def _scale_labels(scan: ScanGraph, task) -> tuple[int, np.ndarray, float]:
+    """Scale ``i``'s partition (labels 0..k-1) and ``nvi`` from its tries, wherever the task runs."""
+    i, gamma, s, tries, rounds = task
+    g, U = scan.graph(), scan.U
+    parts = _tries(g, "weight", [s + r for r in range(tries)], gamma)
+    agreed = len(parts) > 1 and all(same_partition(parts[0], q) for q in parts[1:])
+    nvi = float("nan") if tries == 1 else 0.0 if agreed else mean_pairwise_nvi(parts)
+    if tries == 1 or agreed:
+        lab = parts[0]
+    elif rounds == 0:  # the try that optimised Q_gamma best (the first of equals)
+        q_gamma = _q_gamma(U, scan.strength)
+        lab = max(parts, key=lambda q: q_gamma(q, gamma))
+    else:
+        lab = consensus_labels(parts, U.row, U.col, scan.p, s + tries, _CONSENSUS_RUNS, rounds, gamma, graph=g,
+                               algorithm=_ALGORITHM, iterations=_ITERATIONS)
+    return i, np.unique(lab, return_inverse=True)[1], nvi
 
 
 def _q_gamma(U: sp.coo_array, strength: np.ndarray):
@@ -158,11 +177,12 @@ def strengths_for(resolution: float, eta: float) -> tuple[float, float]:
 
 def markov_levels(G, seed: int = 0, *, a_values=None, h_values=None, resolutions=None, eta: float | None = None,
                   tries: int = 8, rounds: int = 0, refine: bool | None = None, weight: str | None = "weight",
-                  progress=None, directed: str = "flow", teleport: float | None = None) -> list[Level]:
+                  progress=None, directed: str = "flow", teleport: float | None = None, workers: int | None = 1,
+                  scheduler=None, memory_limit: int | None = None) -> list[Level]:
     """See :func:`cdam.communities.multiscale` (``method="markov"``); ``eta`` None is 0.4.
 
     ``refine`` (None: True for the default scan, False for scales given) reads the scales
-    as :func:`refined_scan` does instead of every one of them.
+    as :func:`coarse_positions` describes instead of every one of them.
 
     Examples
     --------
@@ -180,30 +200,22 @@ def markov_levels(G, seed: int = 0, *, a_values=None, h_values=None, resolutions
         refine = bool(refine)
     else:
         raise ParameterError(f"refine must be True, False or None, got {refine!r}")
+    workers, scheduler = checked_spread(workers, scheduler, memory_limit)
     scales = _markov_scales(a_values, h_values, resolutions, eta)
-    p = A.shape[0]
     U = sp.triu(A, k=1).tocoo()
-    g = edge_graph(U.row, U.col, p)  # one graph for every scale, try and consensus round
-    g.es["weight"] = U.data.tolist()  # converted once: each run names the attribute
-    weights = "weight"
-    q_gamma = _q_gamma(U, np.asarray(A.sum(axis=1)).ravel())
+    strength = np.asarray(A.sum(axis=1)).ravel()
+    # one graph for every scale, try and consensus round (per worker process when spread)
+    scan_graph = ScanGraph(U, strength)
+    q_gamma = _q_gamma(U, strength)
 
-    def level(i: int) -> tuple[Level, np.ndarray]:
-        a, h, gamma = scales[i]
-        s = derive_seed(seed, i)  # the scale's place in the scan: a refined scan reads the same levels
-        parts = _tries(g, weights, [s + r for r in range(tries)], gamma)
-        agreed = len(parts) > 1 and all(same_partition(parts[0], q) for q in parts[1:])
-        nvi = float("nan") if tries == 1 else 0.0 if agreed else mean_pairwise_nvi(parts)
-        if tries == 1 or agreed:
-            lab = parts[0]
-        elif rounds == 0:  # the try that optimised Q_gamma best (the first of equals)
-            lab = max(parts, key=lambda q: q_gamma(q, gamma))
-        else:
-            lab = consensus_labels(parts, U.row, U.col, p, s + tries, _CONSENSUS_RUNS, rounds, gamma, graph=g,
-                                   algorithm=_ALGORITHM, iterations=_ITERATIONS)
-        lab = np.unique(lab, return_inverse=True)[1]
-        # Q_1 from the edges: the same number as modularity(A, lab) without its k x p product
-        return Level(a, h, label_blocks(lab, nodes), q_gamma(lab, 1.0), None, nvi, resolution=gamma), lab
+    def levels_of(positions: list[int]):
+        # a scale's place in the scan seeds it: a refined scan reads the same levels as the full one
+        tasks = [(k, scales[order[k]][2], derive_seed(seed, order[k]), tries, rounds) for k in positions]
+        for k, lab, nvi in scale_results(_scale_labels, scan_graph, tasks, workers=workers, scheduler=scheduler,
+                                         memory_limit=memory_limit, tries=tries):
+            a, h, gamma = scales[order[k]]
+            # Q_1 from the edges: the same number as modularity(A, lab) without its k x p product
+            yield k, (Level(a, h, label_blocks(lab, nodes), q_gamma(lab, 1.0), None, nvi, resolution=gamma), lab)
 
     order = sorted(range(len(scales)), key=lambda i: -scales[i][2])  # fine to coarse
     read: dict[int, tuple[Level, np.ndarray]] = {}  # position in ``order`` -> (level, labels)
@@ -221,8 +233,8 @@ def markov_levels(G, seed: int = 0, *, a_values=None, h_values=None, resolutions
         todo = list(range(len(order))) if not refine else coarse_positions(len(order))
         while todo:
             bar.grow(len(todo))  # the total grows as the refinement adds scales
-            for k in todo:
-                read[k] = level(order[k])
+            for k, found in levels_of(todo):  # in the order the scales finish
+                read[k] = found
                 bar.advance()
             if not refine:
                 break

@@ -58,8 +58,8 @@ def test_levels_report_stability_and_scipy_sparse_input_matches_networkx():
         multiscale(G, method="louvain")
     with pytest.raises(cdam.ParameterError, match="draws"):
         extract(G, draws=1, method="consensus")  # stable_modularity compares draws
-    with pytest.raises(cdam.ParameterError, match="memory_limit"):
-        multiscale(G, memory_limit=10)  # a CDAM option the consensus loop does not take
+    with pytest.raises(cdam.ParameterError, match="engine belongs to method='paper'"):
+        multiscale(G, engine="direct")  # a CDAM option the consensus loop does not take
 
 
 # Measured (seed 0): chance -0.05 at a 0.9, -0.30 at 0.3, -0.42 at 0.0. Three cliques: a random

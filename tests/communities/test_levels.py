@@ -30,14 +30,14 @@ def test_each_method_reads_exactly_its_options():
     # literal: an option added to a method must be added here, on purpose
     shared = {"a_values", "h_values", "weight", "progress"}
     assert METHOD_OPTIONS["markov"] == shared | {"resolutions", "eta", "tries", "rounds", "refine", "directed",
-                                                 "teleport"}
+                                                 "teleport", "workers", "scheduler", "memory_limit"}
     assert METHOD_OPTIONS["consensus"] == shared | {
         "n_neurons", "steps", "noise", "draws", "similarity", "k", "attention", "neighbours", "restarts", "rounds",
         "beta", "eta", "mean_coef"}
     model = {"beta", "eta", "mean_coef", "normalization", "backend", "device", "dtype", "softmax", "direction", "topk",
              "values", "engine", "memory_limit"}  # cdam.CDAM's parameters but the scales a and h
     assert METHOD_OPTIONS["paper"] == shared | {"n_neurons", "steps", "noise", "threshold", "refine"} | model
-    assert len(FOREIGN) == 49  # 22 foreign to markov, 16 to consensus, 11 to paper
+    assert len(FOREIGN) == 52  # 21 foreign to markov, 18 to consensus, 13 to paper
 
 
 @pytest.mark.parametrize("method, name", FOREIGN)
@@ -64,14 +64,17 @@ def test_the_default_method_refuses_draws_with_what_to_do():
     # several at once: each is named
     with pytest.raises(cdam.ParameterError, match="draws belongs.*; k belongs.*; threshold belongs to method='paper'"):
         multiscale(TINY, draws=3, k=4, threshold=0.2)
-    with pytest.raises(cdam.ParameterError, match=r"memory_limit belongs to method='paper' \(an option of cdam.CDAM\)"):
+    with pytest.raises(cdam.ParameterError, match=r"^dtype belongs to method='paper' \(an option of cdam.CDAM\)"):
+        multiscale(TINY, method="consensus", dtype=torch.float64)
+    with pytest.raises(cdam.ParameterError, match="^memory_limit belongs to method='markov' and method='paper', not "
+                                                  "method='consensus'"):
         multiscale(TINY, method="consensus", memory_limit=10)
 
 
 def test_an_option_of_no_method_is_refused_with_the_methods_options():
     with pytest.raises(cdam.ParameterError, match="'resolution' is an option of no method; method='markov' takes "
-                                                  "a_values, directed, eta, h_values, progress, refine, resolutions, "
-                                                  "rounds, teleport, tries"):
+                                                  "a_values, directed, eta, h_values, memory_limit, progress, refine, "
+                                                  "resolutions, rounds, scheduler, teleport, tries, weight, workers"):
         multiscale(TINY, resolution=[1.0])
     with pytest.raises(cdam.ParameterError, match="'a' is an option of no method; the scales are a_values"):
         multiscale(TINY, method="paper", a=0.5)  # cdam.CDAM's a: the sweep sets it
@@ -87,6 +90,7 @@ VALID = {
     "neighbours": 4, "restarts": 2, "beta": 20.0, "mean_coef": 0.5, "threshold": 0.3, "refine": 0,
     "normalization": "row", "backend": "dense", "device": "cpu", "dtype": torch.float64, "softmax": "stable",
     "direction": "forward", "topk": 4, "values": "auto", "engine": "direct", "memory_limit": 10**8,
+    "workers": 2, "scheduler": "tcp://127.0.0.1:8786",
 }
 OWN = [(method, name) for method in METHODS for name in sorted(METHOD_OPTIONS[method])]
 
@@ -107,7 +111,8 @@ def test_each_method_receives_its_own_options(monkeypatch, method, name):
 
 # every option at once (scales that suit the method), through the method itself
 RUNS = {
-    "markov": {"resolutions": [2.0, 1.0], "eta": 0.3, "tries": 2, "rounds": 1, "weight": None},
+    "markov": {"resolutions": [2.0, 1.0], "eta": 0.3, "tries": 2, "rounds": 1, "weight": None, "workers": 1,
+               "memory_limit": 10**8},
     "consensus": {"a_values": [0.3, 0.0], "n_neurons": 48, "steps": 6, "noise": 0.5, "draws": 2,
                   "similarity": "both", "k": 3, "attention": "local", "neighbours": 4, "restarts": 2, "rounds": 1,
                   "beta": 20.0, "eta": 0.3, "mean_coef": 0.5, "weight": None},

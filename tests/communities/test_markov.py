@@ -71,8 +71,8 @@ def test_resolution_literals_and_refusals():
         multiscale(G, n_neurons=100)
     with pytest.raises(cdam.ParameterError, match="markov"):
         multiscale(G, method="consensus", resolutions=[1.0])
-    with pytest.raises(cdam.ParameterError, match="memory_limit"):
-        multiscale(G, memory_limit=10)
+    with pytest.raises(cdam.ParameterError, match="engine belongs to method='paper'"):
+        multiscale(G, engine="direct")
     with pytest.raises(cdam.ParameterError, match="tries >= 2"):
         extract(G, tries=1)  # one partition per scale: no spread to select by
 
