@@ -488,6 +488,9 @@ def _checked_square(M) -> int:
     return int(M.shape[0])
 
 
+_TABLE_BLOCK = 1 << 20  # memories whose links _neighbour_table ranks at once
+
+
 def _neighbour_table(M, width: int) -> torch.Tensor:
     """(p, w) int64, w <= width: each memory's strongest links in ``M`` and ``M.T``, padded with itself.
 
@@ -496,15 +499,21 @@ def _neighbour_table(M, width: int) -> torch.Tensor:
     p = int(M.shape[0])
     # |M| + |M^T| ranks like |M| when M is symmetric (canonical, so the entries keep their
     # order): one matrix instead of four, 1.2 GB each at 1e8 entries
-    A = sp.coo_matrix(_symmetric_abs(M) if _is_symmetric(M) else abs(M) + abs(M.T))
-    keep = A.row != A.col
-    row, col, val = A.row[keep], A.col[keep], A.data[keep]
-    order = np.lexsort((-val, row))  # by row, strongest first
-    row, col = row[order], col[order]
-    start = np.searchsorted(row, np.arange(p))
-    rank = np.arange(row.size) - start[row]
-    width = max(1, min(width, int(np.bincount(row, minlength=p).max(initial=0))))
-    take = rank < width
+    S = sp.csr_matrix(_symmetric_abs(M) if _is_symmetric(M) else abs(M) + abs(M.T))  # no stored zeros
+    indptr, indices, data = S.indptr, S.indices, S.data
+    degree = np.diff(indptr) - (S.diagonal() != 0)  # links to other memories
+    width = max(1, min(width, int(degree.max(initial=0))))
     table = np.repeat(np.arange(p, dtype=np.int64)[:, None], width, axis=1)
-    table[row[take], rank[take]] = col[take]
+    # rows in blocks: the sort's temporaries are a block's (at 1e8 entries, all at once, 5 GB)
+    for lo in range(0, p, _TABLE_BLOCK):
+        hi = min(p, lo + _TABLE_BLOCK)
+        a, b = indptr[lo], indptr[hi]
+        row = np.repeat(np.arange(lo, hi), np.diff(indptr[lo : hi + 1]))
+        keep = row != indices[a:b]
+        row, col, val = row[keep], indices[a:b][keep], data[a:b][keep]
+        order = np.lexsort((-val, row))  # by row, strongest first
+        row, col = row[order], col[order]
+        rank = np.arange(row.size) - np.searchsorted(row, np.arange(lo, hi))[row - lo]
+        take = rank < width
+        table[row[take], rank[take]] = col[take]
     return torch.from_numpy(table)
