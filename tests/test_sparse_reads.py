@@ -259,3 +259,22 @@ def test_a_candidate_run_spread_over_a_dask_cluster_equals_the_serial_run():
             a, b = getattr(got, name), getattr(serial, name)
             assert torch.equal(a.crow_indices(), b.crow_indices()) and torch.equal(a.col_indices(), b.col_indices())
             assert torch.equal(a.values(), b.values())
+
+
+def test_a_large_graph_model_holds_its_patterns_once(monkeypatch):
+    # above the threshold the compiled patterns and the store's keys are the graph's rows; the
+    # run is the one of copied patterns, bit for bit (a candidate read gathers rows either way)
+    copied, x0, cues = _large_graph_model(p=600)
+    expected = copied.run(x0, 8, cues=cues)
+    monkeypatch.setattr(cdam.couplings, "SHARED_PATTERNS_MIN_BYTES", 0)
+    shared, _, _ = _large_graph_model(p=600)
+    rows = shared.graph._pattern_rows()
+    assert shared.couplings.Xi.data_ptr() == shared.backend.keys.data_ptr() == rows.ctypes.data
+    assert copied.backend.keys.data_ptr() != copied.graph._pattern_rows().ctypes.data
+    got = shared.run(x0, 8, cues=cues)
+    assert torch.equal(got.final, expected.final)
+    assert torch.equal(got.final_attention.values(), expected.final_attention.values())
+    # adding memories later leaves the model's patterns as they were (the graph appends elsewhere)
+    before = shared.couplings.Xi.clone()
+    shared.graph.add_memory("new", np.zeros(64))
+    assert torch.equal(shared.couplings.Xi, before)
