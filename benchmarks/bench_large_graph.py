@@ -14,18 +14,24 @@ line checks, on ``--check-runs`` runs, that the top-1 attended memory equals the
 
     python benchmarks/bench_large_graph.py                          # p = 1e7, n = 64, B = 1024, 20 steps
     python benchmarks/bench_large_graph.py --memories 1000000 --steps 5
+    python benchmarks/bench_large_graph.py --memories 1000000 --neurons 256 --steps 50 --spread-workers 2
 
-Measured (2 cores shared with other jobs, load average 3-7; p = 1e7, n = 64, B = 1024, 20 steps,
-1e8 stored adjacency entries), stage: wall s, peak RSS MiB:
+The last one (p = 1e6, n = 256, 50 steps) measured 0.70 s/step and a peak of 4096 MiB in one process, top-1
+= scan on all 256 runs checked; over a Dask LocalCluster of 2 worker processes (one chunk of
+512 runs each) 3.8 s/step of wall time, most of it sending the 3.5 GB model to the workers,
+with final states and CSR summaries equal to the one-process run's.
 
-    data 166 s 4633 | graph (from_scipy_sparse) 85 s 7391 | neighbour table 341 s 13429 |
-    compile (CDAM) 28 s 8984 | run 31 s (1.53 s/step) 8872 | exact scan 22 s 8294
+Measured (2 cores shared with other jobs, load average 1.3-1.9; p = 1e7, n = 64, B = 1024,
+20 steps, 1e8 stored adjacency entries), stage: wall s, peak RSS MiB:
 
-so the whole run peaks at 13.1 GiB, in the neighbour table (the benchmark's own
-``normalize(adjacency)`` and the table's sort), and holds 8.0 GiB while running: the patterns
-once (2.56 GB, shared by the graph, ``Couplings.Xi`` and the store's keys), the edge table,
-``M`` in scipy and, built on the first read, torch, and the (p, 16) neighbour table. The
-top-1 attended memory equals the scan's on 0.137 of 256 runs: at n = 64 the scan's best match
+    data 32 s 4634 | graph (from_scipy_sparse) 19 s 7391 | neighbour table 87 s 8927 |
+    compile (CDAM) 24 s 8975 | run 4.7 s (0.234 s/step) 8871 | exact scan 13 s 8293
+
+so the whole run peaks at 8.8 GiB and holds 7.8 GiB while running: the patterns once
+(2.56 GB, shared by the graph, ``Couplings.Xi`` and the store's keys), the edge table, ``M``
+in scipy and, built on the first read, torch, and the (p, 16) neighbour table. The graph
+stage's peak holds the benchmark's own patterns and the graph's copy at once. The top-1
+attended memory equals the scan's on 0.137 of 256 runs: at n = 64 the scan's best match
 of a start is its own cue on 0.125 of runs only (1e7 U[0,1) patterns of 64 neurons are not
 separable), and a graph-seeded read stays in its cue's neighbourhood; at n = 256 and p = 1e6
 the two agree on every run (``benchmarks/bench_candidates.py --methods cdam``).
