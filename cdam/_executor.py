@@ -85,8 +85,11 @@ def run_tasks(
     workers: int | None = None,
     scheduler=None,
     executor: cf.Executor | None = None,
+    common=None,
 ) -> Generator:
-    """Yield ``fn(task)`` for every task, in the order they finish.
+    """Yield ``fn(task)`` for every task, in the order they finish (``fn(common, task)`` when
+    ``common`` is given: an object every task reads, such as a model, which a Dask cluster
+    receives once per worker instead of once per task).
 
     The executor is chosen as the module docstring says and opened on the first ``next``;
     what this call opened is closed when the generator ends, and on an error, a
@@ -106,17 +109,21 @@ def run_tasks(
     futures: list = []
     finished = False
     try:
+        args: tuple = () if common is None else (common,)
         if scheduler is not None:
             executor, own_client = dask_executor(scheduler)
             own_executor = executor
+            if common is not None:  # a future: the workers resolve it to their copy
+                client = own_client if own_client is not None else scheduler
+                args = (client.scatter(common, broadcast=True, hash=False),)
         elif executor is None and workers != 1:
             executor = own_executor = process_pool(workers, len(tasks))
         if executor is None:
             with _single_thread():  # as in the workers: small ops, threads only add latency
                 for t in tasks:
-                    yield fn(t)
+                    yield fn(*args, t)
         else:
-            futures = [executor.submit(fn, t) for t in tasks]
+            futures = [executor.submit(fn, *args, t) for t in tasks]
             for f in cf.as_completed(futures):
                 yield f.result()
         finished = True

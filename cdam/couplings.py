@@ -12,7 +12,10 @@ import torch
 
 from . import _validation as check
 
-__all__ = ["NORMALIZATIONS", "Couplings", "FactoredValues", "compile", "normalize", "value_matrix"]
+__all__ = [
+    "NORMALIZATIONS", "SHARED_PATTERNS_MIN_BYTES", "Couplings", "FactoredValues", "compile", "normalize",
+    "value_matrix",
+]
 
 NORMALIZATIONS = ("sym", "row", "none")
 
@@ -52,20 +55,30 @@ def normalize(A, method: str = "sym") -> sp.csr_matrix:
            [1., 0.]])
     """
     check.choice("normalization", method, NORMALIZATIONS)
-    A = sp.csr_matrix(A, dtype=np.float64, copy=True)  # never change the caller's matrix
+    return _normalized(sp.csr_matrix(A, dtype=np.float64, copy=True), method)  # never change the caller's
+
+
+def _normalized(A: sp.csr_matrix, method: str) -> sp.csr_matrix:
+    """:func:`normalize` of a float64 CSR matrix ``A`` that is the caller's to change: scaled
+    in place (at 1e8 entries each copy is 1.2 GB), entry by entry as the products
+    ``diag(d_out^-1/2) @ A @ diag(d_in^-1/2)`` would, with the zeros they drop dropped."""
     A.sum_duplicates()
     if method == "none":
         return A
-    absA = abs(A)
+    absA = sp.csr_matrix((np.abs(A.data), A.indices, A.indptr), shape=A.shape)  # shares A's indices
     d_out = np.asarray(absA.sum(axis=1)).ravel()
+    rows = np.repeat(np.arange(A.shape[0], dtype=A.indices.dtype), np.diff(A.indptr))
     if method == "row":
         # divide entry by entry: 1 / d overflows to inf for subnormal degrees (d < ~5.6e-309)
-        rows = np.repeat(np.arange(A.shape[0]), np.diff(A.indptr))
-        M = A.copy()
-        M.data = A.data / np.where(d_out > 0, d_out, 1.0)[rows]
-        return M
+        A.data /= np.where(d_out > 0, d_out, 1.0)[rows]
+        return A
     d_in = np.asarray(absA.sum(axis=0)).ravel()
-    return (sp.diags(_safe_power(d_out, -0.5)) @ A @ sp.diags(_safe_power(d_in, -0.5))).tocsr()
+    del absA
+    A.data *= _safe_power(d_out, -0.5)[rows]
+    del rows
+    A.data *= _safe_power(d_in, -0.5)[A.indices]
+    A.eliminate_zeros()
+    return A
 
 
 def _safe_power(d: np.ndarray, exponent: float) -> np.ndarray:
@@ -158,11 +171,20 @@ class FactoredValues:
         self.XiT = Xi.T.contiguous() if rows is None else rows
         self.a = float(a)
         self.h = float(h)
-        M = sp.csr_matrix(M)
-        self._use_M = self.h != 0.0 and M.nnz > 0
+        self._coupling = sp.csr_matrix(M)  # a forward model's own M: no copy
+        self._use_M = self.h != 0.0 and self._coupling.nnz > 0
+
+    # torch copies of M, each built on first use: a top-k or candidate read needs only the
+    # rows of M, a full read only M^T (1.2 GB each at 1e8 entries). Two threads may both
+    # build one; they build equal tensors.
+    @cached_property
+    def _Mt(self) -> torch.Tensor | None:
         # w M is computed as (M^T w^T)^T: a CSR matrix times a dense block
-        self._Mt = _csr_torch(M.T, Xi.dtype, Xi.device) if self._use_M else None
-        self._M = _csr_torch(M, Xi.dtype, Xi.device) if self._use_M else None
+        return _csr_torch(self._coupling.T, self.Xi.dtype, self.Xi.device) if self._use_M else None
+
+    @cached_property
+    def _M(self) -> torch.Tensor | None:
+        return _csr_torch(self._coupling, self.Xi.dtype, self.Xi.device) if self._use_M else None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -214,6 +236,23 @@ def _gather_csr_rows(M: torch.Tensor, rows: torch.Tensor) -> tuple[torch.Tensor,
     return new_crow, col[pos], val[pos]
 
 
+#: Pattern bytes above which a compiled model reads the graph's own pattern rows instead of a
+#: copy (when they already have the model's dtype and live on the CPU): at p = 1e7, n = 64
+#: each float32 copy is 2.56 GB. Below it the patterns are copied row-major, as always.
+SHARED_PATTERNS_MIN_BYTES = 1 << 30
+
+
+def _shares_patterns(rows: np.ndarray, dtype: torch.dtype, device: torch.device) -> bool:
+    """Whether :func:`compile` reads the graph's rows (p, n) in place: large, writeable (torch
+    views only those), in the model's dtype and on the CPU. The graph never changes the rows
+    of memories it holds (it appends, into new storage once a float32 block grows), so the
+    view stays the model's patterns."""
+    return (
+        device.type == "cpu" and rows.flags.writeable and rows.nbytes > SHARED_PATTERNS_MIN_BYTES
+        and torch.from_numpy(rows[:0]).dtype == dtype
+    )
+
+
 @dataclass(frozen=True)
 class Couplings:
     r"""Everything the dynamics need, compiled once from a :class:`~cdam.MemoryGraph`.
@@ -221,7 +260,8 @@ class Couplings:
     Attributes
     ----------
     Xi : torch.Tensor (n, p)
-        Patterns, one column per memory.
+        Patterns, one column per memory: a row-major copy, or, above
+        :data:`SHARED_PATTERNS_MIN_BYTES`, the transpose of the graph's own rows (no copy).
     M : scipy.sparse.csr_matrix (p, p)
         Normalised coupling matrix, float64.
     xbar : torch.Tensor (n,)
@@ -330,9 +370,12 @@ def compile(
         xbar = torch.from_numpy(np.add.reduce(rows, axis=0, dtype=np.float64) / rows.shape[0])
     else:
         xbar = Xi_graph.mean(dim=1)
-    M = normalize(graph.adjacency(), normalization)
-    # one copy into the model's dtype and a row-major (n, p) layout; never a view of the graph
-    Xi = torch.empty(Xi_graph.shape, dtype=dtype, device=device).copy_(Xi_graph)
+    M = _normalized(graph.adjacency(), normalization)  # a fresh matrix: normalised in place
+    if _shares_patterns(rows, dtype, device):
+        Xi = Xi_graph  # (n, p) column-major: the slot store's keys Xi^T are the graph's rows, no copy
+    else:
+        # one copy into the model's dtype and a row-major (n, p) layout
+        Xi = torch.empty(Xi_graph.shape, dtype=dtype, device=device).copy_(Xi_graph)
     return Couplings(
         Xi=Xi,
         M=M,

@@ -126,6 +126,24 @@ def test_bench_quick_writes_json(runner, tmp_path):
     assert f"cdam {b['cdam_gflops']:.1f} GFLOP/s = {b['fraction_of_raw']:.0%} of raw" in res.output
 
 
+def test_bench_large_graph_part_by_name(runner, tmp_path):
+    import json
+
+    out = tmp_path / "bench.json"
+    args = ["bench", "--quick", "--parts", "large-graph", "--json", str(out), "--out", str(tmp_path)]
+    res = runner.invoke(main, args)
+    assert res.exit_code == 0, res.output
+    data = json.loads(out.read_text())
+    # the name is one part, not the letters a, e, g and h it spells
+    assert not {"a_notebook", "e_communities", "g_engine", "h_memory_limit"} & data.keys()
+    r = data["i_large_graph"]
+    assert (r["p"], r["n"], r["batch"], r["steps"], r["checked_runs"]) == (2000, 64, 64, 5, 64)
+    assert r["final_attention_nnz"] <= 64 * r["k"]  # sparse summaries: at most k memories a run
+    assert all(r[key] > 0 for key in ("build_s", "compile_s", "step_s", "peak_rss_mb"))
+    assert f"top-1 = exact scan on {r['top1_match']:.1%} of 64 runs" in res.output
+    assert f"{r['step_s']:.3f} s/step" in res.output
+
+
 def test_automaton_run_and_plot(runner, tmp_path):
     png = tmp_path / "trace.png"
     res = runner.invoke(main, ["automaton", "run", "family_tree", "wife son sister", "--plot", str(png)])

@@ -303,3 +303,22 @@ def test_compiled_patterns_are_a_copy_in_the_usual_layout(random_graph, dtype):
     assert c.Xi.is_contiguous() and c.Xi.dtype == dtype
     c.Xi.mul_(0.0)  # writing to the model's copy never reaches the graph
     np.testing.assert_array_equal(g.patterns, before)
+
+
+@settings(max_examples=60, deadline=None)
+@given(p=st.integers(1, 30), density=st.floats(0.0, 0.6), seed=st.integers(0, 10_000), zeros=st.booleans())
+def test_normalize_in_place_equals_the_diagonal_products_bit_for_bit(p, density, seed, zeros):
+    # normalize scales entry by entry; it must give exactly what D_out^-1/2 A D_in^-1/2 gives,
+    # the same stored entries (zeros the products drop dropped) and the same bits
+    rng = np.random.default_rng(seed)
+    A = sp.random(p, p, density=density, random_state=rng, format="csr")
+    A.data = rng.normal(size=A.data.size) * 10.0 ** rng.integers(-6, 6, A.data.size)
+    if zeros:
+        A.data[rng.random(A.data.size) < 0.3] = 0.0
+    absA = abs(A)
+    d_out, d_in = np.asarray(absA.sum(axis=1)).ravel(), np.asarray(absA.sum(axis=0)).ravel()
+    power = [np.where(d > 0, np.where(d > 0, d, 1.0) ** -0.5, 0.0) for d in (d_out, d_in)]
+    want = (sp.diags(power[0]) @ A @ sp.diags(power[1])).tocsr()
+    got = normalize(A, "sym")
+    assert np.array_equal(got.indptr, want.indptr) and np.array_equal(got.indices, want.indices)
+    assert np.array_equal(got.data.view(np.int64), want.data.view(np.int64))

@@ -255,3 +255,15 @@ def test_many_small_additions_after_a_bulk_build_sum_like_a_dict():
         key = (min(u, v), max(u, v))
         ref[key] = ref.get(key, 0.0) + x
     assert g.links == [(i, j, x) for (i, j), x in ref.items()]
+
+
+def test_from_scipy_sparse_leaves_a_canonical_input_as_it_was():
+    A = sp.csr_array((np.array([-0.0, 2.0, -0.0, 2.0, 1.0]), np.array([1, 2, 0, 0, 2]), np.array([0, 2, 3, 5])),
+                     shape=(3, 3))
+    before = [x.copy() for x in (A.indptr, A.indices, A.data)]
+    g = cdam.MemoryGraph.from_scipy_sparse(A, np.eye(3, dtype=np.float32))
+    assert all(np.array_equal(x, y) and np.array_equal(np.signbit(x), np.signbit(y))
+               for x, y in zip(before, (A.indptr, A.indices, A.data)))
+    # a stored -0.0 is an edge of weight +0.0, as every other way of adding it gives
+    assert g.links == [(0, 1, 0.0), (0, 2, 2.0), (2, 2, 1.0)]
+    assert not np.signbit(g._links.weight_array()).any()

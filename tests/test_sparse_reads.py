@@ -227,3 +227,54 @@ def test_factored_values_for_a_store_that_cannot_take_them_is_refused():
         cdam.CDAM(g, backend=KWinnerMHN(50, 100, k=5, seed=0), values="factored")
     # auto keeps giving such a store the matrix it needs
     assert cdam.CDAM(g, backend=KWinnerMHN(50, 100, k=5, seed=0)).backend.n_stored == 20
+
+
+def _large_graph_model(p=2000, n=64, degree=10, seed=0):
+    """A graph-seeded candidate model as the large-graph benchmark builds it, at small p."""
+    rng = np.random.default_rng(seed)
+    u, v = rng.integers(0, p, (2, p * degree // 2))
+    A = sp.coo_matrix((np.ones(u.size), (u, v)), shape=(p, p)).tocsr()
+    A = A + A.T
+    g = cdam.MemoryGraph.from_scipy_sparse(A, rng.random((n, p), dtype=np.float32))
+    store = CandidateSlots(k=8, candidates=32, index=None, neighbours=cdam.couplings.normalize(A, "sym"))
+    model = cdam.CDAM(g, h=0.5, backend=store, values="factored")
+    cues = rng.choice(p, 96, replace=False)
+    x0 = torch.from_numpy(g.patterns[:, cues].T.copy()) + torch.rand(96, n, generator=torch.Generator().manual_seed(1))
+    return model, x0 - 0.5, cues
+
+
+@pytest.mark.slow  # two worker processes start: 27 to 48 s on the shared 2-core machine
+def test_a_candidate_run_spread_over_a_dask_cluster_equals_the_serial_run():
+    distributed = pytest.importorskip("distributed")
+    model, x0, cues = _large_graph_model()
+    serial = model.run(x0, 12, cues=cues)
+    chunked = model.run_spread(x0, 12, cues=cues, chunk=40, workers=1)
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as c:
+        with distributed.Client(c) as client:
+            spread = model.run_spread(x0, 12, cues=cues, chunk=40, scheduler=client)
+    for got in (chunked, spread):
+        assert torch.equal(got.final, serial.final)
+        assert torch.equal(got.cues, serial.cues)
+        for name in ("final_attention", "late_attention"):
+            a, b = getattr(got, name), getattr(serial, name)
+            assert torch.equal(a.crow_indices(), b.crow_indices()) and torch.equal(a.col_indices(), b.col_indices())
+            assert torch.equal(a.values(), b.values())
+
+
+def test_a_large_graph_model_holds_its_patterns_once(monkeypatch):
+    # above the threshold the compiled patterns and the store's keys are the graph's rows; the
+    # run is the one of copied patterns, bit for bit (a candidate read gathers rows either way)
+    copied, x0, cues = _large_graph_model(p=600)
+    expected = copied.run(x0, 8, cues=cues)
+    monkeypatch.setattr(cdam.couplings, "SHARED_PATTERNS_MIN_BYTES", 0)
+    shared, _, _ = _large_graph_model(p=600)
+    rows = shared.graph._pattern_rows()
+    assert shared.couplings.Xi.data_ptr() == shared.backend.keys.data_ptr() == rows.ctypes.data
+    assert copied.backend.keys.data_ptr() != copied.graph._pattern_rows().ctypes.data
+    got = shared.run(x0, 8, cues=cues)
+    assert torch.equal(got.final, expected.final)
+    assert torch.equal(got.final_attention.values(), expected.final_attention.values())
+    # adding memories later leaves the model's patterns as they were (the graph appends elsewhere)
+    before = shared.couplings.Xi.clone()
+    shared.graph.add_memory("new", np.zeros(64))
+    assert torch.equal(shared.couplings.Xi, before)

@@ -10,9 +10,9 @@ import torch
 from .. import _validation as check
 
 
-def _run_chunk(task):
+def _run_chunk(model, task):
     """One chunk of :func:`run_spread`, in whatever process runs it."""
-    i, model, x, cues, steps, kwargs = task
+    i, x, cues, steps, kwargs = task
     return i, model.run(x, steps, cues=cues, **kwargs)
 
 
@@ -37,7 +37,10 @@ def run_spread(
         chunk = -(-B // n_parts)
     chunk = check.positive_int("chunk", chunk)
     bounds = [(lo, min(lo + chunk, B)) for lo in range(0, B, chunk)]
-    tasks = [(i, model, x[lo:hi].cpu(), None if cues is None else cues[lo:hi], steps, run_kwargs)
+    tasks = [(i, x[lo:hi].cpu(), None if cues is None else cues[lo:hi], steps, run_kwargs)
              for i, (lo, hi) in enumerate(bounds)]
-    parts = dict(_executor.run_tasks(_run_chunk, tasks, workers=workers, scheduler=scheduler, executor=executor))
+    # the model goes to each Dask worker once (a large graph's model is gigabytes), not with every chunk
+    parts = dict(_executor.run_tasks(
+        _run_chunk, tasks, workers=workers, scheduler=scheduler, executor=executor, common=model
+    ))
     return [parts[i] for i in range(len(bounds))]

@@ -228,7 +228,8 @@ class CandidateSlots(StorageBackend):
             raise ParameterError(
                 f"neighbours must be a scipy.sparse (p, p) matrix such as Couplings.M, got {type(neighbours).__name__}"
             )
-        self._neighbour_matrix = neighbours
+        # the table is built now and the matrix not kept: at p = 1e7 each is over 1 GB
+        self._graph_width = None if neighbours is None else _checked_square(neighbours)
         self.max_neighbours = check.positive_int("max_neighbours", max_neighbours)
         self.expand = self.k if expand is None else check.positive_int("expand", expand, minimum=0)
         if self.expand > self.candidates:
@@ -243,7 +244,9 @@ class CandidateSlots(StorageBackend):
         self.keys: torch.Tensor | None = None
         self.values: Any = None  # a (p, d) tensor or FactoredValues, once stored
         self.index: Any = None  # the faiss index, once built
-        self.neighbour_table: torch.Tensor | None = None
+        self.neighbour_table: torch.Tensor | None = (
+            None if neighbours is None else _neighbour_table(neighbours, self.max_neighbours)
+        )
         if keys is not None or values is not None:
             if keys is None or values is None:
                 raise ParameterError("give both keys and values, or neither")
@@ -262,8 +265,12 @@ class CandidateSlots(StorageBackend):
         p = int(keys.shape[0])
         if p < self.k:
             raise ParameterError(f"k ({self.k}) exceeds the {p} memories stored; use k <= {p}")
-        if self._neighbour_matrix is not None:
-            self.neighbour_table = _neighbour_table(self._neighbour_matrix, p, self.max_neighbours).to(keys.device)
+        if self.neighbour_table is not None:
+            if self._graph_width != p:
+                raise ParameterError(
+                    f"neighbours must be ({p}, {p}), the memories stored; got {(self._graph_width,) * 2}"
+                )
+            self.neighbour_table = self.neighbour_table.to(keys.device)
         if self.index_kind is not None:
             self.index = self._build_index(keys)
         self.keys = keys.contiguous()
@@ -453,26 +460,60 @@ class CandidateSlots(StorageBackend):
     def __repr__(self) -> str:
         shape = None if self.keys is None else tuple(self.keys.shape)
         kind = self.index_kind if isinstance(self.index_kind, str) or self.index_kind is None else "custom"
-        graph = "" if self._neighbour_matrix is None else f", max_neighbours={self.max_neighbours}"
+        graph = "" if self.neighbour_table is None else f", max_neighbours={self.max_neighbours}"
         return f"CandidateSlots(keys={shape}, k={self.k}, candidates={self.candidates}, index={kind!r}{graph})"
 
 
-def _neighbour_table(M, p: int, width: int) -> torch.Tensor:
+def _is_symmetric(M) -> bool:
+    """Whether ``M`` is canonical CSR and equals its transpose entry by entry."""
+    if M.format != "csr" or not M.has_canonical_format:
+        return False
+    T = sp.csr_matrix(M.T)
+    T.sort_indices()
+    return bool(np.array_equal(M.indptr, T.indptr) and np.array_equal(M.indices, T.indices)
+                and np.array_equal(M.data, T.data))
+
+
+def _symmetric_abs(M):
+    """|M| without its stored zeros (as the sum |M| + |M^T| drops them)."""
+    S = abs(M)
+    S.eliminate_zeros()
+    return S
+
+
+def _checked_square(M) -> int:
+    """``p`` for a (p, p) ``neighbours`` matrix, or a ParameterError."""
+    if len(M.shape) != 2 or M.shape[0] != M.shape[1]:
+        raise ParameterError(f"neighbours must be a square (p, p) matrix, one row per memory; got {M.shape}")
+    return int(M.shape[0])
+
+
+_TABLE_BLOCK = 1 << 20  # memories whose links _neighbour_table ranks at once
+
+
+def _neighbour_table(M, width: int) -> torch.Tensor:
     """(p, w) int64, w <= width: each memory's strongest links in ``M`` and ``M.T``, padded with itself.
 
     Padding with the memory itself (a repeat, masked out when scoring) keeps the table
     rectangular, so a gather serves a whole batch."""
-    if M.shape != (p, p):
-        raise ParameterError(f"neighbours must be ({p}, {p}), the memories stored; got {M.shape}")
-    A = sp.coo_matrix(abs(M) + abs(M.T))
-    keep = A.row != A.col
-    row, col, val = A.row[keep], A.col[keep], A.data[keep]
-    order = np.lexsort((-val, row))  # by row, strongest first
-    row, col = row[order], col[order]
-    start = np.searchsorted(row, np.arange(p))
-    rank = np.arange(row.size) - start[row]
-    width = max(1, min(width, int(np.bincount(row, minlength=p).max(initial=0))))
-    take = rank < width
+    p = int(M.shape[0])
+    # |M| + |M^T| ranks like |M| when M is symmetric (canonical, so the entries keep their
+    # order): one matrix instead of four, 1.2 GB each at 1e8 entries
+    S = sp.csr_matrix(_symmetric_abs(M) if _is_symmetric(M) else abs(M) + abs(M.T))  # no stored zeros
+    indptr, indices, data = S.indptr, S.indices, S.data
+    degree = np.diff(indptr) - (S.diagonal() != 0)  # links to other memories
+    width = max(1, min(width, int(degree.max(initial=0))))
     table = np.repeat(np.arange(p, dtype=np.int64)[:, None], width, axis=1)
-    table[row[take], rank[take]] = col[take]
+    # rows in blocks: the sort's temporaries are a block's (at 1e8 entries, all at once, 5 GB)
+    for lo in range(0, p, _TABLE_BLOCK):
+        hi = min(p, lo + _TABLE_BLOCK)
+        a, b = indptr[lo], indptr[hi]
+        row = np.repeat(np.arange(lo, hi), np.diff(indptr[lo : hi + 1]))
+        keep = row != indices[a:b]
+        row, col, val = row[keep], indices[a:b][keep], data[a:b][keep]
+        order = np.lexsort((-val, row))  # by row, strongest first
+        row, col = row[order], col[order]
+        rank = np.arange(row.size) - np.searchsorted(row, np.arange(lo, hi))[row - lo]
+        take = rank < width
+        table[row[take], rank[take]] = col[take]
     return torch.from_numpy(table)
