@@ -236,9 +236,9 @@ def from_scipy_sparse(A, patterns, keys=None, *, cls=MemoryGraph) -> MemoryGraph
     g._set_bulk(rows, None if keys is None else checked_keys(keys, p))
     symmetric = _is_symmetric(A)
     src = np.repeat(np.arange(p, dtype=A.indices.dtype), np.diff(A.indptr))
-    take = src <= A.indices if symmetric else slice(None)
+    take: np.ndarray | slice = src <= A.indices if symmetric else slice(None)
     # canonical CSR holds each pair once, in row-major order: the table's first-added order
-    pairs = np.empty((int(np.count_nonzero(take)) if symmetric else src.size, 2), dtype=np.int64)
+    pairs = np.empty((int(np.count_nonzero(np.asarray(take))) if symmetric else src.size, 2), dtype=np.int64)
     pairs[:, 0] = src[take]
     del src
     pairs[:, 1] = A.indices[take]

@@ -85,6 +85,9 @@ class _Runner:
     dfa: Any
     model: Any
     tol: float
+    beta: float
+    eta: float
+    mean_coef: float
     max_steps: int
     min_margin: float
     n_state_neurons: int

@@ -99,7 +99,9 @@ def _adjacency(G, weight: str | None, directed: str | None = None, teleport=None
             raise GraphError("edge weights must be non-negative; drop or shift the negative entries")
         A.setdiag(0)  # self-loops carry no community information; networkx input drops them too
         A.eliminate_zeros()
-        return (A if symmetric else read_directed(A, directed, teleport)), list(range(A.shape[0]))
+        if symmetric or directed is None:  # (None with an asymmetric A was refused above)
+            return A, list(range(A.shape[0]))
+        return read_directed(A, directed, teleport), list(range(A.shape[0]))
     if isinstance(G, nx.Graph) and G.is_directed() and directed is not None:
         return _directed_networkx(G, weight, directed, teleport)
     G = _undirected(G, weight)

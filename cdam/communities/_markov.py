@@ -227,7 +227,7 @@ def markov_levels(G, seed: int = 0, *, a_values=None, h_values=None, resolutions
             if (fine, coarse) not in apart:
                 apart[fine, coarse] = mean_pairwise_nvi([read[fine][1], read[coarse][1]])
         return [replace(read[i][0], nvi_coarser=apart.get((i, j), float("nan")))
-                for i, j in zip(done, done[1:] + [None])]
+                for i, j in zip(done, [*done[1:], -1])]
 
     with progress_reporter(progress, 0, desc="scales", unit="scale") as bar:
         todo = list(range(len(order))) if not refine else coarse_positions(len(order))

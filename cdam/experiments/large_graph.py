@@ -139,8 +139,12 @@ def bench_large_graph(
         from cdam._csr import take_rows
 
         sample = torch.from_numpy(np.linspace(0, batch - 1, min(check_runs, batch)).astype(np.int64))
-        found = top_attended(take_rows(traj.final_attention, sample))
-        exact = exact_top1(model.backend.keys, traj.final[sample])
+        attention = traj.final_attention
+        assert attention is not None  # recorded: attention_summary is on by default
+        found = top_attended(take_rows(attention, sample))
+        stored = store.keys
+        assert stored is not None  # filled when the model compiled
+        exact = exact_top1(stored, traj.final[sample])
     spread = {}
     if spread_workers:
         with stage("Dask spread"):
@@ -152,7 +156,7 @@ def bench_large_graph(
         "top1_match": float((found == exact).double().mean()),
         "scan_top1_is_cue": float((exact == cues[sample]).double().mean()),
         "checked_runs": int(sample.numel()),
-        "final_attention_nnz": int(traj.final_attention.values().numel()),
+        "final_attention_nnz": int(attention.values().numel()),
         "threads": torch.get_num_threads(),
     }
 
