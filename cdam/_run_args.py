@@ -4,24 +4,36 @@ recorders a run's arguments ask for.
 :func:`checked_run` turns ``run``'s arguments into what the engine takes (a state batch, a step
 count, cue indices, the engine) or raises a :class:`~cdam.errors.CDAMError` saying what to fix;
 :func:`builtin_recorders` builds the recorders behind :class:`~cdam.dynamics.Trajectory`'s
-fields; :func:`checked_cell` merges one parameter cell with the model's own values.
+fields; :func:`execute_run` does both and hands them to the engine. :func:`checked_strengths`
+checks a model's ``a``, ``h``, ``beta``, ``eta`` and ``mean_coef``; :func:`checked_cell` merges
+one parameter cell with the model's own values, and :func:`checked_cells` a list of them with
+their starts. :func:`noisy_pattern_starts` draws the starts of ``all_starts`` and
+:func:`spread_options` picks out the keywords that send it through ``run_spread``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import torch
 
 from . import _engine
 from . import _validation as check
+from ._random import as_generator
 from ._recorders import Recorder, _Attention, _Overlaps, _States, _Summary
 from .errors import ParameterError, StateError
 
-__all__ = ["CELL_PARAMS", "BuiltinRecorders", "builtin_recorders", "checked_cell", "checked_run", "cue_indices"]
+__all__ = [
+    "CELL_PARAMS", "SPREAD_OPTIONS", "BuiltinRecorders", "ExecutedRun", "builtin_recorders", "checked_cell",
+    "checked_cells", "checked_run", "checked_strengths", "cue_indices", "execute_run", "noisy_pattern_starts",
+    "spread_options",
+]
 
 CELL_PARAMS = ("a", "h", "beta", "eta", "mean_coef")
+# the keywords of all_starts that send its batch through run_spread rather than run
+SPREAD_OPTIONS = ("chunk", "workers", "scheduler", "executor")
 
 
 def checked_run(
@@ -103,15 +115,87 @@ def builtin_recorders(
     )
 
 
+def checked_strengths(a, h, beta, eta, mean_coef) -> tuple[float, float, float, float, float]:
+    """``(a, h, beta, eta, mean_coef)`` as floats: finite reals, ``beta >= 0``, ``eta`` in (0, 1],
+    or the ParameterError that says which one to fix (checked in that order)."""
+    return (
+        check.finite_real("a", a), check.finite_real("h", h), check.finite_real("beta", beta, minimum=0.0),
+        check.step_size(eta), check.finite_real("mean_coef", mean_coef),
+    )
+
+
 def checked_cell(model, cell) -> dict:
     """``cell`` (a dict of some of :data:`CELL_PARAMS`) over ``model``'s own values, checked, as floats."""
     unknown = sorted(set(cell) - set(CELL_PARAMS))
     if unknown:
         raise ParameterError(f"cells vary only {CELL_PARAMS}; got {unknown}")
     merged = {**{name: getattr(model, name) for name in CELL_PARAMS}, **cell}
-    check.finite_real("a", merged["a"])
-    check.finite_real("h", merged["h"])
-    check.finite_real("beta", merged["beta"], minimum=0.0)
-    check.step_size(merged["eta"])
-    check.finite_real("mean_coef", merged["mean_coef"])
+    checked_strengths(*(merged[name] for name in CELL_PARAMS))
     return {k: float(v) for k, v in merged.items()}
+
+
+def checked_cells(model, cells, x0) -> tuple[list[dict], torch.Tensor]:
+    """``(cells, x)`` for :meth:`cdam.CDAM.run_cells`: every cell checked by :func:`checked_cell`
+    (at least one), and the starts ``x0`` as a (B, n) state batch of the model."""
+    cells = [checked_cell(model, c) for c in cells]
+    if not cells:
+        raise ParameterError("cells is empty; give at least one dict of parameters")
+    x, _ = check.state_batch(x0, model.n_neurons, dtype=model.dtype, device=model.device)
+    return cells, x
+
+
+class ExecutedRun(NamedTuple):
+    """A finished engine run with what :meth:`cdam.dynamics.Trajectory.from_run` reads besides:
+    its built-in recorders, the initial states (on the CPU) and the engine that ran it."""
+
+    run: _engine.Run
+    built: BuiltinRecorders
+    initial: torch.Tensor
+    engine: str
+
+
+def execute_run(
+    model, x0, steps, *, record_overlaps, record_states, record_attention, overlap, tol, cues, recorders,
+    perturb, freeze, engine, attention_summary, overlaps_with, row_params, checked,
+) -> ExecutedRun:
+    """A run of ``model`` with :meth:`cdam.CDAM.run`'s arguments: checked (:func:`checked_run`),
+    its built-in recorders built (:func:`builtin_recorders`), and executed by the engine
+    (:func:`cdam._engine.execute`) with the user's ``recorders`` after the built-in ones.
+
+    ``row_params``: per-run parameters (``run_cells``' stacked cells), or None for the model's own.
+    """
+    sigma, steps, tol, cue_idx, engine = checked_run(
+        model, x0, steps, tol=tol, freeze=freeze, cues=cues, engine=engine, perturb=perturb,
+        record_states=record_states, checked=checked,
+    )
+    built = builtin_recorders(
+        model, cue_idx, overlap=overlap, record_overlaps=record_overlaps, record_states=record_states,
+        record_attention=record_attention, attention_summary=attention_summary, overlaps_with=overlaps_with,
+    )
+    columns = None if built.overlaps is None else built.overlaps.columns
+    initial = sigma.cpu().clone()
+    run = _engine.execute(
+        model, sigma, steps, built.all() + list(recorders), built.summary, engine=engine, tol=tol,
+        perturb=perturb, freeze=freeze, params=row_params, inference=engine == "coefficient" and not recorders,
+        record_overlaps=built.overlaps is not None, record_states=record_states,
+        record_attention=record_attention, attention_summary=attention_summary, cues=cue_idx,
+        overlap_columns=None if columns is None else columns.numel(),
+    )
+    return ExecutedRun(run, built, initial, engine)
+
+
+def noisy_pattern_starts(model, noise, seed) -> torch.Tensor:
+    r"""One start per memory of ``model``: :math:`\xi_\mu + \text{noise}\,(U[0,1)^n - 1/2)`, (p, n).
+
+    The noise is drawn in float64 on the CPU from ``seed`` (an int, a generator or None), so the
+    starts are the same whatever the model's device and dtype."""
+    noise = check.finite_real("noise", noise, minimum=0.0)
+    gen = as_generator(seed)
+    Xi = model.couplings.Xi
+    U = torch.rand(Xi.shape[1], Xi.shape[0], generator=gen, dtype=torch.float64)
+    return (Xi.T.to(torch.float64).cpu() + noise * (U - 0.5)).to(device=model.device, dtype=model.dtype)
+
+
+def spread_options(kwargs: dict) -> dict:
+    """The :data:`SPREAD_OPTIONS` among ``kwargs``, taken out of it (empty: a plain run)."""
+    return {k: kwargs.pop(k) for k in SPREAD_OPTIONS if k in kwargs}

@@ -1,4 +1,46 @@
-"""CDAM: batched Correlated Dense Associative Memory dynamics on torch."""
+r"""CDAM: batched Correlated Dense Associative Memory dynamics on torch.
+
+:class:`~cdam.CDAM` is the model of Burns 2024, "Semantically-correlated memories in a dense
+associative model" (ICML 2024, arXiv 2404.07123) on a memory graph. One step, for a batch of
+row states :math:`\sigma` (B, n):
+
+.. math::
+
+    w = \operatorname{softmax}(\beta\,\sigma\,\Xi),\qquad
+    Q = (a\,\Xi + h\,\Xi M^\top)^\top,\qquad
+    \sigma \leftarrow \sigma + \eta\,\big((w Q - c\,\bar\xi) - \sigma\big)
+
+``a`` is auto-association (negative: anti-Hebbian), ``h`` hetero-association along
+the graph's edges, ``c`` (``mean_coef``) the mean-subtraction coefficient. With
+``eta=1, a=1, h=0, mean_coef=0`` one step is the modern Hopfield update. The
+coefficient-space engine (``engine="coefficient"``) steps
+:math:`\sigma_t = d_t\sigma_0 + C_t\Xi^\top` instead of the state: an exact reformulation of
+the CDAM update, a step costing :math:`Bp^2` instead of :math:`2Bpn`.
+
+For ``a = 1``, ``h = 0`` the model has the energy :meth:`~cdam.CDAM.energy`,
+
+.. math::
+
+    E(\sigma) = -\frac1\beta \log\sum_\mu e^{\beta\,\sigma\cdot\xi_\mu}
+                + \tfrac12\lVert\sigma\rVert^2 + c\,\bar\xi\cdot\sigma
+
+For ``c = 0`` this is the modern Hopfield energy. The linear term makes it a
+Lyapunov function of the mean-subtracted update too: with :math:`T(\sigma) =
+\Xi\,\operatorname{softmax}(\beta\Xi^\top\sigma) - c\bar\xi` and step
+:math:`\sigma' = \sigma + \eta(T - \sigma)`, convexity of log-sum-exp gives
+:math:`E(\sigma') - E(\sigma) \le -\eta(1 - \eta/2)\lVert T - \sigma\rVert^2 \le 0`
+for :math:`\eta \in (0, 1]`. No energy is known for ``a != 1`` or ``h != 0``.
+
+A run (:meth:`~cdam.CDAM.run`) is one loop over time that serves every use: built-in recorders
+(overlaps, states, attention, the late-window mean, discarded top-k mass), user recorders
+(:class:`~cdam.dynamics.Recorder`), a ``perturb`` hook that edits states between updates, and settling rules
+(``tol``, ``freeze``). How a step is computed is the engine's business (:mod:`cdam._engine`):
+directly, or exactly in coefficient space; the batch runs in chunks that fit the model's
+``memory_limit``, with the same result as one batch. Recorded overlaps and attention
+cost no extra matrix product with the slot backend: they are read off the attention logits
+:math:`\sigma\Xi` that the next update computes anyway (:meth:`~cdam.overlap.OverlapOperator.from_scores`).
+The result of a run is a :class:`~cdam.Trajectory`.
+"""
 
 from __future__ import annotations
 
@@ -218,19 +260,10 @@ class _GraphCache(dict):
 
 
 class CDAM:
-    r"""Correlated Dense Associative Memory on a memory graph.
+    r"""Correlated Dense Associative Memory on a memory graph (Burns 2024, arXiv 2404.07123).
 
-    One step, for a batch of row states :math:`\sigma` (B, n):
-
-    .. math::
-
-        w = \operatorname{softmax}(\beta\,\sigma\,\Xi),\qquad
-        Q = (a\,\Xi + h\,\Xi M^\top)^\top,\qquad
-        \sigma \leftarrow \sigma + \eta\,\big((w Q - c\,\bar\xi) - \sigma\big)
-
-    ``a`` is auto-association (negative: anti-Hebbian), ``h`` hetero-association along
-    the graph's edges, ``c`` (``mean_coef``) the mean-subtraction coefficient. With
-    ``eta=1, a=1, h=0, mean_coef=0`` one step is the modern Hopfield update.
+    The update :math:`\sigma \leftarrow \sigma + \eta\,((wQ - c\,\bar\xi) - \sigma)`, its
+    energy and how a run goes are written out in :mod:`cdam.dynamics`.
 
     Parameters
     ----------
@@ -265,10 +298,9 @@ class CDAM:
         :data:`~cdam._store.DENSE_VALUES_MAX_BYTES` (1 GiB).
     engine : {"auto", "direct", "coefficient"}
         How runs are computed (:mod:`cdam._engine`), exactly either way: ``"direct"`` steps
-        the state (every backend, ``tol``, ``freeze``, ``perturb``); ``"coefficient"`` steps
-        :math:`\sigma_t = d_t\sigma_0 + C_t\Xi^\top` (coefficient space: an exact reformulation
-        of the CDAM update of Burns 2024, arXiv 2404.07123), a step costing
-        :math:`Bp^2` instead of :math:`2Bpn`; ``"auto"`` picks the cheaper for the slot store.
+        the state (every backend, ``tol``, ``freeze``, ``perturb``); ``"coefficient"`` steps its
+        coefficients (see :mod:`cdam.dynamics`), a step costing :math:`Bp^2` instead of
+        :math:`2Bpn`; ``"auto"`` picks the cheaper for the slot store.
     memory_limit : int, optional
         Bytes a run may use. A batch runs in chunks that fit, with the same result as one batch;
         work that cannot fit raises :class:`~cdam.errors.MemoryBudgetError` before it allocates.
@@ -294,11 +326,7 @@ class CDAM:
         dtype: torch.dtype = torch.float32, softmax: str = "stable", direction: str = "forward",
         topk: int | None = None, values: str = "auto", engine: str = "auto", memory_limit: int | None = None,
     ) -> None:
-        self.a = check.finite_real("a", a)
-        self.h = check.finite_real("h", h)
-        self.beta = check.finite_real("beta", beta, minimum=0.0)
-        self.eta = check.step_size(eta)
-        self.mean_coef = check.finite_real("mean_coef", mean_coef)
+        self.a, self.h, self.beta, self.eta, self.mean_coef = _run_args.checked_strengths(a, h, beta, eta, mean_coef)
         self.normalization = check.choice("normalization", normalization, NORMALIZATIONS)
         self.softmax = check.choice("softmax", softmax, SOFTMAX_KINDS)
         self.values = check.choice("values", values, VALUE_STORAGE)
@@ -423,16 +451,10 @@ class CDAM:
     ) -> Trajectory:
         r"""Run the dynamics from ``x0`` for ``steps`` updates.
 
-        One loop over time serves every use: built-in recorders (overlaps, states,
-        attention, the late-window mean, discarded top-k mass), user ``recorders``, a
-        ``perturb`` hook that edits states between updates, and settling rules (``tol``,
-        ``freeze``). How a step is computed is the engine's business
-        (:mod:`cdam._engine`): directly, or exactly in coefficient space; the batch runs in
-        chunks that fit :attr:`memory_limit`, with the same result as one batch.
-
-        Recorded overlaps and attention cost no extra matrix product with the slot
-        backend: they are read off the attention logits :math:`\sigma\Xi` that the next
-        update computes anyway (:meth:`OverlapOperator.from_scores`).
+        One loop over time with recorders, a ``perturb`` hook and settling rules; computed
+        directly or exactly in coefficient space, in chunks that fit :attr:`memory_limit`
+        (see :mod:`cdam.dynamics`). Recorded overlaps and attention cost no extra matrix
+        product with the slot backend.
 
         Parameters
         ----------
@@ -473,25 +495,15 @@ class CDAM:
             ``initial_overlaps`` (B, j), column i for memory ``overlaps_with[i]`` (implies
             ``record_overlaps``). With sparse reads nothing (B, p) is formed.
         """
-        sigma, steps, tol, cue_idx, engine = _run_args.checked_run(
-            self, x0, steps, tol=tol, freeze=freeze, cues=cues, engine=engine, perturb=perturb,
-            record_states=record_states, checked=_checked,
-        )
-        built = _run_args.builtin_recorders(
-            self, cue_idx, overlap=overlap, record_overlaps=record_overlaps, record_states=record_states,
-            record_attention=record_attention, attention_summary=attention_summary, overlaps_with=overlaps_with,
-        )
-        columns = None if built.overlaps is None else built.overlaps.columns
-        initial = sigma.cpu().clone()
-        run = _engine.execute(
-            self, sigma, steps, built.all() + list(recorders), built.summary, engine=engine, tol=tol,
-            perturb=perturb, freeze=freeze, params=_row_params, inference=engine == "coefficient" and not recorders,
-            record_overlaps=built.overlaps is not None, record_states=record_states,
-            record_attention=record_attention, attention_summary=attention_summary, cues=cue_idx,
-            overlap_columns=None if columns is None else columns.numel(),
+        done = _run_args.execute_run(
+            self, x0, steps, record_overlaps=record_overlaps, record_states=record_states,
+            record_attention=record_attention, overlap=overlap, tol=tol, cues=cues, recorders=recorders,
+            perturb=perturb, freeze=freeze, engine=engine, attention_summary=attention_summary,
+            overlaps_with=overlaps_with, row_params=_row_params, checked=_checked,
         )
         return Trajectory.from_run(
-            run, built, initial, overlap_kind=overlap, params=self.params(), engine=engine, n_memories=self.n_memories
+            done.run, done.built, done.initial, overlap_kind=overlap, params=self.params(), engine=done.engine,
+            n_memories=self.n_memories,
         )
 
     def run_cells(self, cells, x0, steps: int = 100, *, cues=None, **run_kwargs) -> list[Trajectory]:
@@ -531,10 +543,7 @@ class CDAM:
         >>> [str(cdam.classify_mode(t, g)) for t in runs]
         ['auto', 'wide_hetero']
         """
-        cells = [_run_args.checked_cell(self, c) for c in cells]
-        if not cells:
-            raise ParameterError("cells is empty; give at least one dict of parameters")
-        x, _ = check.state_batch(x0, self.n_neurons, dtype=self.dtype, device=self.device)
+        cells, x = _run_args.checked_cells(self, cells, x0)
         return _engine.run_cells(self, cells, x, steps, cues=cues, **run_kwargs)
 
     def with_params(self, **params) -> CDAM:
@@ -576,13 +585,7 @@ class CDAM:
 
     def initial_states(self, noise: float = 1.0, seed: int | torch.Generator | None = 0) -> torch.Tensor:
         r"""One start per memory: :math:`\xi_\mu + \text{noise}\,(U[0,1)^n - 1/2)`, shape (p, n)."""
-        from ._random import as_generator
-
-        noise = check.finite_real("noise", noise, minimum=0.0)
-        gen = as_generator(seed)
-        Xi = self.couplings.Xi
-        U = torch.rand(Xi.shape[1], Xi.shape[0], generator=gen, dtype=torch.float64)
-        return (Xi.T.to(torch.float64).cpu() + noise * (U - 0.5)).to(device=self.device, dtype=self.dtype)
+        return _run_args.noisy_pattern_starts(self, noise, seed)
 
     def all_starts(
         self, steps: int = 100, noise: float = 1.0, seed: int | torch.Generator | None = 0, **kwargs
@@ -594,8 +597,7 @@ class CDAM:
         ``workers``, ``scheduler`` or ``executor`` is given.
         """
         x0 = self.initial_states(noise, seed)
-        spread = {k: kwargs.pop(k) for k in ("chunk", "workers", "scheduler", "executor") if k in kwargs}
-        if spread:
+        if spread := _run_args.spread_options(kwargs):
             return self.run_spread(x0, steps, cues=torch.arange(self.n_memories), **spread, **kwargs)
         return self.run(x0, steps, cues=torch.arange(self.n_memories), **kwargs)
 
@@ -621,9 +623,8 @@ class CDAM:
         >>> bool(torch.allclose(one.final, spread.final, rtol=1e-12, atol=1e-12))
         True
         """
-        x, _ = check.state_batch(x0, self.n_neurons, dtype=self.dtype, device=self.device)
         return Trajectory.concat(_engine.run_spread(
-            self, x, steps, chunk=chunk, workers=workers, scheduler=scheduler, executor=executor, cues=cues,
+            self, x0, steps, chunk=chunk, workers=workers, scheduler=scheduler, executor=executor, cues=cues,
             **run_kwargs,
         ))
 
@@ -635,12 +636,9 @@ class CDAM:
             E(\sigma) = -\frac1\beta \log\sum_\mu e^{\beta\,\sigma\cdot\xi_\mu}
                         + \tfrac12\lVert\sigma\rVert^2 + c\,\bar\xi\cdot\sigma
 
-        For ``c = 0`` this is the modern Hopfield energy. The linear term makes it a
-        Lyapunov function of the mean-subtracted update too: with :math:`T(\sigma) =
-        \Xi\,\operatorname{softmax}(\beta\Xi^\top\sigma) - c\bar\xi` and step
-        :math:`\sigma' = \sigma + \eta(T - \sigma)`, convexity of log-sum-exp gives
-        :math:`E(\sigma') - E(\sigma) \le -\eta(1 - \eta/2)\lVert T - \sigma\rVert^2 \le 0`
-        for :math:`\eta \in (0, 1]`. No energy is known for ``a != 1`` or ``h != 0``.
+        For ``c = 0`` this is the modern Hopfield energy; with ``c`` it is a Lyapunov function of
+        the mean-subtracted update for :math:`\eta \in (0, 1]` (the proof is in
+        :mod:`cdam.dynamics`). No energy is known for ``a != 1`` or ``h != 0``.
         """
         return energy_of(self, x)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 import numpy as np
-import torch
 
 from .. import _validation as check
 
@@ -17,17 +16,19 @@ def _run_chunk(model, task):
 
 
 def run_spread(
-    model, x: torch.Tensor, steps: int, *, chunk: int | None = None, workers: int | None = None, scheduler=None,
+    model, x0, steps: int, *, chunk: int | None = None, workers: int | None = None, scheduler=None,
     executor=None, cues=None, **run_kwargs,
 ) -> list:
-    """The runs of the checked states ``x`` (B, n), as ``model.run`` results of consecutive chunks
-    of ``chunk`` rows, in order (:meth:`cdam.CDAM.run_spread` joins them).
+    """The runs of the starts ``x0`` ((n,) or (B, n), checked as the model's state batch), as
+    ``model.run`` results of consecutive chunks of ``chunk`` rows, in order
+    (:meth:`cdam.CDAM.run_spread` joins them).
 
     Runs are independent, so the chunks run wherever :func:`cdam._executor.run_tasks` sends
     them; ``chunk`` defaults to an even split over the workers.
     """
     from .. import _executor  # its process pools and Dask only load when a run is spread
 
+    x, _ = check.state_batch(x0, model.n_neurons, dtype=model.dtype, device=model.device)
     B = x.shape[0]
     if cues is not None:
         cues = np.asarray(cues)
