@@ -30,6 +30,7 @@ CORE = {
     "cdam._edges",
     "cdam._engine._view",
     "cdam._model_file",
+    "cdam._random",
     "cdam._recorders",
     "cdam._run_args",
     "cdam._store",
