@@ -420,14 +420,7 @@ class CDAM:
         sigma = st.update(slice(None), st.read(slice(None), 0))
         return sigma[0] if single else sigma
 
-    def choose_engine(self, *, record_states: bool = False, exact_only: bool = False) -> str:
-        """The engine ``engine="auto"`` picks: coefficient space where a step costs less.
-
-        A coefficient-space step costs :math:`Bp^2` against :math:`2Bpn` directly (plus
-        :math:`Bpn` to form each recorded state), so it is chosen for the model's own slot
-        store when :math:`p < 2n` (:math:`p < n` when states are recorded).
-        """
-        return _engine.choose_engine(self, record_states=record_states, exact_only=exact_only)
+    choose_engine = _engine.choose_engine  # documented in cdam._engine._choice
 
     def run(
         self,
@@ -565,23 +558,7 @@ class CDAM:
         """Bytes a run may use: ``memory_limit``, or :func:`cdam._engine.default_memory_limit`."""
         return self.memory_limit if self.memory_limit is not None else _engine.default_memory_limit()
 
-    def memory_estimate(
-        self, steps: int, *, engine: str = "direct", record_overlaps: bool = False, record_states: bool = False,
-        record_attention: bool = False, tol=None, attention_summary: bool = True, cues_given: bool = False,
-        overlap_columns: int | None = None,
-    ) -> tuple[int, int, int]:
-        """Bytes a run needs: ``(fixed, per_run, per_chunk_row)``.
-
-        ``fixed`` whatever the batch (the Gram matrix of coefficient space), ``per_run`` kept by
-        each run for the whole run (state, start, final, attention summaries, recorded
-        outputs), ``per_chunk_row`` the temporaries of one step per row in flight. A batch of B
-        runs in chunks of c rows needs about ``fixed + B per_run + c per_chunk_row``.
-        """
-        return _engine.memory_estimate(
-            self, steps, engine=engine, record_overlaps=record_overlaps, record_states=record_states,
-            record_attention=record_attention, tol=tol, attention_summary=attention_summary,
-            cues_given=cues_given, overlap_columns=overlap_columns,
-        )
+    memory_estimate = _engine.memory_estimate  # documented in cdam._engine._plan
 
     def initial_states(self, noise: float = 1.0, seed: int | torch.Generator | None = 0) -> torch.Tensor:
         r"""One start per memory: :math:`\xi_\mu + \text{noise}\,(U[0,1)^n - 1/2)`, shape (p, n)."""
@@ -628,44 +605,11 @@ class CDAM:
             **run_kwargs,
         ))
 
-    def energy(self, x) -> torch.Tensor:
-        r"""Energy of states ``x`` (n,) or (B, n), defined for ``a = 1``, ``h = 0``.
+    energy = energy_of  # documented in cdam._energy
 
-        .. math::
-
-            E(\sigma) = -\frac1\beta \log\sum_\mu e^{\beta\,\sigma\cdot\xi_\mu}
-                        + \tfrac12\lVert\sigma\rVert^2 + c\,\bar\xi\cdot\sigma
-
-        For ``c = 0`` this is the modern Hopfield energy; with ``c`` it is a Lyapunov function of
-        the mean-subtracted update for :math:`\eta \in (0, 1]` (the proof is in
-        :mod:`cdam.dynamics`). No energy is known for ``a != 1`` or ``h != 0``.
-        """
-        return energy_of(self, x)
-
-    def save(self, path) -> None:
-        """Save the model (its graph, exactly, and its parameters) atomically to ``path``.
-
-        The file is the graph's ``.npz`` format with the parameters in its JSON header
-        (format ``cdam.CDAM``); :meth:`load` gives back an identical model.
-
-        Raises
-        ------
-        ParameterError
-            For a custom backend instance (only named backends are saved), or when the
-            graph changed after this model was built from it.
-        """
-        _model_file.save_model(self, path)
-
-    @classmethod
-    def load(cls, path, device="cpu") -> CDAM:
-        """Load a model written by :meth:`save` onto ``device``.
-
-        Raises
-        ------
-        FileFormatError
-            If the file is not a valid cdam model file.
-        """
-        return _model_file.load_model(cls, path, device)
+    # ------------------------------------------------------------------ persistence: cdam._model_file
+    save = _model_file.save_model
+    load: classmethod[CDAM, ..., CDAM] = classmethod(_model_file.load_model)
 
     def params(self) -> dict:
         """The model's parameters as a plain dict."""
