@@ -3,10 +3,27 @@
 from __future__ import annotations
 
 import os
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
+import torch
 
 from .. import _validation as check
+
+_Runs = TypeVar("_Runs", covariant=True)
+
+
+class _RunsBatches(Protocol[_Runs]):
+    """What :func:`run_spread` needs of a model (a :class:`cdam.CDAM`): its run's result type
+    is what comes back, without this package importing :mod:`cdam.dynamics`."""
+
+    @property
+    def n_neurons(self) -> int: ...
+    @property
+    def dtype(self) -> torch.dtype: ...
+    @property
+    def device(self) -> torch.device: ...
+    def run(self, x0: Any, steps: int) -> _Runs: ...
 
 
 def _run_chunk(model, task):
@@ -16,9 +33,9 @@ def _run_chunk(model, task):
 
 
 def run_spread(
-    model, x0, steps: int = 100, *, chunk: int | None = None, workers: int | None = None, scheduler=None,
-    executor=None, cues=None, **run_kwargs,
-):
+    model: _RunsBatches[_Runs], x0, steps: int = 100, *, chunk: int | None = None, workers: int | None = None,
+    scheduler=None, executor=None, cues=None, **run_kwargs,
+) -> _Runs:
     """:meth:`cdam.CDAM.run`, with the batch split into chunks of ``chunk`` runs that go through an executor.
 
     Runs are independent, so the chunks can run anywhere: local processes (``workers``),
