@@ -1,12 +1,7 @@
-r"""The energy of the auto-associative CDAM (``a = 1``, ``h = 0``), behind :meth:`cdam.CDAM.energy`.
+r"""The energy of the auto-associative CDAM (``a = 1``, ``h = 0``): :meth:`cdam.CDAM.energy`.
 
-.. math::
-
-    E(\sigma) = -\frac1\beta \log\sum_\mu e^{\beta\,\sigma\cdot\xi_\mu}
-                + \tfrac12\lVert\sigma\rVert^2 + c\,\bar\xi\cdot\sigma
-
-the modern Hopfield energy plus the mean term, a Lyapunov function of the update for
-:math:`\eta \in (0, 1]` (the proof is in :meth:`cdam.CDAM.energy`).
+The modern Hopfield energy plus the mean term, a Lyapunov function of the update for
+:math:`\eta \in (0, 1]` (the proof is in :mod:`cdam.dynamics`).
 """
 
 from __future__ import annotations
@@ -20,7 +15,31 @@ __all__ = ["energy_of"]
 
 
 def energy_of(model, x) -> torch.Tensor:
-    """``model``'s energy of states ``x`` (n,) or (B, n): a scalar or (B,) tensor.
+    r"""Energy of states ``x`` (n,) or (B, n), defined for ``a = 1``, ``h = 0``.
+
+    .. math::
+
+        E(\sigma) = -\frac1\beta \log\sum_\mu e^{\beta\,\sigma\cdot\xi_\mu}
+                    + \tfrac12\lVert\sigma\rVert^2 + c\,\bar\xi\cdot\sigma
+
+    For ``c = 0`` this is the modern Hopfield energy; with ``c`` it is a Lyapunov function of
+    the mean-subtracted update for :math:`\eta \in (0, 1]` (the proof is in
+    :mod:`cdam.dynamics`). No energy is known for ``a != 1`` or ``h != 0``.
+    :meth:`cdam.CDAM.energy` is this function.
+
+    Parameters
+    ----------
+    x : array or tensor, (n,) or (B, n)
+
+    Returns
+    -------
+    torch.Tensor
+        A scalar for one state, (B,) for a batch.
+
+    Raises
+    ------
+    ParameterError
+        For ``a != 1``, ``h != 0`` or ``beta = 0``.
 
     Examples
     --------
@@ -28,7 +47,7 @@ def energy_of(model, x) -> torch.Tensor:
     >>> g = cdam.MemoryGraph.from_networkx(nx.cycle_graph(6), np.random.default_rng(0).random((50, 6)))
     >>> model = cdam.CDAM(g, dtype=torch.float64)
     >>> x = model.initial_states(seed=0)
-    >>> bool((energy_of(model, model.step(x)) <= energy_of(model, x)).all())
+    >>> bool((model.energy(model.step(x)) <= model.energy(x)).all())
     True
     """
     if model.a != 1.0 or model.h != 0.0:

@@ -184,11 +184,27 @@ def execute_run(
     return ExecutedRun(run, built, initial, engine)
 
 
-def noisy_pattern_starts(model, noise, seed) -> torch.Tensor:
-    r"""One start per memory of ``model``: :math:`\xi_\mu + \text{noise}\,(U[0,1)^n - 1/2)`, (p, n).
+def noisy_pattern_starts(model, noise: float = 1.0, seed: int | torch.Generator | None = 0) -> torch.Tensor:
+    r"""One start per memory: :math:`\xi_\mu + \text{noise}\,(U[0,1)^n - 1/2)`, shape (p, n).
 
     The noise is drawn in float64 on the CPU from ``seed`` (an int, a generator or None), so the
-    starts are the same whatever the model's device and dtype."""
+    starts are the same whatever the model's device and dtype. :meth:`cdam.CDAM.initial_states`
+    is this function; :meth:`cdam.CDAM.all_starts` runs from these starts.
+
+    Parameters
+    ----------
+    noise : float
+        Width of the uniform noise, >= 0.
+    seed : int, torch.Generator or None
+
+    Examples
+    --------
+    >>> import cdam, cdam.datasets
+    >>> model = cdam.CDAM(cdam.datasets.cycle_memory_graph(p=10, n=200))
+    >>> x0 = model.initial_states(noise=0.5, seed=0)
+    >>> x0.shape, float((x0 - model.couplings.Xi.T).abs().max()) <= 0.25
+    (torch.Size([10, 200]), True)
+    """
     noise = check.finite_real("noise", noise, minimum=0.0)
     gen = as_generator(seed)
     Xi = model.couplings.Xi

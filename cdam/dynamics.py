@@ -40,6 +40,27 @@ directly, or exactly in coefficient space; the batch runs in chunks that fit the
 cost no extra matrix product with the slot backend: they are read off the attention logits
 :math:`\sigma\Xi` that the next update computes anyway (:meth:`~cdam.overlap.OverlapOperator.from_scores`).
 The result of a run is a :class:`~cdam.Trajectory`.
+
+**The store.** The default backend keeps one slot per memory (:class:`~cdam.backends.DenseSlots`).
+With ``topk`` a state attends to its ``topk`` best-matching memories and reads only their values
+(the error bound is on :class:`~cdam.backends.DenseSlots`); the softmax mass left out is reported
+in :attr:`~cdam.Trajectory.topk_discarded`. The slot store, and a custom store that declares
+``accepts_factored_values`` (such as :class:`~cdam.backends.CandidateSlots`), holds ``Q`` (p, n) in
+memory (``values="dense"``), or never forms it and reads :math:`wQ = (a\,w + h\,wM)\,\Xi^\top` from
+its factors (``values="factored"``, :class:`~cdam.couplings.FactoredValues`: no p x n value
+matrix, for one sparse product more per step). ``"auto"`` factors when ``Q`` would exceed
+:data:`~cdam._store.DENSE_VALUES_MAX_BYTES` (1 GiB).
+
+**The engines** (:mod:`cdam._engine`) compute a run exactly either way: ``engine="direct"`` steps
+the state (every backend, ``tol``, ``freeze``, ``perturb``); ``"coefficient"`` steps its
+coefficients, a step costing :math:`Bp^2` instead of :math:`2Bpn`; ``"auto"`` picks the cheaper
+for the slot store (:meth:`~cdam.CDAM.choose_engine`).
+
+**The budget.** ``memory_limit`` is the bytes a run may use; None means half of the memory
+available when the run starts (:func:`cdam._engine.default_memory_limit`). A batch runs in chunks
+that fit, with the same result as one batch; work that cannot fit raises
+:class:`~cdam.errors.MemoryBudgetError` before it allocates. :meth:`~cdam.CDAM.memory_estimate`
+gives the estimate.
 """
 
 from __future__ import annotations
@@ -262,8 +283,8 @@ class _GraphCache(dict):
 class CDAM:
     r"""Correlated Dense Associative Memory on a memory graph (Burns 2024, arXiv 2404.07123).
 
-    The update :math:`\sigma \leftarrow \sigma + \eta\,((wQ - c\,\bar\xi) - \sigma)`, its
-    energy and how a run goes are written out in :mod:`cdam.dynamics`.
+    The update :math:`\sigma \leftarrow \sigma + \eta\,((wQ - c\,\bar\xi) - \sigma)`, its energy, how a
+    run goes, the store, the engines and the memory budget are written out in :mod:`cdam.dynamics`.
 
     Parameters
     ----------
@@ -285,39 +306,23 @@ class CDAM:
     device, dtype
         Where and in what precision the dynamics run.
     topk : int, optional
-        Slot backend only: attend to the ``topk`` best-matching memories of each state
-        and read only their values (see :class:`~cdam.backends.DenseSlots` for the error
-        bound). The softmax mass left out is reported in
-        :attr:`Trajectory.topk_discarded`.
+        Slot backend only: attend to the ``topk`` best-matching memories of each state and read
+        only their values (the softmax mass left out: :attr:`Trajectory.topk_discarded`).
     values : {"auto", "dense", "factored"}
-        The slot store, and a custom store that declares ``accepts_factored_values`` (such as
-        :class:`~cdam.backends.CandidateSlots`): hold ``Q`` (p, n) in memory (``"dense"``), or never form it and
-        read :math:`wQ = (a\,w + h\,wM)\,\Xi^\top` from its factors (``"factored"``,
-        :class:`~cdam.couplings.FactoredValues`: no p x n value matrix, for one sparse
-        product more per step). ``"auto"`` factors when ``Q`` would exceed
-        :data:`~cdam._store.DENSE_VALUES_MAX_BYTES` (1 GiB).
+        Hold the value matrix ``Q`` (p, n), or read it from its factors (``"auto"``: above 1 GiB).
     engine : {"auto", "direct", "coefficient"}
-        How runs are computed (:mod:`cdam._engine`), exactly either way: ``"direct"`` steps
-        the state (every backend, ``tol``, ``freeze``, ``perturb``); ``"coefficient"`` steps its
-        coefficients (see :mod:`cdam.dynamics`), a step costing :math:`Bp^2` instead of
-        :math:`2Bpn`; ``"auto"`` picks the cheaper for the slot store.
+        Step the state or, exactly, its coefficients; ``"auto"`` picks the cheaper.
     memory_limit : int, optional
-        Bytes a run may use. A batch runs in chunks that fit, with the same result as one batch;
-        work that cannot fit raises :class:`~cdam.errors.MemoryBudgetError` before it allocates.
-        None: half of the memory available when the run starts (see
-        :func:`cdam._engine.default_memory_limit`); :meth:`memory_estimate` gives the estimate.
+        Bytes a run may use (None: half of what is available when the run starts).
 
     Examples
     --------
     >>> import numpy as np, networkx as nx, cdam
-    >>> rng = np.random.default_rng(0)
-    >>> g = cdam.MemoryGraph.from_networkx(nx.cycle_graph(10), rng.random((500, 10)))
+    >>> g = cdam.MemoryGraph.from_networkx(nx.cycle_graph(10), np.random.default_rng(0).random((500, 10)))
     >>> model = cdam.CDAM(g, a=1.0, h=0.0)
     >>> traj = model.all_starts(steps=100, noise=1.0, seed=0, record_overlaps=True)
-    >>> traj.overlaps.shape
-    torch.Size([100, 10, 10])
-    >>> bool((traj.overlaps[-1].argmax(dim=1) == traj.cues).all())
-    True
+    >>> traj.overlaps.shape, bool((traj.overlaps[-1].argmax(dim=1) == traj.cues).all())
+    (torch.Size([100, 10, 10]), True)
     """
 
     def __init__(
@@ -352,6 +357,14 @@ class CDAM:
         """A model on the same compiled graph with new ``a`` and ``h``; ``M`` is reused.
 
         Only the value matrix is rebuilt, which makes parameter sweeps cheap.
+
+        Examples
+        --------
+        >>> import cdam, cdam.datasets
+        >>> model = cdam.CDAM(cdam.datasets.cycle_memory_graph(p=10, n=200))
+        >>> hetero = model.with_strengths(-2.0, 3.0)
+        >>> hetero.a, hetero.h, hetero.couplings.M is model.couplings.M
+        (-2.0, 3.0, True)
         """
         if self._backend_spec is None:
             raise ParameterError("with_strengths needs a named backend; build a new CDAM for a custom backend")
@@ -368,18 +381,22 @@ class CDAM:
     # ------------------------------------------------------------------ properties
     @property
     def n_neurons(self) -> int:
+        """Neurons n: the length of each pattern and state."""
         return self.couplings.n_neurons
 
     @property
     def n_memories(self) -> int:
+        """Memories p: the graph's nodes."""
         return self.couplings.n_memories
 
     @property
     def device(self) -> torch.device:
+        """Where the dynamics run."""
         return self.couplings.Xi.device
 
     @property
     def dtype(self) -> torch.dtype:
+        """The precision of the dynamics."""
         return self.couplings.Xi.dtype
 
     @property
@@ -408,46 +425,43 @@ class CDAM:
 
     def attention(self, x) -> torch.Tensor:
         r"""Attention weights :math:`\operatorname{softmax}(\beta\sigma\Xi)` (B, p) for states ``x``
-        (with ``topk``, the renormalised top-k weights the dynamics use, zero elsewhere)."""
+        (with ``topk``, the renormalised top-k weights the dynamics use, zero elsewhere).
+
+        Examples
+        --------
+        >>> import torch, cdam, cdam.datasets
+        >>> model = cdam.CDAM(cdam.datasets.cycle_memory_graph(p=10, n=200))
+        >>> w = model.attention(model.initial_states(seed=0))
+        >>> w.shape, bool(torch.allclose(w.sum(dim=1), torch.ones(10)))
+        (torch.Size([10, 10]), True)
+        """
         x, single = check.state_batch(x, self.n_neurons, dtype=self.dtype, device=self.device)
         w = _engine.StepView(_engine.stepper_for(self, x), slice(None), 0, {}).weights
         return w[0] if single else w
 
     def step(self, x) -> torch.Tensor:
-        """One update of a state (n,) or batch (B, n); returns a tensor of the same shape."""
+        """One update of a state (n,) or batch (B, n); returns a tensor of the same shape.
+
+        Examples
+        --------
+        >>> import cdam, cdam.datasets
+        >>> model = cdam.CDAM(cdam.datasets.cycle_memory_graph(p=10, n=200))
+        >>> model.step(model.initial_states(seed=0)[0]).shape
+        torch.Size([200])
+        """
         sigma, single = check.state_batch(x, self.n_neurons, dtype=self.dtype, device=self.device)
         st = _engine.stepper_for(self, sigma)
         sigma = st.update(slice(None), st.read(slice(None), 0))
         return sigma[0] if single else sigma
 
-    def choose_engine(self, *, record_states: bool = False, exact_only: bool = False) -> str:
-        """The engine ``engine="auto"`` picks: coefficient space where a step costs less.
-
-        A coefficient-space step costs :math:`Bp^2` against :math:`2Bpn` directly (plus
-        :math:`Bpn` to form each recorded state), so it is chosen for the model's own slot
-        store when :math:`p < 2n` (:math:`p < n` when states are recorded).
-        """
-        return _engine.choose_engine(self, record_states=record_states, exact_only=exact_only)
+    choose_engine = _engine.choose_engine  # documented in cdam._engine._choice
 
     def run(
-        self,
-        x0: np.ndarray | torch.Tensor,
-        steps: int = 100,
-        record_overlaps: bool = False,
-        *,
-        record_states: bool = False,
-        record_attention: bool = False,
-        overlap: str = "pearson",
-        tol: float | None = None,
-        cues=None,
-        recorders=(),
-        perturb=None,
-        freeze: bool = False,
-        engine: str | None = None,
-        attention_summary: bool = True,
-        overlaps_with=None,
-        _row_params=None,
-        _checked: bool = False,
+        self, x0: np.ndarray | torch.Tensor, steps: int = 100, record_overlaps: bool = False, *,
+        record_states: bool = False, record_attention: bool = False, overlap: str = "pearson",
+        tol: float | None = None, cues=None, recorders=(), perturb=None, freeze: bool = False,
+        engine: str | None = None, attention_summary: bool = True, overlaps_with=None,
+        _row_params=None, _checked: bool = False,
     ) -> Trajectory:
         r"""Run the dynamics from ``x0`` for ``steps`` updates.
 
@@ -494,6 +508,14 @@ class CDAM:
             Record overlaps with these memories only: ``overlaps`` (T, B, j) and
             ``initial_overlaps`` (B, j), column i for memory ``overlaps_with[i]`` (implies
             ``record_overlaps``). With sparse reads nothing (B, p) is formed.
+
+        Examples
+        --------
+        >>> import cdam, cdam.datasets
+        >>> model = cdam.CDAM(cdam.datasets.cycle_memory_graph(p=10, n=200))
+        >>> traj = model.run(model.initial_states(seed=0), steps=50, record_overlaps=True)
+        >>> traj.overlaps.shape, bool((traj.final_overlaps().argmax(dim=1) == traj.cues).all())
+        (torch.Size([50, 10, 10]), True)
         """
         done = _run_args.execute_run(
             self, x0, steps, record_overlaps=record_overlaps, record_states=record_states,
@@ -547,7 +569,15 @@ class CDAM:
         return _engine.run_cells(self, cells, x, steps, cues=cues, **run_kwargs)
 
     def with_params(self, **params) -> CDAM:
-        """A model on the same compiled graph with new ``a``, ``h``, ``beta``, ``eta`` or ``mean_coef``."""
+        """A model on the same compiled graph with new ``a``, ``h``, ``beta``, ``eta`` or ``mean_coef``.
+
+        Examples
+        --------
+        >>> import cdam, cdam.datasets
+        >>> model = cdam.CDAM(cdam.datasets.cycle_memory_graph(p=10, n=200))
+        >>> model.with_params(a=-2.0, h=3.0, beta=2.0)
+        CDAM(p=10, n=200, a=-2.0, h=3.0, beta=2.0, eta=0.1, mean_coef=1.0, normalization='sym')
+        """
         c = _run_args.checked_cell(self, params) if params else {}
         new = self.with_strengths(c.get("a", self.a), c.get("h", self.h))
         for name in ("beta", "eta", "mean_coef"):
@@ -565,27 +595,9 @@ class CDAM:
         """Bytes a run may use: ``memory_limit``, or :func:`cdam._engine.default_memory_limit`."""
         return self.memory_limit if self.memory_limit is not None else _engine.default_memory_limit()
 
-    def memory_estimate(
-        self, steps: int, *, engine: str = "direct", record_overlaps: bool = False, record_states: bool = False,
-        record_attention: bool = False, tol=None, attention_summary: bool = True, cues_given: bool = False,
-        overlap_columns: int | None = None,
-    ) -> tuple[int, int, int]:
-        """Bytes a run needs: ``(fixed, per_run, per_chunk_row)``.
+    memory_estimate = _engine.memory_estimate  # documented in cdam._engine._plan
 
-        ``fixed`` whatever the batch (the Gram matrix of coefficient space), ``per_run`` kept by
-        each run for the whole run (state, start, final, attention summaries, recorded
-        outputs), ``per_chunk_row`` the temporaries of one step per row in flight. A batch of B
-        runs in chunks of c rows needs about ``fixed + B per_run + c per_chunk_row``.
-        """
-        return _engine.memory_estimate(
-            self, steps, engine=engine, record_overlaps=record_overlaps, record_states=record_states,
-            record_attention=record_attention, tol=tol, attention_summary=attention_summary,
-            cues_given=cues_given, overlap_columns=overlap_columns,
-        )
-
-    def initial_states(self, noise: float = 1.0, seed: int | torch.Generator | None = 0) -> torch.Tensor:
-        r"""One start per memory: :math:`\xi_\mu + \text{noise}\,(U[0,1)^n - 1/2)`, shape (p, n)."""
-        return _run_args.noisy_pattern_starts(self, noise, seed)
+    initial_states = _run_args.noisy_pattern_starts  # documented in cdam._run_args
 
     def all_starts(
         self, steps: int = 100, noise: float = 1.0, seed: int | torch.Generator | None = 0, **kwargs
@@ -601,71 +613,13 @@ class CDAM:
             return self.run_spread(x0, steps, cues=torch.arange(self.n_memories), **spread, **kwargs)
         return self.run(x0, steps, cues=torch.arange(self.n_memories), **kwargs)
 
-    def run_spread(
-        self, x0, steps: int = 100, *, chunk: int | None = None, workers: int | None = None, scheduler=None,
-        executor=None, cues=None, **run_kwargs,
-    ) -> Trajectory:
-        """:meth:`run`, with the batch split into chunks of ``chunk`` runs that go through an executor.
+    run_spread = _engine.run_spread  # documented in cdam._engine._spread
 
-        Runs are independent, so the chunks can run anywhere: local processes (``workers``),
-        any :class:`concurrent.futures.Executor`, or a Dask cluster (``scheduler``, an address or
-        a ``distributed.Client``), as :func:`cdam.sweep` does (see :mod:`cdam._executor`). The
-        result is the one batch's, to round-off (float sums of a smaller batch may round
-        differently). ``chunk`` defaults to an even split over the workers.
+    energy = energy_of  # documented in cdam._energy
 
-        Examples
-        --------
-        >>> import numpy as np, networkx as nx, cdam
-        >>> g = cdam.MemoryGraph.from_networkx(nx.cycle_graph(8), np.random.default_rng(0).random((200, 8)))
-        >>> m = cdam.CDAM(g, dtype=torch.float64)
-        >>> one = m.all_starts(steps=20)
-        >>> spread = m.all_starts(steps=20, chunk=3, workers=1)
-        >>> bool(torch.allclose(one.final, spread.final, rtol=1e-12, atol=1e-12))
-        True
-        """
-        return Trajectory.concat(_engine.run_spread(
-            self, x0, steps, chunk=chunk, workers=workers, scheduler=scheduler, executor=executor, cues=cues,
-            **run_kwargs,
-        ))
-
-    def energy(self, x) -> torch.Tensor:
-        r"""Energy of states ``x`` (n,) or (B, n), defined for ``a = 1``, ``h = 0``.
-
-        .. math::
-
-            E(\sigma) = -\frac1\beta \log\sum_\mu e^{\beta\,\sigma\cdot\xi_\mu}
-                        + \tfrac12\lVert\sigma\rVert^2 + c\,\bar\xi\cdot\sigma
-
-        For ``c = 0`` this is the modern Hopfield energy; with ``c`` it is a Lyapunov function of
-        the mean-subtracted update for :math:`\eta \in (0, 1]` (the proof is in
-        :mod:`cdam.dynamics`). No energy is known for ``a != 1`` or ``h != 0``.
-        """
-        return energy_of(self, x)
-
-    def save(self, path) -> None:
-        """Save the model (its graph, exactly, and its parameters) atomically to ``path``.
-
-        The file is the graph's ``.npz`` format with the parameters in its JSON header
-        (format ``cdam.CDAM``); :meth:`load` gives back an identical model.
-
-        Raises
-        ------
-        ParameterError
-            For a custom backend instance (only named backends are saved), or when the
-            graph changed after this model was built from it.
-        """
-        _model_file.save_model(self, path)
-
-    @classmethod
-    def load(cls, path, device="cpu") -> CDAM:
-        """Load a model written by :meth:`save` onto ``device``.
-
-        Raises
-        ------
-        FileFormatError
-            If the file is not a valid cdam model file.
-        """
-        return _model_file.load_model(cls, path, device)
+    # ------------------------------------------------------------------ persistence: cdam._model_file
+    save = _model_file.save_model
+    load: classmethod[CDAM, ..., CDAM] = classmethod(_model_file.load_model)
 
     def params(self) -> dict:
         """The model's parameters as a plain dict."""

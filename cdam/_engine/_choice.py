@@ -14,8 +14,33 @@ def check_engine(engine: str) -> str:
 
 
 def choose_engine(model, *, record_states: bool = False, exact_only: bool = False) -> str:
-    """The engine ``engine="auto"`` picks for ``model``: coefficient space where a step costs less
-    (:meth:`cdam.CDAM.choose_engine`)."""
+    """The engine ``engine="auto"`` picks: coefficient space where a step costs less.
+
+    A coefficient-space step costs :math:`Bp^2` against :math:`2Bpn` directly (plus
+    :math:`Bpn` to form each recorded state), so it is chosen for the model's own slot
+    store when :math:`p < 2n` (:math:`p < n` when states are recorded). A model built with
+    ``engine="direct"`` or ``"coefficient"`` keeps its engine; ``exact_only`` (a run that
+    edits or watches the state itself) and custom backends give ``"direct"``.
+    :meth:`cdam.CDAM.choose_engine` is this function.
+
+    Parameters
+    ----------
+    record_states : bool
+    exact_only : bool
+
+    Returns
+    -------
+    str
+        ``"direct"`` or ``"coefficient"``.
+
+    Examples
+    --------
+    >>> import numpy as np, networkx as nx, cdam
+    >>> g = cdam.MemoryGraph.from_networkx(nx.cycle_graph(8), np.random.default_rng(0).random((6, 8)))
+    >>> model = cdam.CDAM(g)  # p = 8 memories of n = 6 neurons
+    >>> model.choose_engine(), model.choose_engine(record_states=True)
+    ('coefficient', 'direct')
+    """
     if model.engine != "auto":
         return model.engine
     if not model._builtin_slots or exact_only:

@@ -126,16 +126,35 @@ def memory_estimate(
     record_attention: bool = False, tol=None, attention_summary: bool = True, cues_given: bool = False,
     overlap_columns: int | None = None,
 ) -> tuple[int, int, int]:
-    """Bytes a run of ``model`` needs, ``(fixed, per_run, per_chunk_row)``: every engine's formula.
+    """Bytes a run needs: ``(fixed, per_run, per_chunk_row)``, every engine's formula.
 
     ``fixed`` whatever the batch (the Gram matrices of coefficient space, unless the model
     holds them already), ``per_run`` kept by each run for the whole run (state, start, final,
     cues, attention summaries, recorded outputs), ``per_chunk_row`` the temporaries of one step
-    per row in flight (the gathered value rows of a top-k read included). ``overlap_columns``:
-    recorded overlaps cover that many memories, not all p. With sparse reads
-    (:func:`sparse_read_width`) a step's temporaries are k per row, plus one (p,) row where
-    something asks for every memory: cues found from the start's overlaps (``cues_given``
-    False), all overlaps or the attention recorded.
+    per row in flight (the gathered value rows of a top-k read included). A batch of B runs in
+    chunks of c rows needs about ``fixed + B per_run + c per_chunk_row``.
+    :meth:`cdam.CDAM.memory_estimate` is this function.
+
+    Parameters
+    ----------
+    steps : int
+    engine : {"direct", "coefficient"}
+    record_overlaps, record_states, record_attention, tol, attention_summary
+        As for :meth:`cdam.CDAM.run`.
+    cues_given : bool
+        The run is given its cues. With sparse reads (:func:`sparse_read_width`) a step's
+        temporaries are k per row, plus one (p,) row where something asks for every memory:
+        cues found from the start's overlaps (``cues_given`` False), all overlaps or the
+        attention recorded.
+    overlap_columns : int, optional
+        Recorded overlaps cover that many memories (``overlaps_with``), not all p.
+
+    Examples
+    --------
+    >>> import numpy as np, networkx as nx, cdam
+    >>> g = cdam.MemoryGraph.from_networkx(nx.cycle_graph(10), np.random.default_rng(0).random((100, 10)))
+    >>> cdam.CDAM(g).memory_estimate(50, record_overlaps=True)  # 2040 bytes: 51 x 10 float32 overlaps
+    (0, 3376, 1120)
     """
     p, n, e = model.n_memories, model.n_neurons, model.dtype.itemsize
     cols = p if overlap_columns is None else overlap_columns
