@@ -47,7 +47,6 @@ nitpicky = False
 # -- API reference --------------------------------------------------------------------------
 autosummary_generate = True
 autosummary_imported_members = True
-autodoc_default_options = {"members": False}
 autodoc_typehints = "none"  # numpydoc's Parameters section says the types
 # numpydoc's member tables would link to methods that have no page of their own; the class
 # template lists the members with autodoc instead
