@@ -75,6 +75,7 @@ from ..errors import (
     UndefinedTransition,
     UnknownSymbolError,
 )
+from ._auto import NeuronSearch
 from ._compile import MEASURED_CAPACITY, MemoryAutomaton, Verification
 from ._demo import FAMILY_TREE_SEQUENCES, family_tree_demo, format_run, random_dfa
 from ._plot import draw_trace, plot_family_tree, plot_trace
@@ -88,6 +89,7 @@ __all__ = [
     "FAMILY_TREE_SEQUENCES",
     "MEASURED_CAPACITY",
     "NFA",
+    "NeuronSearch",
     "AmbiguousStateError",
     "AutomatonError",
     "AutomatonTrace",

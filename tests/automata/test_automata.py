@@ -38,16 +38,6 @@ from cdam.automata import (
 from cdam.gallery import gallery_names
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # The matrices here are small; two intra-op threads only spin against each other on a
-    # busy 2-core machine and make the module many times slower.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def parity() -> DFA:
     return DFA(
         ["even", "odd"],
