@@ -70,11 +70,11 @@ def largest(A: int, n: int, beta: float, seeds, max_states: int) -> tuple[int, b
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="n 250 and 500, beta 0.5 only, one seed")
-    ap.add_argument("--sizes", type=int, nargs="*", default=[250, 500, 1000, 2000, 4000])
+    ap.add_argument("--sizes", type=int, nargs="*", default=[250, 375, 500, 750, 1000, 1500, 2000])
     ap.add_argument("--symbols", type=int, nargs="*", default=[2, 4, 8])
     ap.add_argument("--betas", type=float, nargs="*", default=[0.5, 1.0])
     ap.add_argument("--seeds", type=int, nargs="*", default=[0, 1])
-    ap.add_argument("--max-states", type=int, default=1024)
+    ap.add_argument("--max-states", type=int, default=4096)
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
     if args.quick:
