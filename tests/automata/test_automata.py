@@ -561,3 +561,17 @@ def test_reads_option_is_validated():
         MemoryAutomaton(parity(), n_neurons=300, reads="fast")
     with pytest.raises(cdam.ParameterError, match="max_discarded"):
         MemoryAutomaton(parity(), n_neurons=300, max_discarded=-1.0)
+
+
+def test_pattern_correlations_are_checked_in_chunks():
+    from cdam.automata._compile import _most_correlated
+
+    rng = np.random.default_rng(0)
+    block = rng.random((30, 50))
+    C = np.corrcoef(block.T)
+    np.fill_diagonal(C, 0.0)
+    i, j = np.unravel_index(np.argmax(C), C.shape)
+    got = _most_correlated(block, rows=7)  # 8 chunks, the last one short
+    assert {got[0], got[1]} == {int(i), int(j)} and got[2] == pytest.approx(C[i, j], abs=1e-12)
+    # a constant column correlates 0, without a division by zero
+    assert _most_correlated(np.ones((4, 3)))[2] == 0.0
