@@ -81,7 +81,7 @@ def small_dfas(draw):
     return dfa, words, draw(st.integers(0, 99))
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_dfas())
 def test_auto_accepts_exactly_the_dfas_language(case):
     dfa, words, seed = case
