@@ -386,6 +386,13 @@ def test_capacity_is_checked_at_compile_time():
         MemoryAutomaton(random_dfa(40, 2, seed=0), n_neurons=100, seed=0)
     with pytest.raises(CapacityError, match="margin"):
         MemoryAutomaton(parity(), n_neurons=300, seed=0, min_margin=0.99)
+    # a verification refusal quotes the measured table (benchmarks/automata_capacity.py)
+    with pytest.raises(CapacityError) as info:
+        MemoryAutomaton(random_dfa(60, 4, seed=0), n_neurons=500, seed=0)
+    text = str(info.value)
+    assert "(measured limits at n=500, beta=0.5: 40 x 2, 30 x 4, 24 x 8)" in text
+    assert "n=1000: 768 x 2, 704 x 4, 512 x 8" in text and "n_neurons='auto'" in text
+    assert "beta=1 measured higher limits here: 512 x 2, 240 x 4, 60 x 8" in text
 
 
 def test_parameters_are_validated():
