@@ -6,7 +6,9 @@ An automaton counts as simulated exactly when compile-time verification passes (
 transition, from its state's attractor, decodes to the target with margin >= 1/2 and settles
 onto the target's attractor) and 100 random words of length 15 give the reference run. The
 capacity is the largest k x s for which every seed passes, scanning k upward until the first
-failure. Defaults: beta 0.5, eta 0.1, 25% state block, tol 1e-3.
+failure. Defaults: beta 0.5, eta 0.1, 25% state block, tol 1e-3. (The guide's capacity table
+and ``MEASURED_CAPACITY`` come from ``benchmarks/automata_capacity.py``: verification alone, seeds
+0 and 1, doubling and bisection over the states, up to 4096.)
 
 Throughput: words of length 1..15 on a random 10 x 4 DFA at n = 1000, run in one batch by
 ``run_many`` versus one at a time by ``run`` on the same words; reported as words per second.

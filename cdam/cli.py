@@ -351,6 +351,16 @@ def _floats(ctx, param, value: str) -> list[float]:
     return out
 
 
+def _ints(ctx, param, value: str) -> list[int]:
+    try:
+        out = [int(x) for x in value.split(",") if x.strip()]
+    except ValueError:
+        raise click.BadParameter(f"give whole numbers separated by commas, e.g. 100,1000; got {value!r}") from None
+    if not out or min(out) < 1:
+        raise click.BadParameter(f"give at least one positive number; got {value!r}")
+    return out
+
+
 def _values(start: float, stop: float, num: int) -> str:
     return ",".join(f"{x:g}" for x in np.linspace(start, stop, num))
 
@@ -535,13 +545,16 @@ def communities(graph, seed, n, a_values, method, draws, tries, workers, schedul
 @click.option("--quick", is_flag=True, help="Small sizes (seconds), for a smoke test.")
 @click.option("--parts", default="abcdefgh", show_default=True,
               help="Which benchmarks: a (notebook), b (raw), c (scaling), d (automaton), e (communities), "
-                   "f (phase diagram), g (engine), h (memory limit), i or large-graph (a large memory graph).")
+                   "f (phase diagram), g (engine), h (memory limit), i or large-graph (a large memory graph), "
+                   "j or automata (memory automata vs automata-lib).")
 @click.option("--max-p", default=200_000, show_default=True, help="Largest number of memories for (c).")
 @click.option("--large-p", default=100_000, show_default=True,
               help="Memories of (i); 1000000 is the size of the measured claim (minutes, about 5 GB).")
+@click.option("--automata-states", default="100,1000", show_default=True, callback=_ints,
+              help="States of (j)'s random 4-symbol DFAs, comma-separated; 10000 adds about 80 s and 4 GB.")
 @click.option("--json", "json_path", default=None, type=click.Path(dir_okay=False), help="Write the results here.")
 @click.option("--out", "out_dir", default=DEFAULT_OUT, show_default=True, type=click.Path(file_okay=False))
-def bench(quick, parts, max_p, large_p, json_path, out_dir):
+def bench(quick, parts, max_p, large_p, automata_states, json_path, out_dir):
     """Speed of cdam, as ratios measured side by side in this run.
 
     \b
@@ -555,11 +568,14 @@ def bench(quick, parts, max_p, large_p, json_path, out_dir):
     (h) a memory_limit that fits 8 rows a step vs unlimited (same states?), and a run too big for its budget
     (i) a large memory graph through CDAM.run (--large-p memories, n = 256, mean degree 10, B = 1024,
         50 steps): graph-seeded candidate reads, top-1 checked against a scan of every memory
+    (j) memory automata vs automata-lib: compile time and time per word, random 4-symbol DFAs of
+        --automata-states states (100 words of length 1-11), the answers checked equal
 
     \b
     Example:
       cdam bench --parts ab --json bench.json
       cdam bench --parts large-graph --large-p 1000000
+      cdam bench --parts automata --automata-states 100,1000,10000
     """
     import json
 
@@ -567,7 +583,8 @@ def bench(quick, parts, max_p, large_p, json_path, out_dir):
 
     from .experiments import bench as B
 
-    parts = parts.replace("large-graph", "i")  # the part's name, before its letters are read
+    # the parts' names, before their letters are read
+    parts = parts.replace("large-graph", "i").replace("automata", "j")
     results = {"torch": torch.__version__, "threads": torch.get_num_threads()}
     click.echo(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     if "a" in parts:
@@ -666,6 +683,21 @@ def bench(quick, parts, max_p, large_p, json_path, out_dir):
                    f"build {r['build_s']:.1f} s, compile {r['compile_s']:.1f} s, {r['step_s']:.3f} s/step, "
                    f"peak RSS {r['peak_rss_mb']:.0f} MiB, top-1 = exact scan on {r['top1_match']:.1%} "
                    f"of {r['checked_runs']} runs")
+    if "j" in parts:
+        sizes = [20] if quick else automata_states
+        rows = B.bench_automata_vs_lib(sizes, n_words=30 if quick else 100)
+        results["j_automata"] = rows
+        click.secho(f"(j) memory automata vs automata-lib, random 4-symbol DFAs, {rows[0]['words']} words of length "
+                    f"1-{rows[0]['max_len']}, {rows[0]['threads']} torch thread(s); ratio = cdam / automata-lib",
+                    bold=True)
+        for r in rows:
+            click.echo(f"  {r['states']:>6} states, n={r['n_neurons']}: compile+verify {r['compile_s']:8.2f} s vs "
+                       f"build {r['lib_build_s'] * 1e3:7.2f} ms ({r['compile_ratio']:7.0f}x)   per word "
+                       f"{r['s_per_word'] * 1e3:7.3f} ms vs {r['lib_s_per_word'] * 1e6:6.2f} us "
+                       f"({r['word_ratio']:6.0f}x)   same answers: {'yes' if r['agree'] else 'NO'}")
+        if not quick and 10000 not in sizes:
+            click.echo("  10000 states not run by default: its compile takes about 80 s and 4 GB on one thread (the "
+                       "guide's measurement); add it with --automata-states 100,1000,10000")
     if json_path:
         Path(json_path).write_text(json.dumps(results, indent=2))
         click.echo(f"wrote {json_path}")

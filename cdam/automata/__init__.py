@@ -42,23 +42,26 @@ than 2.2 times the weight of the runner-up. A clean attractor has margin about 0
 and chance correlations between random patterns stay below :math:`4/\sqrt n` (0.25 at n = 250),
 so 1/2 separates "one memory" from "a mixture" with room on both sides.
 
-**Capacity.** Largest random complete DFA (states x symbols) simulated exactly for 3 of 3 seeds,
-measured by ``benchmarks/bench_automata.py`` (see :data:`MEASURED_CAPACITY`):
+**Capacity.** Largest random complete DFA (states x symbols) that verifies for seeds 0 and 1,
+measured by ``benchmarks/automata_capacity.py`` (see :data:`MEASURED_CAPACITY` and the guide):
 
-======  ======================  ======================  =====================
-n       2 symbols               4 symbols               8 symbols
-======  ======================  ======================  =====================
-250     3 x 2                   2 x 4                   3 x 8
-500     40 x 2                  24 x 4                  24 x 8
-1000    >= 256 x 2              >= 192 x 4              >= 96 x 8
-2000    >= 256 x 2              >= 160 x 4              >= 96 x 8
-======  ======================  ======================  =====================
+======  ==================  ==================  ==================
+n       2 symbols           4 symbols           8 symbols
+======  ==================  ==================  ==================
+250     3 x 2               3 x 4               3 x 8
+500     40 x 2              30 x 4              24 x 8
+750     160 x 2             128 x 4             80 x 8
+1000    768 x 2             704 x 4             512 x 8
+1500    >= 4096 x 2         >= 4096 x 4         >= 4096 x 8
+======  ==================  ==================  ==================
 
-(beta 0.5, the paper's; ">=": the scan stopped on time, not on a failure). The limit is the
-read: the memory :math:`(q, s)` must win the attention against the other states that read
-:math:`s`, a margin of :math:`\beta\, n_\text{state}/12` nats in expectation. With
-``beta=1`` the measured limits are much higher (n = 250: 24 x 2, 12 x 4, 4 x 8; n = 500:
->= 256 x 2, 192 x 4, 128 x 8); beta 2 and 4 were worse again at n = 250.
+(beta 0.5, the paper's; ">=": the scan stopped at 4096 states). The limit is the read: the
+memory :math:`(q, s)` must win the attention against the other states that read :math:`s`, a
+margin of :math:`\beta\, n_\text{state}/12` nats in expectation against :math:`\ln(K-1)`, so
+:math:`n` grows with the logarithm of the states: measured, :math:`n \approx 64 + 140 \ln S`
+at beta 0.5 (4 symbols), about 97 neurons more per doubling of the states. With ``beta=1`` the
+limits are higher (n = 500: 512 x 2, 240 x 4, 60 x 8). ``n_neurons="auto"`` finds the smallest
+length that verifies a given automaton.
 
 **Other sources of DFAs.** :meth:`DFA.from_regex` (a minimal DFA of a regular expression),
 :meth:`DFA.from_automata_lib` and :meth:`DFA.to_automata_lib` go through automata-lib
@@ -75,6 +78,7 @@ from ..errors import (
     UndefinedTransition,
     UnknownSymbolError,
 )
+from ._auto import NeuronSearch
 from ._compile import MEASURED_CAPACITY, MemoryAutomaton, Verification
 from ._demo import FAMILY_TREE_SEQUENCES, family_tree_demo, format_run, random_dfa
 from ._plot import draw_trace, plot_family_tree, plot_trace
@@ -88,6 +92,7 @@ __all__ = [
     "FAMILY_TREE_SEQUENCES",
     "MEASURED_CAPACITY",
     "NFA",
+    "NeuronSearch",
     "AmbiguousStateError",
     "AutomatonError",
     "AutomatonTrace",

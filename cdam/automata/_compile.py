@@ -21,6 +21,7 @@ from ..errors import AutomatonError, CapacityError, FileFormatError, ParameterEr
 from ..graph import MemoryGraph
 from ..io import atomic_write, check_format, read_json
 from ..overlap import OverlapOperator
+from ._auto import AUTO_MAX_NEURONS, NeuronSearch, search_neurons
 from ._simulate import READS, _Runner
 from ._spec import DFA, NFA, _from_dict
 
@@ -28,25 +29,90 @@ __all__ = ["MEASURED_CAPACITY", "MemoryAutomaton", "Verification"]
 
 MODEL_FILE_FORMAT = "cdam.MemoryAutomaton"
 
-#: Largest random complete DFAs simulated exactly, as "states x symbols" for 2, 4 and 8 symbols,
-#: keyed by beta, then n_neurons (eta 0.1, 25% state block, tol 1e-3). "Exactly" means compile-time
-#: verification passes and 100 random words of length 1-15 give the reference run, for each of
-#: seeds 0, 1, 2 (DFA and patterns). ">=" means the scan (2, 3, 4, 5, 6, 8, ..., 256 states)
-#: stopped on its time budget before any failure. Measured with benchmarks/bench_automata.py.
+#: Largest random complete DFAs that verify, as "states x symbols" for 2, 4 and 8 symbols, keyed by
+#: beta, then n_neurons (eta 0.1, 25% state block, tol 1e-3, sparse reads). "Verify" means
+#: compile-time verification passes for each of seeds 0 and 1 (DFA and patterns), which makes every
+#: run exact; the states were found by doubling from 2, then bisection to 1/8. ">=" means the scan
+#: stopped at 4096 states. Measured with benchmarks/automata_capacity.py (the guide's table).
 MEASURED_CAPACITY = {
     0.5: {
-        250: "3 x 2, 2 x 4, 3 x 8",
-        500: "40 x 2, 24 x 4, 24 x 8",
-        1000: ">= 256 x 2, >= 192 x 4, >= 96 x 8",
-        2000: ">= 256 x 2, >= 160 x 4, >= 96 x 8",
+        250: "3 x 2, 3 x 4, 3 x 8",
+        375: "18 x 2, 10 x 4, 5 x 8",
+        500: "40 x 2, 30 x 4, 24 x 8",
+        750: "160 x 2, 128 x 4, 80 x 8",
+        1000: "768 x 2, 704 x 4, 512 x 8",
+        1500: ">= 4096 x 2, >= 4096 x 4, >= 4096 x 8",
     },
     1.0: {
-        250: "24 x 2, 12 x 4, 4 x 8",
-        500: ">= 256 x 2, 192 x 4, 128 x 8",
+        250: "24 x 2, 14 x 4, 10 x 8",
+        375: "104 x 2, 80 x 4, 64 x 8",
+        500: "512 x 2, 240 x 4, 60 x 8",
+        750: ">= 4096 x 2, >= 4096 x 4, 768 x 8",
+        1000: ">= 4096 x 2, >= 4096 x 4, 240 x 8",
     },
 }
 
 _VAR_UNIFORM = 1.0 / 12.0  # variance of U[0,1): the per-neuron signal of a matching pattern
+
+
+def _most_correlated(block: np.ndarray, rows: int = 2048) -> tuple[int, int, float]:
+    """The two columns of ``block`` (m, S) with the largest Pearson correlation: (i, j, r).
+
+    Computed ``rows`` columns at a time: a whole (S, S) matrix would be 3.2 GB at 20,000
+    states (and numpy's ``corrcoef`` crashed there). A constant column correlates 0.
+    """
+    z = block - block.mean(axis=0)
+    norm = np.sqrt((z * z).sum(axis=0))
+    z = np.divide(z, norm, out=np.zeros_like(z), where=norm > 0)
+    best = (0, 0, -np.inf)
+    S = z.shape[1]
+    for lo in range(0, S, rows):
+        C = z[:, lo : lo + rows].T @ z  # (rows, S)
+        C[np.arange(C.shape[0]), np.arange(lo, lo + C.shape[0])] = 0.0
+        k = int(np.argmax(C))
+        i, j = divmod(k, S)
+        if C[i, j] > best[2]:
+            best = (lo + i, j, float(C[i, j]))
+    return best
+
+
+def _check_not_single(dfa: DFA, mean_coef: float) -> None:
+    if len(dfa.states) + dfa.n_transitions == 1 and mean_coef != 0.0:
+        # one memory: c * xbar is that memory, and the dynamics erase it
+        raise CapacityError(
+            "a 1-state automaton with no transitions compiles to a single memory, which the mean "
+            f"subtraction (mean_coef={mean_coef}) cancels exactly; add a transition or use mean_coef=0"
+        )
+
+
+def _necessary_refusal(dfa: DFA, n: int, f: float, beta: float, min_margin: float) -> str | None:
+    """Why ``n`` neurons cannot work, from the automaton's shape alone (None: they may)."""
+    n_state = int(round(f * n))
+    if not 1 <= n_state <= n - 1:
+        return f"state_fraction={f} leaves {n_state} of {n} neurons for the state block"
+    # A step is a majority read only if the memory (q, s) outweighs the K - 1 other states
+    # reading s; their expected score gap is beta * n_state * var(U) (the state block).
+    readers: dict = {}
+    for _q, s in dfa.transitions:
+        readers[s] = readers.get(s, 0) + 1
+    if readers:
+        s_max, k = max(readers.items(), key=lambda kv: kv[1])
+        gap = beta * n_state * _VAR_UNIFORM
+        if k >= 2 and gap <= math.log(k - 1):
+            need = math.ceil(math.log(k - 1) / (beta * _VAR_UNIFORM * f))
+            return (
+                f"too many states for n_neurons={n}: {k} states read symbol {s_max!r}, and the "
+                f"state block of {n_state} neurons gives an expected read margin of "
+                f"beta*n_state/12 = {gap:.2f} nats, not above the limit ln(K-1) = {math.log(k - 1):.2f}; "
+                f"use n_neurons > {need} (necessary, not sufficient), a larger beta or state_fraction"
+            )
+    if 4.0 / math.sqrt(n) >= min_margin:
+        return (
+            f"n_neurons={n} is too small: chance correlations between random patterns "
+            f"(4/sqrt(n) = {4 / math.sqrt(n):.2f}) reach the decoding margin {min_margin}; "
+            f"use n_neurons >= {math.ceil((4 / min_margin) ** 2) + 1}"
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -85,8 +151,13 @@ class MemoryAutomaton(_Runner):
     ----------
     dfa : DFA or NFA
         An NFA is determinised first (:meth:`NFA.to_dfa`).
-    n_neurons : int
-        Pattern length :math:`n`.
+    n_neurons : int or "auto"
+        Pattern length :math:`n`. ``"auto"``: the smallest multiple of 64 that compiles and
+        verifies, found by doubling from the smallest length that passes the necessary checks,
+        then bisection to 64 neurons, every try with the same ``seed`` (deterministic); what
+        the search tried is in :attr:`neuron_search`, and ``save`` stores the length found.
+        It costs a few compilations (the doubling's, then about :math:`\log_2(n/64)`
+        bisection steps); refused tries stop at their first failing chunk of transitions.
     seed : int or None
         Seed of the random patterns :math:`\xi_q, \zeta_s \sim U[0,1)` (None: fresh
         entropy, and the automaton cannot be saved). Anything else raises
@@ -117,14 +188,25 @@ class MemoryAutomaton(_Runner):
         Sparse reads only: a settle whose reads left out more than this softmax mass
         (``Trajectory.topk_discarded``) is re-run with dense reads; such re-runs are counted
         in ``Verification.dense_fallbacks`` and ``last_dense_fallbacks``.
+    max_neurons : int, optional
+        With ``n_neurons="auto"`` only: no try is longer (default 16384).
     dtype, device
         Where the dynamics run.
+
+    Attributes
+    ----------
+    verification : Verification or None
+        What compile-time verification measured (None with ``verify=False``).
+    neuron_search : NeuronSearch or None
+        How ``n_neurons="auto"`` found :attr:`n_neurons`: every length tried and whether it
+        verified (None when ``n_neurons`` was given).
 
     Raises
     ------
     CapacityError
         The construction cannot work here: too many states read the same symbol for the
-        state block, patterns too correlated, or a transition failed verification.
+        state block, patterns too correlated, or a transition failed verification. With
+        ``n_neurons="auto"``: no length up to ``max_neurons`` verifies.
 
     Examples
     --------
@@ -136,12 +218,15 @@ class MemoryAutomaton(_Runner):
     False
     >>> m.run_many(["1", "11", ""])
     [['even', 'odd'], ['even', 'odd', 'even'], ['even']]
+    >>> auto = MemoryAutomaton(load_automaton("parity"), n_neurons="auto", seed=0)
+    >>> auto.n_neurons, auto.neuron_search.tries  # the first try verified: 64 neurons are refused
+    (128, ((128, True),))
     """
 
     def __init__(
         self,
         dfa,
-        n_neurons: int = 1000,
+        n_neurons: int | str = 1000,
         seed: int = 0,
         *,
         state_fraction: float = 0.25,
@@ -154,6 +239,7 @@ class MemoryAutomaton(_Runner):
         verify: bool = True,
         reads: str = "sparse",
         max_discarded: float = 1e-4,
+        max_neurons: int | None = None,
         dtype: torch.dtype = torch.float32,
         device="cpu",
     ) -> None:
@@ -161,6 +247,20 @@ class MemoryAutomaton(_Runner):
             dfa = dfa.to_dfa()
         if not isinstance(dfa, DFA):
             raise AutomatonError(f"MemoryAutomaton needs a DFA or NFA, got {type(dfa).__name__}; see load_automaton")
+        if isinstance(n_neurons, str) and n_neurons == "auto":
+            self._compile_auto(
+                dfa, seed, max_neurons, state_fraction=state_fraction, beta=beta, eta=eta, mean_coef=mean_coef,
+                tol=tol, max_steps=max_steps, min_margin=min_margin, verify=verify, reads=reads,
+                max_discarded=max_discarded, dtype=dtype, device=device,
+            )
+            return
+        if max_neurons is not None:
+            raise ParameterError(
+                f"max_neurons bounds the search of n_neurons='auto'; with n_neurons={n_neurons!r} it would be "
+                "ignored: drop it, or pass n_neurons='auto'"
+            )
+        #: How n_neurons="auto" found n_neurons (None when it was given).
+        self.neuron_search: NeuronSearch | None = None
         n = check.positive_int("n_neurons", n_neurons, minimum=2)
         seed = check_seed(seed)  # stored and saved: an int or None, never a generator
         f = check.finite_real("state_fraction", state_fraction, strict_minimum=0.0)
@@ -174,7 +274,7 @@ class MemoryAutomaton(_Runner):
         self.eta = check.finite_real("eta", eta, strict_minimum=0.0)
         self.tol = check.finite_real("tol", tol, strict_minimum=0.0)
         self.max_steps = check.positive_int("max_steps", max_steps)
-        self.min_margin = check.finite_real("min_margin", min_margin, minimum=0.0)
+        self.min_margin = check.finite_real("min_margin", min_margin, strict_minimum=0.0)
         if self.min_margin >= 1.0:
             raise ParameterError(f"min_margin must be < 1 (a correlation lead), got {self.min_margin}")
         self.reads = check.choice("reads", reads, READS)
@@ -232,6 +332,41 @@ class MemoryAutomaton(_Runner):
         self._attractors = self._compute_attractors(verify)
         self.verification = self._verify() if verify else None
 
+    def _compile_auto(self, dfa, seed, max_neurons, **settings) -> None:
+        """``n_neurons="auto"``: compile at the length :func:`search_neurons` finds, adopt that automaton."""
+        if not settings["verify"]:
+            raise ParameterError(
+                "n_neurons='auto' searches for the smallest n that passes compile-time verification; "
+                "with verify=False nothing would be checked: pass verify=True or an int n_neurons"
+            )
+        top = AUTO_MAX_NEURONS if max_neurons is None else check.positive_int("max_neurons", max_neurons, minimum=2)
+        check_seed(seed)
+        f = check.finite_real("state_fraction", settings["state_fraction"], strict_minimum=0.0)
+        if f >= 1.0:
+            raise ParameterError(f"state_fraction={f} leaves no input block; use a value in (0, 1)")
+        beta = check.finite_real("beta", settings["beta"], strict_minimum=0.0)
+        margin = check.finite_real("min_margin", settings["min_margin"], strict_minimum=0.0)
+        if isinstance(dfa, NFA):
+            dfa = dfa.to_dfa()
+        if not isinstance(dfa, DFA):
+            raise AutomatonError(f"MemoryAutomaton needs a DFA or NFA, got {type(dfa).__name__}; see load_automaton")
+        _check_not_single(dfa, check.finite_real("mean_coef", settings["mean_coef"]))  # no n helps there
+        cls = type(self)
+
+        def build(n: int) -> MemoryAutomaton:
+            m = cls(dfa, n, seed, **{**settings, "verify": False})
+            if m._attractor_refusal is not None:
+                raise CapacityError(m._attractor_refusal)
+            m.verification = m._verify(first_failure=True)
+            m._settings["verify"] = True
+            return m
+
+        what = f"this {len(dfa.states)}-state, {len(dfa.alphabet)}-symbol automaton"
+        found, search = search_neurons(build, lambda n: _necessary_refusal(dfa, n, f, beta, margin),
+                                       max_neurons=top, what=what)
+        self.__dict__.update(found.__dict__)
+        self.neuron_search = search
+
     def _candidate_store(self, pairs) -> CandidateSlots:
         r"""The graph-seeded store of sparse reads: the transition graph as its neighbour table.
 
@@ -263,35 +398,10 @@ class MemoryAutomaton(_Runner):
 
     # ------------------------------------------------------------------ compile-time checks
     def _check_feasible(self) -> None:
-        if len(self.dfa.states) + self.dfa.n_transitions == 1 and self.mean_coef != 0.0:
-            # one memory: c * xbar is that memory, and the dynamics erase it
-            raise CapacityError(
-                "a 1-state automaton with no transitions compiles to a single memory, which the mean "
-                f"subtraction (mean_coef={self.mean_coef}) cancels exactly; add a transition or use mean_coef=0"
-            )
-        # A step is a majority read only if the memory (q, s) outweighs the K - 1 other states
-        # reading s; their expected score gap is beta * n_state * var(U) (the state block).
-        readers: dict = {}
-        for _q, s in self.dfa.transitions:
-            readers[s] = readers.get(s, 0) + 1
-        if not readers:
-            return
-        s_max, k = max(readers.items(), key=lambda kv: kv[1])
-        gap = self.beta * self.n_state_neurons * _VAR_UNIFORM
-        if k >= 2 and gap <= math.log(k - 1):
-            need = math.ceil(math.log(k - 1) / (self.beta * _VAR_UNIFORM * self.state_fraction))
-            raise CapacityError(
-                f"too many states for n_neurons={self.n_neurons}: {k} states read symbol {s_max!r}, and the "
-                f"state block of {self.n_state_neurons} neurons gives an expected read margin of "
-                f"beta*n_state/12 = {gap:.2f} nats, not above the limit ln(K-1) = {math.log(k - 1):.2f}; "
-                f"use n_neurons > {need} (necessary, not sufficient), a larger beta or state_fraction"
-            )
-        if 4.0 / math.sqrt(self.n_neurons) >= self.min_margin:
-            raise CapacityError(
-                f"n_neurons={self.n_neurons} is too small: chance correlations between random patterns "
-                f"(4/sqrt(n) = {4 / math.sqrt(self.n_neurons):.2f}) reach the decoding margin {self.min_margin}; "
-                f"use n_neurons >= {math.ceil((4 / self.min_margin) ** 2) + 1}"
-            )
+        _check_not_single(self.dfa, self.mean_coef)
+        why = _necessary_refusal(self.dfa, self.n_neurons, self.state_fraction, self.beta, self.min_margin)
+        if why is not None:
+            raise CapacityError(why)
 
     def _check_correlations(self, xi: np.ndarray, zeta: np.ndarray) -> None:
         # Reads separate states on the state block and symbols on the input block; two
@@ -303,12 +413,10 @@ class MemoryAutomaton(_Runner):
         ):
             if block.shape[1] < 2:
                 continue
-            C = np.corrcoef(block.T)
-            np.fill_diagonal(C, 0.0)
-            i, j = np.unravel_index(np.argmax(C), C.shape)
-            if C[i, j] >= limit:
+            i, j, c = _most_correlated(block)
+            if c >= limit:
                 raise CapacityError(
-                    f"{name} patterns {labels[i]!r} and {labels[j]!r} correlate {C[i, j]:.2f} on their block, above "
+                    f"{name} patterns {labels[i]!r} and {labels[j]!r} correlate {c:.2f} on their block, above "
                     f"the limit {limit}; the block is too small: use more n_neurons or another seed"
                 )
 
@@ -321,17 +429,21 @@ class MemoryAutomaton(_Runner):
         dec, margin = self._decode(x)
         want = torch.arange(len(self.dfa.states), device=x.device)
         bad = (~settled) | (dec != want) | (margin < self.min_margin)
-        if verify and bool(bad.any()):
+        self._attractor_refusal = None
+        if bool(bad.any()):
             i = int(bad.nonzero()[0])
             q = self.dfa.states[i]
-            raise CapacityError(
+            self._attractor_refusal = (
                 f"state {q!r} is not a stable memory at n_neurons={self.n_neurons} (decodes to "
                 f"{self.dfa.states[int(dec[i])]!r}, margin {float(margin[i]):.2f} < {self.min_margin}); "
                 "use more n_neurons"
             )
+            if verify:
+                raise CapacityError(self._attractor_refusal)
         return x
 
-    def _verify(self) -> Verification:
+    def _verify(self, first_failure: bool = False) -> Verification:
+        """Simulate every transition (twice); ``first_failure``: stop after the first failing chunk."""
         pairs = list(self.dfa.transitions.items())
         if not pairs:
             return Verification(0, 0, 0.0, float(self._decode(self._attractors)[1].min()), 0.0, 1.0)
@@ -374,6 +486,8 @@ class MemoryAutomaton(_Runner):
                 )
                 failures.append(f"({qq!r}, {ss!r}) -> {tt!r} {why}{' (perturbed start)' if k >= m else ''}")
                 failed.append((qq, ss, tt, self.dfa.states[int(dec[k])] if settled[k] else None, k >= m))
+            if failures and first_failure:
+                break
         if failures:
             k = len(self.dfa.states)
             cap = MEASURED_CAPACITY.get(self.beta, {}).get(self.n_neurons)
@@ -384,7 +498,7 @@ class MemoryAutomaton(_Runner):
                 f"the memory cannot simulate this {k}-state, {len(self.dfa.alphabet)}-symbol automaton exactly at "
                 f"n_neurons={self.n_neurons}, beta={self.beta}{cap_txt}: {len(failures)} of {2 * P} verification runs "
                 f"({P} transitions, each from the attractor and from a perturbed start) fail, e.g. "
-                f"{'; '.join(failures[:3])}. Use more n_neurons (limits at beta 0.5: "
+                f"{'; '.join(failures[:3])}. Use more n_neurons or n_neurons='auto' (limits at beta 0.5: "
                 + "; ".join(f"n={nn}: {c}" for nn, c in MEASURED_CAPACITY[0.5].items())
                 + f"), beta=1, or another seed{hint}",
                 failures=failed,
@@ -448,5 +562,6 @@ class MemoryAutomaton(_Runner):
     def __repr__(self) -> str:
         return (
             f"MemoryAutomaton({self.dfa!r}, n_neurons={self.n_neurons}, memories={len(self.graph)}, "
-            f"state_fraction={self.state_fraction}, beta={self.beta}, verified={self.verification is not None})"
+            f"state_fraction={self.state_fraction}, beta={self.beta}, verified={self.verification is not None}"
+            + ("" if self.neuron_search is None else f", auto: {len(self.neuron_search.tries)} tries") + ")"
         )

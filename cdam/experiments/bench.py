@@ -14,7 +14,9 @@
 (g) the coefficient-space engine against cdam's own direct path, all starts at p = 30-100
     with overlaps recorded, and the exactness of the two (float64);
 (h) a run under a memory_limit of a few MB against the same run unlimited (float64), and an
-    all-starts run too large for its budget, which must be refused before it allocates.
+    all-starts run too large for its budget, which must be refused before it allocates;
+(j) ``automata``: memory automata of 100 and 1000 states (random, 4 symbols) against
+    automata-lib, compile time and time per word on the same words, answers checked equal.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from ..datasets.graphs import LFR_SETTINGS, lfr_graph, lfr_graphs, planted_truth
 __all__ = [
     "LFR_SETTINGS",
     "best_of",
+    "bench_automata_vs_lib",
     "bench_automaton_words",
     "bench_community_time",
     "bench_engine",
@@ -342,6 +345,86 @@ def bench_automaton_words(
         "speedup": batched_wps / single_wps,
         "identical": True,
     }
+
+
+#: Pattern length of (j) per number of states (4 symbols, beta 0.5), from the guide's capacity
+#: table (``benchmarks/automata_capacity.py``): n = 1000 holds 704 x 4 and n = 2000 at least
+#: 4096 x 4 for seeds 0 and 1; the fit n ~ 72 + 139 ln S puts 10,000 states near n = 1350.
+#: A size between two keys takes the next larger key's n.
+AUTOMATA_N_NEURONS = {20: 500, 100: 1000, 1000: 2000, 10000: 2000}
+
+
+def bench_automata_vs_lib(
+    states=(100, 1000), n_symbols: int = 4, n_words: int = 100, max_len: int = 11, seed: int = 0,
+    n_neurons: dict | None = None, threads: int | None = 1,
+) -> list[dict]:
+    """(j) memory automata against automata-lib: compile time and time per word, side by side.
+
+    For each size a random complete DFA (:func:`cdam.automata.random_dfa`, pattern seed the
+    same) is compiled with verification (sparse reads) and converted to an automata-lib
+    ``DFA``; both read the same ``n_words`` random words (lengths 1..``max_len``) and must
+    give the same answers.
+
+    Parameters
+    ----------
+    states : sequence of int
+        Numbers of states.
+    n_symbols, n_words, max_len, seed : int
+        The DFAs' alphabet, the words read, the seed of DFAs, patterns and words.
+    n_neurons : dict, optional
+        Pattern length per number of states (default :data:`AUTOMATA_N_NEURONS`).
+    threads : int or None
+        Torch threads for the runs (None: leave torch's setting).
+
+    Returns
+    -------
+    list of dict
+        One row per size: ``compile_s`` (cdam, with verification) and ``lib_build_s``
+        (automata-lib's DFA from the same transitions), ``s_per_word`` and
+        ``lib_s_per_word``, their ratios ``compile_ratio`` and ``word_ratio`` (cdam over
+        automata-lib), ``agree`` (always True: a mismatch raises), ``dense_fallbacks``.
+
+    Raises
+    ------
+    MissingDependencyError
+        Without automata-lib (``pip install 'cdam[automata]'``).
+    AssertionError
+        When cdam's answers differ from automata-lib's or the DFA's.
+    """
+    from ..automata import MemoryAutomaton, random_dfa
+
+    table = AUTOMATA_N_NEURONS if n_neurons is None else n_neurons
+    rows = []
+    with torch_threads(threads) as used:
+        for S in states:
+            n = table[S] if S in table else table[min(k for k in table if k >= S)]
+            dfa = random_dfa(S, n_symbols, seed=seed)
+            t = time.perf_counter()
+            m = MemoryAutomaton(dfa, n_neurons=n, seed=seed)
+            compile_s = time.perf_counter() - t
+            t = time.perf_counter()
+            lib = dfa.to_automata_lib()
+            lib_build_s = time.perf_counter() - t
+            words = random_words(dfa, n_words, max_len, seed + 1)
+            t = time.perf_counter()
+            got = m.accepts_many(words)
+            words_s = time.perf_counter() - t
+            strings = ["".join(w) for w in words]  # one-letter symbols: automata-lib reads strings
+            t = time.perf_counter()
+            want = [lib.accepts_input(w) for w in strings]
+            lib_s = time.perf_counter() - t
+            if got != want or want != [dfa.accepts(w) for w in words]:
+                raise AssertionError(f"the {S}-state memory automaton and automata-lib answered differently")
+            rows.append({
+                "states": S, "symbols": n_symbols, "n_neurons": n, "words": n_words, "max_len": max_len,
+                "threads": used, "compile_s": compile_s, "lib_build_s": lib_build_s,
+                "compile_ratio": compile_s / lib_build_s, "s_per_word": words_s / n_words,
+                "lib_s_per_word": lib_s / n_words, "word_ratio": words_s / lib_s, "agree": True,
+                "dense_fallbacks": m.verification.dense_fallbacks if m.verification else 0,
+                "peak_rss_mb": peak_rss_mb(),
+            })
+            m = None  # type: ignore[assignment]  # free this size before building the next
+    return rows
 
 
 def compare_communities(

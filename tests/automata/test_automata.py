@@ -38,16 +38,6 @@ from cdam.automata import (
 from cdam.gallery import gallery_names
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # The matrices here are small; two intra-op threads only spin against each other on a
-    # busy 2-core machine and make the module many times slower.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def parity() -> DFA:
     return DFA(
         ["even", "odd"],
@@ -396,6 +386,13 @@ def test_capacity_is_checked_at_compile_time():
         MemoryAutomaton(random_dfa(40, 2, seed=0), n_neurons=100, seed=0)
     with pytest.raises(CapacityError, match="margin"):
         MemoryAutomaton(parity(), n_neurons=300, seed=0, min_margin=0.99)
+    # a verification refusal quotes the measured table (benchmarks/automata_capacity.py)
+    with pytest.raises(CapacityError) as info:
+        MemoryAutomaton(random_dfa(60, 4, seed=0), n_neurons=500, seed=0)
+    text = str(info.value)
+    assert "(measured limits at n=500, beta=0.5: 40 x 2, 30 x 4, 24 x 8)" in text
+    assert "n=1000: 768 x 2, 704 x 4, 512 x 8" in text and "n_neurons='auto'" in text
+    assert "beta=1 measured higher limits here: 512 x 2, 240 x 4, 60 x 8" in text
 
 
 def test_parameters_are_validated():
@@ -571,3 +568,17 @@ def test_reads_option_is_validated():
         MemoryAutomaton(parity(), n_neurons=300, reads="fast")
     with pytest.raises(cdam.ParameterError, match="max_discarded"):
         MemoryAutomaton(parity(), n_neurons=300, max_discarded=-1.0)
+
+
+def test_pattern_correlations_are_checked_in_chunks():
+    from cdam.automata._compile import _most_correlated
+
+    rng = np.random.default_rng(0)
+    block = rng.random((30, 50))
+    C = np.corrcoef(block.T)
+    np.fill_diagonal(C, 0.0)
+    i, j = np.unravel_index(np.argmax(C), C.shape)
+    got = _most_correlated(block, rows=7)  # 8 chunks, the last one short
+    assert {got[0], got[1]} == {int(i), int(j)} and got[2] == pytest.approx(C[i, j], abs=1e-12)
+    # a constant column correlates 0, without a division by zero
+    assert _most_correlated(np.ones((4, 3)))[2] == 0.0

@@ -71,3 +71,39 @@ def test_bench_quick_engine_parts(tmp_path):
     for engine in ("direct", "coefficient"):
         assert h[engine]["final_rel_diff"] < 1e-12 and h[engine]["overlap_abs_diff"] < 1e-12
     assert h["large"]["refused"] is not None and "memory budget" in h["large"]["refused"]
+
+
+def test_bench_quick_automata_part_by_name(tmp_path):
+    pytest.importorskip("automata")
+    out = tmp_path / "bench.json"
+    args = ["bench", "--quick", "--parts", "automata", "--json", str(out), "--out", str(tmp_path)]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    data = json.loads(out.read_text())
+    # the name is one part, not the letters a and t it spells
+    assert set(data) == {"torch", "threads", "j_automata"}
+    (r,) = data["j_automata"]
+    sizes = (r["states"], r["symbols"], r["n_neurons"], r["words"], r["max_len"], r["threads"])
+    assert sizes == (20, 4, 500, 30, 11, 1)
+    # at n = 500 most of the 160 verification runs leave out more than 1e-4 of the mass
+    assert r["agree"] is True and 0 <= r["dense_fallbacks"] <= 2 * 20 * 4
+    assert all(math.isfinite(r[k]) and r[k] > 0 for k in ("compile_s", "lib_build_s", "s_per_word", "lib_s_per_word"))
+    assert r["compile_ratio"] == pytest.approx(r["compile_s"] / r["lib_build_s"], rel=1e-12)
+    assert r["word_ratio"] == pytest.approx(r["s_per_word"] / r["lib_s_per_word"], rel=1e-12)
+    assert f"({r['word_ratio']:6.0f}x)   same answers: yes" in res.output
+
+
+def test_automata_part_answers_equal_automata_lib():
+    pytest.importorskip("automata")
+    from cdam.automata import MemoryAutomaton, random_dfa
+    from cdam.experiments.bench import bench_automata_vs_lib, random_words
+
+    (r,) = bench_automata_vs_lib([5], n_symbols=2, n_words=20, n_neurons={5: 400})
+    assert (r["states"], r["n_neurons"], r["agree"]) == (5, 400, True)
+    # the answers it compared, recomputed: cdam's equal automata-lib's on the same words
+    dfa = random_dfa(5, 2, seed=0)
+    words = random_words(dfa, 20, 11, 1)
+    lib = dfa.to_automata_lib()
+    got = MemoryAutomaton(dfa, n_neurons=400, seed=0).accepts_many(words)
+    assert got == [lib.accepts_input("".join(w)) for w in words]
+    assert 0 < sum(got) < 20  # both answers occur
