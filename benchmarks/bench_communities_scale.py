@@ -75,7 +75,7 @@ def sparse_sbm(p: int, block: int, k_in: float, k_out: float, seed: int = 0):
 def one(p: int, args, as_networkx: bool) -> dict:
     import torch
 
-    from cdam.communities import extract
+    from cdam.communities import extract, multiscale, selected_level
     from cdam.partitions import adjusted_rand_index
 
     torch.set_num_threads(args.threads)
@@ -94,8 +94,12 @@ def one(p: int, args, as_networkx: bool) -> dict:
         stamps.append(time.perf_counter() - t)
         if args.stages:  # as it happens, so that a run stopped by a time limit still says how far it got
             print(f"{p} nodes: {done} scales read at {stamps[-1]:.1f} s", file=sys.stderr, flush=True)
-    if args.method == "markov":
-        part = extract(G, seed=0, weight=None, tries=args.tries, progress=progress)
+    levels = []
+    if args.method == "markov" and args.levels:  # extract's own steps, keeping the levels it chose from
+        levels = multiscale(G, seed=0, weight=None, tries=args.tries, progress=progress, workers=args.workers)
+        part = [set(b) for b in selected_level(levels, "stability_minimum").partition]
+    elif args.method == "markov":
+        part = extract(G, seed=0, weight=None, tries=args.tries, progress=progress, workers=args.workers)
     else:
         part = extract(G, seed=0, weight=None, method="consensus", n_neurons=args.n, neighbours=args.neighbours,
                        steps=args.steps, eta=args.eta, a_values=args.a, draws=args.draws, restarts=args.restarts,
@@ -103,7 +107,8 @@ def one(p: int, args, as_networkx: bool) -> dict:
     sec = time.perf_counter() - t
     row = {"nodes": p, "edges": int(A.nnz // 2), "input": "networkx" if as_networkx else "scipy.sparse",
            "seconds": sec, "groups": len(part), "ARI": adjusted_rand_index(part, lab, range(p)),
-           "generate_seconds": generated, "scale_done_seconds": stamps}
+           "generate_seconds": generated, "scale_done_seconds": stamps,
+           "levels": [[lvl.resolution, lvl.n_communities, lvl.nvi, lvl.nvi_coarser] for lvl in levels]}
     if args.louvain:
         import networkx as nx
         from networkx.algorithms.community import louvain_communities
@@ -142,6 +147,9 @@ def main(argv=None):
     ap.add_argument("--louvain", action="store_true", help="also time networkx Louvain on the same graph")
     ap.add_argument("--no-networkx", action="store_true", help="skip the networkx-input run of the largest size")
     ap.add_argument("--stages", action="store_true", help="print the seconds of each scale of the scan")
+    ap.add_argument("--levels", action="store_true", help="markov: print each level read (resolution, groups, "
+                    "NVI of its tries, NVI to the next coarser level read)")
+    ap.add_argument("--workers", type=int, default=1, help="markov: local processes for the scales (workers=)")
     ap.add_argument("--child", nargs=2, metavar=("P", "NX"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
@@ -167,6 +175,9 @@ def main(argv=None):
             print(f"   generate {r['generate_seconds']:.1f} s; set-up and first scale {done[0]:.1f} s; then per scale "
                   + " ".join(f"{b - a:.1f}" for a, b in zip(done, done[1:]))
                   + f"; after the last scale {r['seconds'] - done[-1]:.1f} s", flush=True)
+        for res, groups, nvi, coarser in r["levels"]:
+            print(f"   resolution {res:.3g}: {groups} groups, NVI of its tries {nvi:.2g}, to the next {coarser:.2g}",
+                  flush=True)
     fit = [r for r in rows if r["input"] == "scipy.sparse"]
     if len(fit) >= 2:
         t = np.log([r["seconds"] for r in fit])
