@@ -11,12 +11,13 @@ the block and 4 outside on average (mixing 0.2; p_in / p_out = 1000 at 1e6 nodes
 (checks, igraph's graph) and each scale of the scan took.
 
 Measured on the team's shared 2-core machine (one igraph thread; ``/usr/bin/time -v``):
-1e5 nodes (992,501 edges): 58.9 s, peak 0.57 GB, ARI 1.000, 8 scales read (set-up and the
-first scale 6.8 s, then 4.4-6.1 s a scale of two agreeing Leiden tries, 20.7 s for the one
-scale whose tries disagreed). 1e6 nodes (about 1e7 edges): stopped at the 12-minute limit
-after 4 of the refined scan's scales, peak 3.2 GB: set-up and the first scale 105 s, about
-100 s a scale of two agreeing tries (one Leiden run on 1e7 edges ~50 s), 374 s for
-resolution 0.84, whose eight tries disagreed. Each size runs in a fresh process, so
+1e5 nodes (992,501 edges): 26.3 s, peak 0.57 GB, ARI 1.000; 1e6 nodes (9,926,300 edges):
+396 s, peak 3.0 GB, ARI 1.000, and 337.8 s with ``--workers 2`` (the largest process 2.3
+GB). Both read only the five coarse scales: 4, 2.38 and 1.41 give the blocks in two agreeing
+tries (about 27 s a Leiden try at 1e6, set-up about 10 s), 0.84 in two tries within the NVI
+tolerance (2e-4 at 1e6), and at 0.5 the tries merge blocks at random (552 groups at 1e6, NVI
+0.042), so that scale runs all eight tries (about 200 s at 1e6). ``--levels`` prints each
+level read. Each size runs in a fresh process, so
 its peak resident memory (``ru_maxrss``) is its own; the largest size also runs from a
 networkx graph of the same edges. The last lines fit ``seconds ~ c * x^b`` by least
 squares in log-log over the sizes, for ``x`` the nodes and the edges.
@@ -27,7 +28,8 @@ or ``--method consensus`` (the CDAM dynamics with local attention, the settings 
 
     python benchmarks/bench_communities_scale.py --louvain              # 1e3 .. 1e5
     python benchmarks/bench_communities_scale.py --sizes 1000 10000 --method consensus
-    /usr/bin/time -v python benchmarks/bench_communities_scale.py --sizes 1000000 --no-networkx --stages
+    /usr/bin/time -v python benchmarks/bench_communities_scale.py --sizes 1000000 --no-networkx --stages --levels
+    python benchmarks/bench_communities_scale.py --sizes 1000000 --no-networkx --workers 2
 """
 
 from __future__ import annotations

@@ -11,7 +11,9 @@ shared 2-core machine, serial against ``workers=2`` side by side, partitions ide
 every size): 1.5 s against 5.6 s at n = 1e3 and 7.3 s against 8.9 s at 1e4 (starting two
 ``spawn`` processes that import torch costs about 4 s), 32.7 s against 18.9 s at 3e4 and
 168 s against 126 s at 1e5. Workers pay once the serial scan takes more than about ten
-seconds (n of about 2e4 at this density).
+seconds (n of about 2e4 at this density). The default refined scan of a 1e6-node planted SBM
+(``benchmarks/bench_communities_scale.py``, five scales): 396 s serially against 338 s with
+``workers=2``, one pool for all its rounds (:func:`spread_pool`).
 
 Each worker holds one copy of the graph, built once per process however many scales it
 runs. For a graph of :math:`n` nodes and :math:`m` edges (each pair once) and ``tries``
