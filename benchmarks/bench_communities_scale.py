@@ -14,7 +14,7 @@ Measured on the team's shared 2-core machine (one igraph thread; ``/usr/bin/time
 1e5 nodes (992,501 edges): 26.3 s, peak 0.57 GB, ARI 1.000; 1e6 nodes (9,926,300 edges):
 396 s, peak 3.0 GB, ARI 1.000, and 337.8 s with ``--workers 2`` (the largest process 2.3
 GB). Both read only the five coarse scales: 4, 2.38 and 1.41 give the blocks in two agreeing
-tries (about 27 s a Leiden try at 1e6, set-up about 10 s), 0.84 in two tries within the NVI
+tries (24-28 s a Leiden try at 1e6, set-up 5-8 s), 0.84 in two tries within the NVI
 tolerance (2e-4 at 1e6), and at 0.5 the tries merge blocks at random (552 groups at 1e6, NVI
 0.042), so that scale runs all eight tries (about 200 s at 1e6). ``--levels`` prints each
 level read. Each size runs in a fresh process, so

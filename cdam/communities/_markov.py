@@ -55,8 +55,9 @@ one partition :math:`P` is not read because an exact optimiser would give :math:
 too: :math:`\max_H Q_\gamma(H)` is convex in :math:`\gamma` (a maximum of functions linear
 in :math:`\gamma`) and :math:`Q_\gamma(P)` is linear, so a :math:`P` that reaches the
 maximum at both ends reaches it in between (the argument of CHAMP, Weir, Emmons, Gibson,
-Taylor and Mucha 2017, arXiv 1706.03675). On a clearly planted partition every coarse
-scale gives it and the scan stops after five.
+Taylor and Mucha 2017, arXiv 1706.03675). On the planted SBMs of
+``benchmarks/bench_communities_scale.py`` (1e4 to 1e6 nodes) the coarse scales 4 to 0.84
+give the blocks and the scan stops after its five coarse scales.
 Each scale is seeded by its place in the full scan, so a level read is the level the full
 scan reads there (``refine=False`` reads every scale). The cost is at most ``tries`` Leiden
 runs per scale read on the graph itself (each about half an igraph multilevel run): linear
@@ -110,7 +111,7 @@ AGREEING_TRIES = 2
 #: and between communities of 1000 1.1e-6 at n = 1e6, where the tolerance is about 900 such
 #: nodes. On the planted SBM of 1e6 nodes of ``benchmarks/bench_communities_scale.py`` the
 #: eight Leiden tries at resolution 0.84 found the 1000 blocks up to a few hundred nodes (mean
-#: NVI 4e-4) and, needing one partition, that scale ran all eight (222 s of a 636 s scan).
+#: NVI 4e-4) and, needing one partition (or NVI 1e-4), that scale ran all eight (222 s of a 636 s scan).
 #: A scale that stops so keeps the NVI its two tries measured and the better of them by
 #: :math:`Q_\gamma`; the selection tells instabilities apart at 0.02 and more
 #: (:data:`~cdam.communities.STABLE_NVI_MARGIN`).
