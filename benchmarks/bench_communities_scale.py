@@ -11,12 +11,13 @@ the block and 4 outside on average (mixing 0.2; p_in / p_out = 1000 at 1e6 nodes
 (checks, igraph's graph) and each scale of the scan took.
 
 Measured on the team's shared 2-core machine (one igraph thread; ``/usr/bin/time -v``):
-1e5 nodes (992,501 edges): 58.9 s, peak 0.57 GB, ARI 1.000, 8 scales read (set-up and the
-first scale 6.8 s, then 4.4-6.1 s a scale of two agreeing Leiden tries, 20.7 s for the one
-scale whose tries disagreed). 1e6 nodes (about 1e7 edges): stopped at the 12-minute limit
-after 4 of the refined scan's scales, peak 3.2 GB: set-up and the first scale 105 s, about
-100 s a scale of two agreeing tries (one Leiden run on 1e7 edges ~50 s), 374 s for
-resolution 0.84, whose eight tries disagreed. Each size runs in a fresh process, so
+1e5 nodes (992,501 edges): 26.3 s, peak 0.57 GB, ARI 1.000; 1e6 nodes (9,926,300 edges):
+396 s, peak 3.0 GB, ARI 1.000, and 337.8 s with ``--workers 2`` (the largest process 2.3
+GB). Both read only the five coarse scales: 4, 2.38 and 1.41 give the blocks in two agreeing
+tries (24-28 s a Leiden try at 1e6, set-up 5-8 s), 0.84 in two tries within the NVI
+tolerance (2e-4 at 1e6), and at 0.5 the tries merge blocks at random (552 groups at 1e6, NVI
+0.042), so that scale runs all eight tries (about 200 s at 1e6). ``--levels`` prints each
+level read. Each size runs in a fresh process, so
 its peak resident memory (``ru_maxrss``) is its own; the largest size also runs from a
 networkx graph of the same edges. The last lines fit ``seconds ~ c * x^b`` by least
 squares in log-log over the sizes, for ``x`` the nodes and the edges.
@@ -27,7 +28,8 @@ or ``--method consensus`` (the CDAM dynamics with local attention, the settings 
 
     python benchmarks/bench_communities_scale.py --louvain              # 1e3 .. 1e5
     python benchmarks/bench_communities_scale.py --sizes 1000 10000 --method consensus
-    /usr/bin/time -v python benchmarks/bench_communities_scale.py --sizes 1000000 --no-networkx --stages
+    /usr/bin/time -v python benchmarks/bench_communities_scale.py --sizes 1000000 --no-networkx --stages --levels
+    python benchmarks/bench_communities_scale.py --sizes 1000000 --no-networkx --workers 2
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ def sparse_sbm(p: int, block: int, k_in: float, k_out: float, seed: int = 0):
 def one(p: int, args, as_networkx: bool) -> dict:
     import torch
 
-    from cdam.communities import extract
+    from cdam.communities import extract, multiscale, selected_level
     from cdam.partitions import adjusted_rand_index
 
     torch.set_num_threads(args.threads)
@@ -94,8 +96,12 @@ def one(p: int, args, as_networkx: bool) -> dict:
         stamps.append(time.perf_counter() - t)
         if args.stages:  # as it happens, so that a run stopped by a time limit still says how far it got
             print(f"{p} nodes: {done} scales read at {stamps[-1]:.1f} s", file=sys.stderr, flush=True)
-    if args.method == "markov":
-        part = extract(G, seed=0, weight=None, tries=args.tries, progress=progress)
+    levels = []
+    if args.method == "markov" and args.levels:  # extract's own steps, keeping the levels it chose from
+        levels = multiscale(G, seed=0, weight=None, tries=args.tries, progress=progress, workers=args.workers)
+        part = [set(b) for b in selected_level(levels, "stability_minimum").partition]
+    elif args.method == "markov":
+        part = extract(G, seed=0, weight=None, tries=args.tries, progress=progress, workers=args.workers)
     else:
         part = extract(G, seed=0, weight=None, method="consensus", n_neurons=args.n, neighbours=args.neighbours,
                        steps=args.steps, eta=args.eta, a_values=args.a, draws=args.draws, restarts=args.restarts,
@@ -103,7 +109,8 @@ def one(p: int, args, as_networkx: bool) -> dict:
     sec = time.perf_counter() - t
     row = {"nodes": p, "edges": int(A.nnz // 2), "input": "networkx" if as_networkx else "scipy.sparse",
            "seconds": sec, "groups": len(part), "ARI": adjusted_rand_index(part, lab, range(p)),
-           "generate_seconds": generated, "scale_done_seconds": stamps}
+           "generate_seconds": generated, "scale_done_seconds": stamps,
+           "levels": [[lvl.resolution, lvl.n_communities, lvl.nvi, lvl.nvi_coarser] for lvl in levels]}
     if args.louvain:
         import networkx as nx
         from networkx.algorithms.community import louvain_communities
@@ -142,6 +149,9 @@ def main(argv=None):
     ap.add_argument("--louvain", action="store_true", help="also time networkx Louvain on the same graph")
     ap.add_argument("--no-networkx", action="store_true", help="skip the networkx-input run of the largest size")
     ap.add_argument("--stages", action="store_true", help="print the seconds of each scale of the scan")
+    ap.add_argument("--levels", action="store_true", help="markov: print each level read (resolution, groups, "
+                    "NVI of its tries, NVI to the next coarser level read)")
+    ap.add_argument("--workers", type=int, default=1, help="markov: local processes for the scales (workers=)")
     ap.add_argument("--child", nargs=2, metavar=("P", "NX"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
@@ -167,6 +177,9 @@ def main(argv=None):
             print(f"   generate {r['generate_seconds']:.1f} s; set-up and first scale {done[0]:.1f} s; then per scale "
                   + " ".join(f"{b - a:.1f}" for a, b in zip(done, done[1:]))
                   + f"; after the last scale {r['seconds'] - done[-1]:.1f} s", flush=True)
+        for res, groups, nvi, coarser in r["levels"]:
+            print(f"   resolution {res:.3g}: {groups} groups, NVI of its tries {nvi:.2g}, to the next {coarser:.2g}",
+                  flush=True)
     fit = [r for r in rows if r["input"] == "scipy.sparse"]
     if len(fit) >= 2:
         t = np.log([r["seconds"] for r in fit])

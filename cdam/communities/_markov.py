@@ -38,8 +38,10 @@ objective, two passes) give partitions whose mean pairwise normalised variation 
 information is the level's ``nvi`` (how reproducible the optimum is, as in Markov
 stability), and the one of highest :math:`Q_\gamma` is the level's partition (``rounds``
 > 0: a Lancichinetti-Fortunato consensus of them at the same :math:`\gamma` instead). A
-scale whose first :data:`AGREEING_TRIES` tries give one partition stops there: its optimum
-is reproducible, its ``nvi`` is 0, and the remaining tries would only confirm it. igraph's
+scale whose first :data:`AGREEING_TRIES` tries give one partition, or two within
+:data:`AGREEMENT_NVI` (about one node in a thousand placed differently), stops there: its
+optimum is reproducible, its ``nvi`` is 0 (or those two tries' NVI), and the remaining tries
+would only confirm it. igraph's
 graph is built once per scan; every try, scale and consensus round passes its own
 weights.
 
@@ -47,7 +49,15 @@ The default scan does not read all 13 resolutions of :data:`MARKOV_RESOLUTIONS`.
 every third (:func:`coarse_positions`: 4, 2.38, 1.41, 0.84, 0.5), takes their instability
 minimum (:func:`~cdam.communities.deepest_stability_minimum`) and reads the scales on
 either side of it, again and again as the minimum moves, until both neighbours of the
-minimum are read: about 8 scales instead of 13, and the minimum at the full grid's spacing.
+minimum are read or lie between two read scales that gave one partition: about 8 scales
+instead of 13, and the minimum at the full grid's spacing. A scale between two that gave
+one partition :math:`P` is not read because an exact optimiser would give :math:`P` there
+too: :math:`\max_H Q_\gamma(H)` is convex in :math:`\gamma` (a maximum of functions linear
+in :math:`\gamma`) and :math:`Q_\gamma(P)` is linear, so a :math:`P` that reaches the
+maximum at both ends reaches it in between (the argument of CHAMP, Weir, Emmons, Gibson,
+Taylor and Mucha 2017, arXiv 1706.03675). On the planted SBMs of
+``benchmarks/bench_communities_scale.py`` (1e4 to 1e6 nodes) the coarse scales 4 to 0.84
+give the blocks and the scan stops after its five coarse scales.
 Each scale is seeded by its place in the full scan, so a level read is the level the full
 scan reads there (``refine=False`` reads every scale). The cost is at most ``tries`` Leiden
 runs per scale read on the graph itself (each about half an igraph multilevel run): linear
@@ -77,10 +87,10 @@ from ..partitions import _entropy, _joint_counts
 from ._graph import _adjacency, _scales
 from ._level import Level
 from ._louvain import consensus_labels, label_blocks, optimised_labels, same_partition
-from ._parallel import ScanGraph, checked_spread, scale_results
+from ._parallel import ScanGraph, checked_spread, scale_results, spread_pool
 from ._selection import deepest_stability_minimum
 
-__all__ = ["AGREEING_TRIES", "COARSE_STEP", "MARKOV_RESOLUTIONS", "coarse_positions", "markov_levels",
+__all__ = ["AGREEING_TRIES", "AGREEMENT_NVI", "COARSE_STEP", "MARKOV_RESOLUTIONS", "coarse_positions", "markov_levels",
            "mean_pairwise_nvi", "resolution_of", "strengths_for"]
 
 #: The default scan: 13 resolutions, geometric from 4 (fine) to 0.5 (coarse). The scales
@@ -93,6 +103,19 @@ _CONSENSUS_RUNS = 3
 #: On the benchmark's graphs stopping after two or three agreeing tries selected the same
 #: levels (mean ARI equal to four decimals); two saves a third of the easy graphs' scan.
 AGREEING_TRIES = 2
+#: Those tries agree when their NVI is at most this (exactly equal partitions have NVI 0): they
+#: place all but about one node in a thousand alike. NVI is the variation of information over
+#: ln n, so one node placed differently costs less the larger the graph: the smallest change,
+#: two single nodes joined, costs 2 ln 2 / (n ln n) (above 1e-3 below 250 nodes, where only
+#: one partition agrees); one node moved between communities of 10 costs 0.00096 at n = 1000
+#: and between communities of 1000 1.1e-6 at n = 1e6, where the tolerance is about 900 such
+#: nodes. On the planted SBM of 1e6 nodes of ``benchmarks/bench_communities_scale.py`` the
+#: eight Leiden tries at resolution 0.84 found the 1000 blocks up to a few hundred nodes (mean
+#: NVI 4e-4) and, needing one partition (or NVI 1e-4), that scale ran all eight (222 s of a 636 s scan).
+#: A scale that stops so keeps the NVI its two tries measured and the better of them by
+#: :math:`Q_\gamma`; the selection tells instabilities apart at 0.02 and more
+#: (:data:`~cdam.communities.STABLE_NVI_MARGIN`).
+AGREEMENT_NVI = 1e-3
 #: igraph's Leiden (two passes) rather than its multilevel: half the time of a multilevel run
 #: on LFR graphs of mu 0.3-0.5, and within 0.01 of its mean ARI on the benchmark's graphs
 #: (0.7215 against 0.7279, both with the consensus); one pass lost 0.02.
@@ -106,11 +129,13 @@ _ITERATIONS = 2
 
 
 def _tries(g, weights, seeds, gamma) -> list:
-    """Optimisations of Q_gamma, one per seed, stopping once the first :data:`AGREEING_TRIES` agree."""
+    """Optimisations of Q_gamma, one per seed, stopping once the first :data:`AGREEING_TRIES` agree
+    (one partition, or within :data:`AGREEMENT_NVI`)."""
     parts = []
     for seed in seeds:
         parts += optimised_labels(g, weights, [seed], gamma, _ALGORITHM, _ITERATIONS)
-        if len(parts) == AGREEING_TRIES and all(same_partition(parts[0], q) for q in parts[1:]):
+        if len(parts) == AGREEING_TRIES and (all(same_partition(parts[0], q) for q in parts[1:])
+                                             or mean_pairwise_nvi(parts) <= AGREEMENT_NVI):
             break
     return parts
 
@@ -208,11 +233,11 @@ def markov_levels(G, seed: int = 0, *, a_values=None, h_values=None, resolutions
     scan_graph = ScanGraph(U, strength)
     q_gamma = _q_gamma(U, strength)
 
-    def levels_of(positions: list[int]):
+    def levels_of(positions: list[int], pool):
         # a scale's place in the scan seeds it: a refined scan reads the same levels as the full one
         tasks = [(k, scales[order[k]][2], derive_seed(seed, order[k]), tries, rounds) for k in positions]
         for k, lab, nvi in scale_results(_scale_labels, scan_graph, tasks, workers=workers, scheduler=scheduler,
-                                         memory_limit=memory_limit, tries=tries):
+                                         memory_limit=memory_limit, tries=tries, executor=pool):
             a, h, gamma = scales[order[k]]
             # Q_1 from the edges: the same number as modularity(A, lab) without its k x p product
             yield k, (Level(a, h, label_blocks(lab, nodes), q_gamma(lab, 1.0), None, nvi, resolution=gamma), lab)
@@ -229,11 +254,16 @@ def markov_levels(G, seed: int = 0, *, a_values=None, h_values=None, resolutions
         return [replace(read[i][0], nvi_coarser=apart.get((i, j), float("nan")))
                 for i, j in zip(done, [*done[1:], -1])]
 
-    with progress_reporter(progress, 0, desc="scales", unit="scale") as bar:
-        todo = list(range(len(order))) if not refine else coarse_positions(len(order))
+    def settled(k: int) -> bool:  # between two read scales of one partition (coarse_positions)
+        below, above = [i for i in read if i < k], [i for i in read if i > k]
+        return bool(below and above) and same_partition(read[max(below)][1], read[min(above)][1])
+
+    todo = list(range(len(order))) if not refine else coarse_positions(len(order))
+    with progress_reporter(progress, 0, desc="scales", unit="scale") as bar, \
+            spread_pool(workers, scheduler, len(todo)) as pool:  # one pool for every round
         while todo:
             bar.grow(len(todo))  # the total grows as the refinement adds scales
-            for k, found in levels_of(todo):  # in the order the scales finish
+            for k, found in levels_of(todo, pool):  # in the order the scales finish
                 read[k] = found
                 bar.advance()
             if not refine:
@@ -241,7 +271,7 @@ def markov_levels(G, seed: int = 0, *, a_values=None, h_values=None, resolutions
             levels = scan()
             best = deepest_stability_minimum(levels)
             at = sorted(read)[next(j for j, lvl in enumerate(levels) if lvl is best)]
-            todo = [k for k in (at - 1, at + 1) if 0 <= k < len(order) and k not in read]
+            todo = [k for k in (at - 1, at + 1) if 0 <= k < len(order) and k not in read and not settled(k)]
     return scan()
 
 
@@ -250,7 +280,9 @@ def coarse_positions(n: int) -> list[int]:
 
     Every :data:`COARSE_STEP`-th scale and the last (the 13 default resolutions: 4, 2.38,
     1.41, 0.84, 0.5). The refinement then reads the scales next to the instability minimum
-    of those read, moving with the minimum until both its neighbours are read.
+    of those read, moving with the minimum until both its neighbours are read or lie
+    between two read scales of one partition (which an exact optimiser would give there too:
+    the module docstring).
 
     Examples
     --------

@@ -11,7 +11,9 @@ shared 2-core machine, serial against ``workers=2`` side by side, partitions ide
 every size): 1.5 s against 5.6 s at n = 1e3 and 7.3 s against 8.9 s at 1e4 (starting two
 ``spawn`` processes that import torch costs about 4 s), 32.7 s against 18.9 s at 3e4 and
 168 s against 126 s at 1e5. Workers pay once the serial scan takes more than about ten
-seconds (n of about 2e4 at this density).
+seconds (n of about 2e4 at this density). The default refined scan of a 1e6-node planted SBM
+(``benchmarks/bench_communities_scale.py``, five scales): 396 s serially against 338 s with
+``workers=2``, one pool for all its rounds (:func:`spread_pool`).
 
 Each worker holds one copy of the graph, built once per process however many scales it
 runs. For a graph of :math:`n` nodes and :math:`m` edges (each pair once) and ``tries``
@@ -42,6 +44,7 @@ thread under its own memory limit.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import sys
@@ -58,7 +61,7 @@ from .._optional import require
 from ..errors import MemoryBudgetError, ParameterError
 from ._louvain import edge_graph
 
-__all__ = ["PROCESS_BYTES", "ScanGraph", "checked_spread", "scale_results", "worker_bytes"]
+__all__ = ["PROCESS_BYTES", "ScanGraph", "checked_spread", "scale_results", "spread_pool", "worker_bytes"]
 
 #: Resident bytes of a worker process besides its graph: Python with cdam, torch, numpy,
 #: scipy and igraph imported (measured: 268 MiB for a ``spawn`` worker of this pool) and
@@ -196,13 +199,41 @@ def _call(job):
         return fn(scan, task)
 
 
-def scale_results(fn, scan: ScanGraph, tasks, *, workers=1, scheduler=None, memory_limit=None, tries: int = 8):
+@contextlib.contextmanager
+def spread_pool(workers, scheduler, n_tasks: int):
+    """The local process pool that every round of one scan reuses (None where the scan runs in
+    this process or on Dask), shut down on leaving.
+
+    Its processes start with the first task (after :func:`scale_results` has checked their
+    memory) and keep the scan's graph built between rounds (:meth:`ScanGraph.graph`): a pool
+    per round would start ``spawn`` processes and build igraph's graph again each round.
+
+    Examples
+    --------
+    >>> with spread_pool(1, None, 5) as pool:
+    ...     print(pool)
+    None
+    """
+    if workers == 1 or scheduler is not None:
+        yield None
+        return
+    pool = _executor.process_pool(workers, n_tasks)
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def scale_results(fn, scan: ScanGraph, tasks, *, workers=1, scheduler=None, memory_limit=None, tries: int = 8,
+                  executor=None):
     """Yield ``fn(scan, task)`` for every task, in the order they finish, where ``workers`` and
     ``scheduler`` say (:func:`cdam._executor.run_tasks`).
 
     ``fn`` must be a module-level function (it travels by name). Local processes and Dask
     workers are first checked against the memory they need (:func:`worker_bytes`); in this
     process (``workers=1``, the default) the scan holds its graph as it always did.
+    ``executor`` (:func:`spread_pool`'s, for ``workers`` processes) runs the local tasks
+    instead of a pool of their own.
 
     Examples
     --------
@@ -216,7 +247,7 @@ def scale_results(fn, scan: ScanGraph, tasks, *, workers=1, scheduler=None, memo
     need = worker_bytes(scan.p, scan.U.nnz, tries)
     if scheduler is None:
         _check_local_fit(0 if workers == 1 else _processes(workers, len(tasks)), need, memory_limit)
-        yield from _executor.run_tasks(_call, jobs, workers=workers)
+        yield from _executor.run_tasks(_call, jobs, workers=workers, executor=executor)
         return
     distributed = require("distributed", extra="dask", feature="running a community scan on a Dask cluster "
                           "(scheduler=)")

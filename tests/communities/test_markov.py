@@ -106,12 +106,30 @@ def test_refined_scan_reads_the_full_scans_levels_around_its_instability_minimum
     for k, lvl in zip(read, refined):  # each scale seeded by its place in the scan: the same tries
         assert lvl.partition == full[k].partition and lvl.nvi == full[k].nvi
     at = read[refined.index(deepest_stability_minimum(refined))]
-    assert {k for k in (at - 1, at + 1) if 0 <= k < len(full)} <= set(read)  # the minimum's neighbours are read
+    for k in (at - 1, at + 1):  # the minimum's neighbours are read, or lie between two reads of one partition
+        if 0 <= k < len(full) and k not in read:
+            below, above = max(i for i in read if i < k), min(i for i in read if i > k)
+            assert full[below].partition == full[above].partition
     explicit = multiscale(K, seed=3, resolutions=list(MARKOV_RESOLUTIONS))  # scales given: every one is read
     assert [lvl.partition for lvl in explicit] == [lvl.partition for lvl in full]
     assert len(multiscale(K, seed=3, resolutions=list(MARKOV_RESOLUTIONS), refine=True)) == len(refined)
     with pytest.raises(cdam.ParameterError, match="refine must be"):
         multiscale(K, refine="yes")
+
+
+def test_refined_scan_skips_the_scales_between_two_of_one_partition():
+    from cdam.communities._markov import coarse_positions
+
+    G = nx.connected_caveman_graph(3, 5)
+    full = multiscale(G, seed=0, refine=False)
+    refined = multiscale(G, seed=0)
+    # 2.38 and every coarser scale give the three cliques: only the five coarse scales are read
+    assert [round(lvl.resolution, 2) for lvl in refined] == [4.0, 2.38, 1.41, 0.84, 0.5]
+    assert [lvl.n_communities for lvl in refined] == [9, 3, 3, 3, 3]
+    assert coarse_positions(len(full)) == [0, 3, 6, 9, 12]
+    # what the refinement skipped is what the full scan found there (an optimum at both ends
+    # of a resolution interval is one throughout it)
+    assert all(lvl.partition == full[3].partition for lvl in full[3:])
 
 
 def test_scan_is_deterministic_and_scipy_sparse_input_matches_networkx():
@@ -202,6 +220,25 @@ def test_a_scale_whose_first_tries_agree_stops_there(monkeypatch):
     K = cdam.datasets.karate_graph()
     (lvl,) = multiscale(K, seed=0, resolutions=[4.0])  # fine scale of karate: the tries differ
     assert sum(calls) == 8 and lvl.nvi > 0
+    # two tries within AGREEMENT_NVI agree too (here every two: the tolerance raised to 1)
+    (first,) = multiscale(K, seed=0, resolutions=[4.0], tries=2)  # the same first two tries, to compare
+    monkeypatch.setattr(markov, "AGREEMENT_NVI", 1.0)
+    calls.clear()
+    (loose,) = multiscale(K, seed=0, resolutions=[4.0])
+    assert sum(calls) == 2 and loose.nvi == first.nvi > 0  # stopped at two, keeping their NVI and best try
+    assert loose.partition == first.partition
+
+
+def test_below_250_nodes_only_one_partition_is_within_the_nvi_tolerance():
+    from cdam.communities._markov import AGREEMENT_NVI, mean_pairwise_nvi
+
+    # the smallest change, two single nodes joined, costs 2 ln 2 / (n ln n)
+    for n in (100, 240, 260, 1000):
+        joined = np.arange(n)
+        joined[1] = 0
+        nvi = mean_pairwise_nvi([np.arange(n), joined])
+        assert nvi == pytest.approx(2 * np.log(2) / (n * np.log(n)))
+        assert (nvi > AGREEMENT_NVI) == (n < 250)
 
 
 def test_rounds_chooses_the_best_try_or_the_consensus():

@@ -46,8 +46,17 @@ def test_the_serial_scan_is_not_trivial(serial):
     assert [row[1] for row in serial[0]] != [row[1] for row in serial[1]]  # the consensus changes something
 
 
-def test_two_local_processes_give_the_serial_partitions(lfr, serial):
-    _same(_scan(multiscale(lfr, seed=5, workers=2)), serial[0])
+def test_two_local_processes_give_the_serial_partitions(lfr, serial, monkeypatch):
+    pools, totals = [], set()
+    start = _parallel._executor.process_pool
+
+    def counted(*args):
+        pools.append(start(*args))
+        return pools[-1]
+
+    monkeypatch.setattr(_parallel._executor, "process_pool", counted)
+    _same(_scan(multiscale(lfr, seed=5, workers=2, progress=lambda done, total: totals.add(total))), serial[0])
+    assert len(totals) > 1 and len(pools) == 1  # the refinement's rounds ran in the coarse round's pool
     assert extract(lfr, seed=5, workers=2) == extract(lfr, seed=5)
 
 
