@@ -27,10 +27,14 @@ and the state flows to the attractor of :math:`q'`.
    state must decode to the target with the margin and lie within :math:`r` (max-abs) of the
    target's attractor. Why :math:`r`: near an attractor the update contracts by about
    :math:`1-\eta` per step, so a state whose last move was at most ``tol`` is within
-   :math:`\mathrm{tol}(1-\eta)/\eta < r` of it. A run then chains verified steps: each step
-   starts within :math:`r` of an attractor, which run time checks again
-   (:class:`MisrecallError` otherwise). If any transition fails, :class:`CapacityError` is
-   raised at compile time, with the limit in the message.
+   :math:`\mathrm{tol}(1-\eta)/\eta < r` of it. A run then chains verified steps: run time
+   checks each settled state the same way (:class:`MisrecallError` otherwise) and the next
+   symbol is read from the decoded state's attractor, the point every transition was verified
+   from (a clean-up of the settled state, at most :math:`r` away). Reading from the settled
+   state itself is not covered: two points of the ball of radius :math:`r` do not verify all
+   of it, and a 3-state cycle at n = 256 lost its third read from such a state. The perturbed
+   start measures how much room that clean-up has. If any transition fails,
+   :class:`CapacityError` is raised at compile time, with the limit in the message.
 4. *Undefined pairs*: the memory holds no :math:`(q, s)` memory; reading one raises
    :class:`UndefinedTransition` naming the state and symbol (the paper's construction would
    drift to another state that reads :math:`s`; :meth:`MemoryAutomaton.drift` shows where).

@@ -227,7 +227,10 @@ class _Runner:
             xr, _, settled = self._settle(xr, rec, cues=self._pair_memory[cur[rows], s])
             dec, margin = self._decode(xr)
             dist = (xr - self._attractors[dec]).abs().amax(dim=1)
-            x[rows], cur[rows], hist[rows, t + 1] = xr, dec, dec
+            # the next read starts from the decoded state's attractor, the point verification ran
+            # every transition from: a settled state within r of it passed two sampled points of
+            # that ball, not all of it (a 3-state cycle at n = 256 lost its third read from one)
+            x[rows], cur[rows], hist[rows, t + 1] = self._attractors[dec], dec, dec
             margins.append(margin)
             bad = (~settled) | (margin < self.min_margin) | (dec != target) | (dist > self._radius)
             for k in bad.nonzero().squeeze(1).tolist():

@@ -582,3 +582,13 @@ def test_pattern_correlations_are_checked_in_chunks():
     assert {got[0], got[1]} == {int(i), int(j)} and got[2] == pytest.approx(C[i, j], abs=1e-12)
     # a constant column correlates 0, without a division by zero
     assert _most_correlated(np.ones((4, 3)))[2] == 0.0
+
+
+def test_each_read_starts_from_the_attractor_that_verification_read_from():
+    # found by the wide hypothesis profile (seed 2): this 2-cycle verifies at n = 256 (seed 61),
+    # but its third read, started from the settled state (within r of q0's attractor), lost
+    # the race and recalled q0 (MisrecallError); started from the attractor it reads q2
+    dfa = DFA(["q0", "q1", "q2"], "a", {("q0", "a"): "q2", ("q1", "a"): "q1", ("q2", "a"): "q0"}, "q0", ["q2"])
+    m = MemoryAutomaton(dfa, n_neurons=256, seed=61)
+    assert m.run("aaaa") == ["q0", "q2", "q0", "q2", "q0"]
+    assert m.accepts_many(["aaa", "aaaa", "a" * 9]) == [True, False, True]
