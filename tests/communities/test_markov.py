@@ -202,7 +202,9 @@ def test_same_partition_ignores_label_names(labels, names):
         assert not same_partition(x, y)
 
 
-def test_a_scale_whose_first_tries_agree_stops_there(monkeypatch):
+@pytest.fixture
+def leiden_calls(monkeypatch):
+    """The number of seeds of each Leiden call the markov scan makes (a list that grows)."""
     import cdam.communities._markov as markov
 
     calls = []
@@ -213,13 +215,20 @@ def test_a_scale_whose_first_tries_agree_stops_there(monkeypatch):
         return run(g, weights, seeds, *args)
 
     monkeypatch.setattr(markov, "optimised_labels", counted)
+    return calls
+
+
+def test_a_scale_whose_first_tries_agree_stops_there(monkeypatch, leiden_calls):
+    import cdam.communities._markov as markov
+
+    calls = leiden_calls
     G = nx.connected_caveman_graph(3, 5)
     (lvl,) = multiscale(G, seed=0, resolutions=[1.0])  # three cliques: every try finds them
     assert sum(calls) == markov.AGREEING_TRIES == 2 and lvl.nvi == 0.0 and lvl.n_communities == 3
     calls.clear()
     K = cdam.datasets.karate_graph()
     (lvl,) = multiscale(K, seed=0, resolutions=[4.0])  # fine scale of karate: the tries differ
-    assert sum(calls) == 8 and lvl.nvi > 0
+    assert sum(calls) == markov.DISAGREEING_TRIES == 3 and lvl.nvi > 0
     # two tries within AGREEMENT_NVI agree too (here every two: the tolerance raised to 1)
     (first,) = multiscale(K, seed=0, resolutions=[4.0], tries=2)  # the same first two tries, to compare
     monkeypatch.setattr(markov, "AGREEMENT_NVI", 1.0)
@@ -227,6 +236,29 @@ def test_a_scale_whose_first_tries_agree_stops_there(monkeypatch):
     (loose,) = multiscale(K, seed=0, resolutions=[4.0])
     assert sum(calls) == 2 and loose.nvi == first.nvi > 0  # stopped at two, keeping their NVI and best try
     assert loose.partition == first.partition
+
+
+def test_a_scale_whose_first_tries_disagree_stops_there(monkeypatch, leiden_calls):
+    import cdam.communities._markov as markov
+
+    calls = leiden_calls
+    K = cdam.datasets.karate_graph()
+    (lvl,) = multiscale(K, seed=0, resolutions=[4.0])  # 13 groups, three tries 0.1005 apart
+    assert sum(calls) == markov.DISAGREEING_TRIES == 3
+    assert lvl.nvi == pytest.approx(0.1005, abs=1e-4) and markov.DISAGREEMENT_NVI == 0.05
+    (three,) = multiscale(K, seed=0, resolutions=[4.0], tries=3)  # the same three tries: their NVI, best try
+    assert lvl.nvi == three.nvi and lvl.partition == three.partition
+    # tries that differ by less than the threshold run all eight: four planted blocks at 1.5
+    P = nx.planted_partition_graph(4, 32, 0.3, 0.05, seed=0)
+    calls.clear()
+    (close,) = multiscale(P, seed=0, resolutions=[1.5])
+    assert sum(calls) == 8 and markov.AGREEMENT_NVI < close.nvi <= markov.DISAGREEMENT_NVI
+    assert close.nvi == pytest.approx(0.0382, abs=1e-4)
+    # with the threshold raised above any NVI, karate's fine scale runs all eight again
+    monkeypatch.setattr(markov, "DISAGREEMENT_NVI", 1.0)
+    calls.clear()
+    (full,) = multiscale(K, seed=0, resolutions=[4.0])
+    assert sum(calls) == 8 and full.nvi > 0
 
 
 def test_below_250_nodes_only_one_partition_is_within_the_nvi_tolerance():
