@@ -61,14 +61,14 @@ reading and do not count against strong connectivity; like isolated nodes of an
 undirected graph they come out as their own groups.
 
 Measured (``benchmarks/bench_communities_directed.py``: directed planted partitions of 5
-blocks of 120 memories, mixing 0.2-0.5, three seeds each): ``extract``'s mean ARI is 0.854
-on a cyclic inter-block flow (out-degree 10), 0.938 with reciprocal noise and 0.380 on
+blocks of 120 memories, mixing 0.2-0.5, three seeds each): ``extract``'s mean ARI is 0.856
+on a cyclic inter-block flow (out-degree 10), 0.936 with reciprocal noise and 0.367 on
 sparse graphs that are not strongly connected (out-degree 3), against 0.537, 0.664 and 0.052
 for Infomap (directed) and 0.807, 0.848 and 0.341 for igraph's Louvain on
 :math:`A + A^\top`. The walk without cues (the CDAM's own walk where strongly connected)
 lost at mixing 0.35 of the cyclic flow (generator seeds 200-202: 0.86 against Louvain's
 0.90, and 0.98 with ``teleport`` 0.3-0.7). On the sparse graphs ``directed="symmetrise"`` does better still
-(0.467): the flow puts little weight on the links of rarely visited memories, which carry as
+(0.455): the flow puts little weight on the links of rarely visited memories, which carry as
 much information about a planted partition as any other.
 
 ``directed="symmetrise"`` reads the undirected graph :math:`A + A^\top` (reciprocal
