@@ -153,7 +153,7 @@ def memory_estimate(
     --------
     >>> import numpy as np, networkx as nx, cdam
     >>> g = cdam.MemoryGraph.from_networkx(nx.cycle_graph(10), np.random.default_rng(0).random((100, 10)))
-    >>> cdam.CDAM(g).memory_estimate(50, record_overlaps=True)  # 2040 bytes: 51 x 10 float32 overlaps
+    >>> cdam.CDAM(g).memory_estimate(50, record_overlaps=True)  # per run: 3376 B, 2040 of them 51 x 10 overlaps
     (0, 3376, 1120)
     """
     p, n, e = model.n_memories, model.n_neurons, model.dtype.itemsize

@@ -346,10 +346,6 @@ class MemoryAutomaton(_Runner):
             raise ParameterError(f"state_fraction={f} leaves no input block; use a value in (0, 1)")
         beta = check.finite_real("beta", settings["beta"], strict_minimum=0.0)
         margin = check.finite_real("min_margin", settings["min_margin"], strict_minimum=0.0)
-        if isinstance(dfa, NFA):
-            dfa = dfa.to_dfa()
-        if not isinstance(dfa, DFA):
-            raise AutomatonError(f"MemoryAutomaton needs a DFA or NFA, got {type(dfa).__name__}; see load_automaton")
         _check_not_single(dfa, check.finite_real("mean_coef", settings["mean_coef"]))  # no n helps there
         cls = type(self)
 

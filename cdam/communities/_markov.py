@@ -149,28 +149,29 @@ _ALGORITHM = "leiden"
 _ITERATIONS = 2
 
 
-def _tries(g, weights, seeds, gamma) -> list:
+def _tries(g, weights, seeds, gamma) -> tuple[list, bool, float]:
     """Optimisations of Q_gamma, one per seed, stopping once the first :data:`AGREEING_TRIES` agree
     (one partition, or within :data:`AGREEMENT_NVI`) or the first :data:`DISAGREEING_TRIES` are
-    further apart than :data:`DISAGREEMENT_NVI`."""
-    parts = []
+    further apart than :data:`DISAGREEMENT_NVI`: the tries, whether they are one partition, and
+    their mean pairwise NVI (0 for one partition, NaN for one try)."""
+    parts: list = []
     for seed in seeds:
         parts += optimised_labels(g, weights, [seed], gamma, _ALGORITHM, _ITERATIONS)
-        if len(parts) == AGREEING_TRIES and (all(same_partition(parts[0], q) for q in parts[1:])
-                                             or mean_pairwise_nvi(parts) <= AGREEMENT_NVI):
-            break
-        if len(parts) == DISAGREEING_TRIES and mean_pairwise_nvi(parts) > DISAGREEMENT_NVI:
-            break
-    return parts
+        if len(parts) == AGREEING_TRIES:
+            if all(same_partition(parts[0], q) for q in parts[1:]):
+                return parts, True, 0.0
+            if (nvi := mean_pairwise_nvi(parts)) <= AGREEMENT_NVI:
+                return parts, False, nvi
+        if len(parts) == DISAGREEING_TRIES and (nvi := mean_pairwise_nvi(parts)) > DISAGREEMENT_NVI:
+            return parts, False, nvi
+    return parts, False, mean_pairwise_nvi(parts) if len(parts) > 1 else float("nan")
 
 
 def _scale_labels(scan: ScanGraph, task) -> tuple[int, np.ndarray, float]:
     """Scale ``i``'s partition (labels 0..k-1) and ``nvi`` from its tries, wherever the task runs."""
     i, gamma, s, tries, rounds = task
     g, U = scan.graph(), scan.U
-    parts = _tries(g, "weight", [s + r for r in range(tries)], gamma)
-    agreed = len(parts) > 1 and all(same_partition(parts[0], q) for q in parts[1:])
-    nvi = float("nan") if tries == 1 else 0.0 if agreed else mean_pairwise_nvi(parts)
+    parts, agreed, nvi = _tries(g, "weight", [s + r for r in range(tries)], gamma)
     if tries == 1 or agreed:
         lab = parts[0]
     elif rounds == 0:  # the try that optimised Q_gamma best (the first of equals)

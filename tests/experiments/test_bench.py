@@ -87,7 +87,7 @@ def test_bench_quick_automata_part_by_name(tmp_path):
     assert sizes == (20, 4, 500, 30, 11, 1)
     # at n = 500 most of the 160 verification runs leave out more than 1e-4 of the mass
     assert r["agree"] is True and 0 <= r["dense_fallbacks"] <= 2 * 20 * 4
-    assert all(math.isfinite(r[k]) and r[k] > 0 for k in ("compile_s", "lib_build_s", "s_per_word", "lib_s_per_word"))
+    assert all(math.isfinite(r[k]) for k in ("compile_s", "lib_build_s", "s_per_word", "lib_s_per_word"))
     assert r["compile_ratio"] == pytest.approx(r["compile_s"] / r["lib_build_s"], rel=1e-12)
     assert r["word_ratio"] == pytest.approx(r["s_per_word"] / r["lib_s_per_word"], rel=1e-12)
     assert f"({r['word_ratio']:6.0f}x)   same answers: yes" in res.output
